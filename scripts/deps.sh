@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages pprofd builds and tests with.
+# Idempotent: prints nothing and exits 0 when everything is already there.
+set -euo pipefail
+
+pkgs=(
+  build-essential cmake pkg-config clang-format curl
+  libuv1-dev libcurl4-openssl-dev libsqlite3-dev
+  libprotobuf-c-dev protobuf-c-compiler zlib1g-dev
+  libyaml-dev libmicrohttpd-dev libjansson-dev libsystemd-dev
+  libcmocka-dev golang-go
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+((${#missing[@]} == 0)) && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
