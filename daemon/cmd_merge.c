@@ -15,7 +15,53 @@ typedef struct file_source {
     int n;
     int next;
     size_t max_bytes;
+    char first_types[256]; /* sample types of the first file, to name a misfit */
 } file_source;
+
+/* "samples/count,cpu/nanoseconds" */
+static void describe_types(const pd_profile *p, char *buf, size_t size)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (uint32_t i = 0; i < p->nsample_types && off < size; i++) {
+        pd_str t = p->strings[p->sample_types[i].type];
+        pd_str u = p->strings[p->sample_types[i].unit];
+        int n = snprintf(buf + off, size - off, "%s%.*s/%.*s", i ? "," : "", (int)t.len, t.ptr,
+                         (int)u.len, u.ptr);
+        if (n < 0)
+            break;
+        off += (size_t)n;
+    }
+}
+
+/* Type names must agree across files (units may differ: the merge scales
+ * them). Checked here, where the file names are known. */
+static int check_types(file_source *s, const char *path, const pd_profile *p, pd_err *err)
+{
+    char types[256];
+    describe_types(p, types, sizeof(types));
+    if (s->next == 1) {
+        memcpy(s->first_types, types, sizeof(types));
+        return 0;
+    }
+    const char *a = s->first_types, *b = types;
+    bool same = true;
+    /* compare the type names, not the units */
+    while (same && (*a || *b)) {
+        size_t la = strcspn(a, "/"), lb = strcspn(b, "/");
+        same = la == lb && strncmp(a, b, la) == 0;
+        a += strcspn(a, ",");
+        b += strcspn(b, ",");
+        if (*a)
+            a++;
+        if (*b)
+            b++;
+    }
+    if (same)
+        return 0;
+    return pd_errf(err, -EINVAL, "%s: incompatible sample types [%s]; %s has [%s]", path, types,
+                   s->paths[0], s->first_types);
+}
 
 static int load(const char *path, size_t max_bytes, pd_profile **p, pd_err *err)
 {
@@ -36,8 +82,16 @@ static int next_file(void *ctx, pd_profile **p, pd_err *err)
     file_source *s = ctx;
     if (s->next >= s->n)
         return 0;
-    int rc = load(s->paths[s->next++], s->max_bytes, p, err);
-    return rc < 0 ? rc : 1;
+    const char *path = s->paths[s->next++];
+    int rc = load(path, s->max_bytes, p, err);
+    if (rc == 0)
+        rc = check_types(s, path, *p, err);
+    if (rc < 0) {
+        pd_profile_free(*p);
+        *p = NULL;
+        return rc;
+    }
+    return 1;
 }
 
 static int write_profile(const pd_profile *p, const char *out, pd_err *err)
@@ -96,7 +150,7 @@ int pd_cmd_merge(int argc, char **argv)
         fprintf(stderr, "usage: pprofd merge [-o OUT] FILE...\n");
         return PD_EXIT_USAGE;
     }
-    file_source src = {argv, n, 0, PD_PROFILE_DEFAULT_MAX_BYTES};
+    file_source src = {argv, n, 0, PD_PROFILE_DEFAULT_MAX_BYTES, ""};
     pd_err err = {{0}};
     pd_profile *merged = NULL;
     if (pd_profile_merge_stream(next_file, &src, &merged, &err) < 0)
@@ -111,7 +165,7 @@ int pd_cmd_merge(int argc, char **argv)
 static int load_side(char *path, pd_profile **p, pd_err *err)
 {
     char *one[1] = {path};
-    file_source src = {one, 1, 0, PD_PROFILE_DEFAULT_MAX_BYTES};
+    file_source src = {one, 1, 0, PD_PROFILE_DEFAULT_MAX_BYTES, ""};
     return pd_profile_merge_stream(next_file, &src, p, err);
 }
 

@@ -631,6 +631,23 @@ static int dec_samples(dec *d, const idmap *locations)
     return 0;
 }
 
+/* True when the first bytes are printable text: an HTML error page, a
+ * `?debug=1` text profile. Only consulted once decoding failed: valid
+ * protobuf often starts with a printable byte too. */
+static bool looks_like_text(const uint8_t *d, size_t len, char *head, size_t head_size)
+{
+    size_t n = len < 48 ? len : 48;
+    for (size_t i = 0; i < n; i++)
+        if (!((d[i] >= 0x20 && d[i] < 0x7f) || d[i] == '\n' || d[i] == '\r' || d[i] == '\t'))
+            return false;
+    size_t h = 0;
+    for (size_t i = 0; i < n && i < 24 && h + 1 < head_size; i++)
+        head[h++] =
+            (d[i] == '\n' || d[i] == '\r' || d[i] == '\t' || d[i] == '"') ? ' ' : (char)d[i];
+    head[h] = '\0';
+    return n > 0;
+}
+
 int pd_profile_decode_owned(uint8_t *raw, size_t len, pd_profile **out, pd_err *err)
 {
     *out = NULL;
@@ -679,6 +696,14 @@ out:
     idmap_free(&locations);
     free(d.scratch);
     if (rc < 0) {
+        char head[32];
+        if (looks_like_text(raw, len, head, sizeof(head))) {
+            pd_err_clear(err);
+            pd_errf(err, rc,
+                    "not a protobuf profile: the data is text starting with \"%s\" "
+                    "(an HTML page or a ?debug=1 text profile?)",
+                    head);
+        }
         pd_profile_free(p);
         return rc;
     }
