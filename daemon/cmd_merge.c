@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct file_source {
     char **paths;
@@ -16,6 +17,7 @@ typedef struct file_source {
     int next;
     size_t max_bytes;
     char first_types[256]; /* sample types of the first file, to name a misfit */
+    pd_prefetch *pf;       /* decodes files ahead on worker threads */
 } file_source;
 
 /* "samples/count,cpu/nanoseconds" */
@@ -77,15 +79,20 @@ static int load(const char *path, size_t max_bytes, pd_profile **p, pd_err *err)
     return rc;
 }
 
+static int load_nth(void *ctx, size_t i, pd_profile **p, pd_err *err)
+{
+    file_source *s = ctx;
+    return load(s->paths[i], s->max_bytes, p, err);
+}
+
 static int next_file(void *ctx, pd_profile **p, pd_err *err)
 {
     file_source *s = ctx;
-    if (s->next >= s->n)
-        return 0;
+    int rc = pd_prefetch_next(s->pf, p, err);
+    if (rc <= 0)
+        return rc;
     const char *path = s->paths[s->next++];
-    int rc = load(path, s->max_bytes, p, err);
-    if (rc == 0)
-        rc = check_types(s, path, *p, err);
+    rc = check_types(s, path, *p, err);
     if (rc < 0) {
         pd_profile_free(*p);
         *p = NULL;
@@ -142,6 +149,18 @@ static int parse_args(int argc, char **argv, const char **out, const char *const
     return n;
 }
 
+/* Merges the files as go tool pprof -proto would, decoding on all cores. */
+static int merge_files(char **paths, int n, pd_profile **out, pd_err *err)
+{
+    file_source src = {paths, n, 0, PD_PROFILE_DEFAULT_MAX_BYTES, "", NULL};
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = cores > 1 ? (unsigned)(cores > 8 ? 8 : cores) : 1;
+    src.pf = pd_prefetch_start(load_nth, &src, (size_t)n, threads, 128);
+    int rc = pd_profile_merge_stream(next_file, &src, out, err);
+    pd_prefetch_stop(src.pf);
+    return rc;
+}
+
 int pd_cmd_merge(int argc, char **argv)
 {
     const char *out = NULL;
@@ -150,10 +169,9 @@ int pd_cmd_merge(int argc, char **argv)
         fprintf(stderr, "usage: pprofd merge [-o OUT] FILE...\n");
         return PD_EXIT_USAGE;
     }
-    file_source src = {argv, n, 0, PD_PROFILE_DEFAULT_MAX_BYTES, ""};
     pd_err err = {{0}};
     pd_profile *merged = NULL;
-    if (pd_profile_merge_stream(next_file, &src, &merged, &err) < 0)
+    if (merge_files(argv, n, &merged, &err) < 0)
         return fail("merge", &err);
     int rc = write_profile(merged, out, &err);
     pd_profile_free(merged);
@@ -165,8 +183,7 @@ int pd_cmd_merge(int argc, char **argv)
 static int load_side(char *path, pd_profile **p, pd_err *err)
 {
     char *one[1] = {path};
-    file_source src = {one, 1, 0, PD_PROFILE_DEFAULT_MAX_BYTES, ""};
-    return pd_profile_merge_stream(next_file, &src, p, err);
+    return merge_files(one, 1, p, err);
 }
 
 int pd_cmd_diff(int argc, char **argv)

@@ -39,6 +39,8 @@ typedef struct dec {
     uint32_t nstrings; /* from the first pass, for index checks */
     uint64_t *scratch; /* location ids of the sample being read */
     size_t scratch_cap;
+    wire_field *refs; /* every top-level field, parsed once by dec_count */
+    size_t nrefs, refs_cap;
 } dec;
 
 static const char *wt_name(int wt)
@@ -73,23 +75,17 @@ static int want_repeated(dec *d, const wire_field *f, const char *what)
 }
 
 /* Number of varints in a packed field, validating each. */
-static int count_packed(dec *d, const wire_rd *parent, const wire_field *f, uint32_t *n)
+/* Number of varints in a packed field: the bytes that end a varint. Not a
+ * validation: read_packed checks each varint when it reads them, and can
+ * never read more than this count. */
+static uint32_t count_packed(const wire_field *f)
 {
-    if (f->wt == WT_VARINT) {
-        *n = 1;
-        return 0;
-    }
-    wire_rd r = wire_sub(parent, f);
+    if (f->wt == WT_VARINT)
+        return 1;
     uint32_t c = 0;
-    while (r.p < r.end) {
-        uint64_t v;
-        int rc = wire_varint(&r, &v, d->err);
-        if (rc < 0)
-            return rc;
-        c++;
-    }
-    *n = c;
-    return 0;
+    for (size_t i = 0; i < f->len; i++)
+        c += f->data[i] < 0x80;
+    return c;
 }
 
 static int read_packed(dec *d, const wire_rd *parent, const wire_field *f, uint64_t *out,
@@ -271,13 +267,11 @@ static int dec_sample(dec *d, const wire_field *f, pd_sample *s, const idmap *lo
         int rc = wire_next(&r, &g, d->err);
         if (rc == 0 && g.num == 1) {
             rc = want_repeated(d, &g, "sample location_id");
-            if (rc == 0)
-                rc = count_packed(d, &r, &g, &c);
+            c = count_packed(&g);
             nloc += c;
         } else if (rc == 0 && g.num == 2) {
             rc = want_repeated(d, &g, "sample value");
-            if (rc == 0)
-                rc = count_packed(d, &r, &g, &c);
+            c = count_packed(&g);
             nval += c;
         } else if (rc == 0 && g.num == 3) {
             rc = want_wt(d, &g, WT_LEN, "sample label");
@@ -468,6 +462,8 @@ static int dec_count(dec *d, uint32_t count[16])
         int rc = wire_next(&r, &f, d->err);
         if (rc < 0)
             return rc;
+        pd_xgrow((void **)&d->refs, &d->refs_cap, d->nrefs + 1, sizeof(wire_field));
+        d->refs[d->nrefs++] = f;
         uint32_t c = 0;
         switch (f.num) {
         case F_SAMPLE_TYPE:
@@ -495,8 +491,7 @@ static int dec_count(dec *d, uint32_t count[16])
             break;
         case F_COMMENT:
             rc = want_repeated(d, &f, "comment");
-            if (rc == 0)
-                rc = count_packed(d, &r, &f, &c);
+            c = count_packed(&f);
             count[F_COMMENT] += c;
             break;
         default:
@@ -512,32 +507,26 @@ static int dec_count(dec *d, uint32_t count[16])
 static int dec_tables(dec *d, idmap *mappings, idmap *functions)
 {
     pd_profile *p = d->p;
-    wire_rd r = d->top;
+    const wire_rd *r = &d->top;
     bool seen_time = false;
     uint32_t ns = 0, nst = 0, nm = 0, nf = 0, nc = 0;
     /* Strings first: every other field checks its indices against them. */
-    while (r.p < r.end) {
-        wire_field f;
-        int rc = wire_next(&r, &f, d->err);
-        if (rc < 0)
-            return rc;
-        if (f.num == F_STRING_TABLE)
-            p->strings[ns++] = (pd_str){(const char *)f.data, (uint32_t)f.len};
+    for (size_t i = 0; i < d->nrefs; i++) {
+        const wire_field *f = &d->refs[i];
+        if (f->num == F_STRING_TABLE)
+            p->strings[ns++] = (pd_str){(const char *)f->data, (uint32_t)f->len};
     }
     if (ns == 0 || p->strings[0].len != 0)
         return pd_errf(d->err, -EINVAL, "%s",
                        ns == 0 ? "no string table (string_table[0] must be \"\")"
                                : "string_table[0] must be \"\"");
     p->nstrings = ns;
-    r = d->top;
-    while (r.p < r.end) {
-        wire_field f;
-        int rc = wire_next(&r, &f, d->err);
-        if (rc < 0)
-            return rc;
+    for (size_t k = 0; k < d->nrefs; k++) {
+        const wire_field f = d->refs[k];
+        int rc = 0;
         switch (f.num) {
         case F_SAMPLE_TYPE:
-            rc = dec_value_type(d, &r, &f, &p->sample_types[nst], "sample_type", nst);
+            rc = dec_value_type(d, r, &f, &p->sample_types[nst], "sample_type", nst);
             nst++;
             break;
         case F_MAPPING:
@@ -567,7 +556,7 @@ static int dec_tables(dec *d, idmap *mappings, idmap *functions)
             p->duration_nanos = (int64_t)f.u64;
             break;
         case F_PERIOD_TYPE:
-            rc = dec_value_type(d, &r, &f, &p->period_type, "period_type", 0);
+            rc = dec_value_type(d, r, &f, &p->period_type, "period_type", 0);
             break;
         case F_PERIOD:
             p->period = (int64_t)f.u64;
@@ -576,7 +565,7 @@ static int dec_tables(dec *d, idmap *mappings, idmap *functions)
             uint32_t start = nc;
             uint64_t *tmp = pd_xmalloc(sizeof(uint64_t) * (p->ncomments - start + 1));
             uint32_t got = 0;
-            rc = read_packed(d, &r, &f, tmp, &got);
+            rc = read_packed(d, r, &f, tmp, &got);
             for (uint32_t i = 0; rc == 0 && i < got; i++)
                 rc = str_index(d, tmp[i], &p->comments[nc++], "comment", start + i);
             free(tmp);
@@ -598,15 +587,12 @@ static int dec_tables(dec *d, idmap *mappings, idmap *functions)
 static int dec_locations(dec *d, const idmap *mappings, const idmap *functions, idmap *locations)
 {
     pd_profile *p = d->p;
-    wire_rd r = d->top;
     uint32_t n = 0;
-    while (r.p < r.end) {
-        wire_field f;
-        int rc = wire_next(&r, &f, d->err);
-        if (rc == 0 && f.num == F_LOCATION) {
-            rc = dec_location(d, &f, &p->locations[n], mappings, functions);
-            n++;
-        }
+    for (size_t k = 0; k < d->nrefs; k++) {
+        if (d->refs[k].num != F_LOCATION)
+            continue;
+        int rc = dec_location(d, &d->refs[k], &p->locations[n], mappings, functions);
+        n++;
         if (rc < 0)
             return rc;
     }
@@ -616,15 +602,12 @@ static int dec_locations(dec *d, const idmap *mappings, const idmap *functions, 
 static int dec_samples(dec *d, const idmap *locations)
 {
     pd_profile *p = d->p;
-    wire_rd r = d->top;
     uint32_t n = 0;
-    while (r.p < r.end) {
-        wire_field f;
-        int rc = wire_next(&r, &f, d->err);
-        if (rc == 0 && f.num == F_SAMPLE) {
-            rc = dec_sample(d, &f, &p->samples[n], locations, n);
-            n++;
-        }
+    for (size_t k = 0; k < d->nrefs; k++) {
+        if (d->refs[k].num != F_SAMPLE)
+            continue;
+        int rc = dec_sample(d, &d->refs[k], &p->samples[n], locations, n);
+        n++;
         if (rc < 0)
             return rc;
     }
@@ -658,7 +641,7 @@ int pd_profile_decode_owned(uint8_t *raw, size_t len, pd_profile **out, pd_err *
     pd_profile *p = pd_xcalloc(1, sizeof(*p));
     p->arena = (pd_arena)PD_ARENA_INIT;
     p->backing = raw;
-    dec d = {p, {raw, raw + len, raw}, err, 0, NULL, 0};
+    dec d = {p, {raw, raw + len, raw}, err, 0, NULL, 0, NULL, 0, 0};
     uint32_t count[16];
     idmap mappings = {0}, functions = {0}, locations = {0};
     int rc = dec_count(&d, count);
@@ -695,6 +678,7 @@ out:
     idmap_free(&functions);
     idmap_free(&locations);
     free(d.scratch);
+    free(d.refs);
     if (rc < 0) {
         char head[32];
         if (looks_like_text(raw, len, head, sizeof(head))) {

@@ -202,6 +202,19 @@ int pd_profile_compact(const pd_profile *p, pd_profile **out, pd_err *err);
 typedef int (*pd_profile_source)(void *ctx, pd_profile **p, pd_err *err);
 int pd_profile_merge_stream(pd_profile_source next, void *ctx, pd_profile **out, pd_err *err);
 
+/* Parallel loading for a merge: `load` produces input i (decoding it); up to
+ * `threads` workers run it ahead of the consumer, at most `window` inputs
+ * ahead. pd_prefetch_next has the pd_profile_source signature (ctx = the
+ * pd_prefetch) and yields the inputs in order. `load` must be thread-safe.
+ * Stop after use (also after an error): it joins the workers and frees
+ * whatever was loaded and not taken. */
+typedef int (*pd_profile_load_fn)(void *ctx, size_t i, pd_profile **p, pd_err *err);
+typedef struct pd_prefetch pd_prefetch;
+pd_prefetch *pd_prefetch_start(pd_profile_load_fn load, void *ctx, size_t n, unsigned threads,
+                               size_t window);
+int pd_prefetch_next(void *prefetch, pd_profile **p, pd_err *err);
+void pd_prefetch_stop(pd_prefetch *pf);
+
 typedef enum {
     PD_DIFF_BASE,      /* -base: base subtracted, equal stacks cancel */
     PD_DIFF_DIFF_BASE, /* -diff_base: base samples labelled pprof::base=true */

@@ -31,6 +31,11 @@ static inline int wire_varint(wire_rd *r, uint64_t *v, pd_err *err)
 {
     uint64_t u = 0;
     const uint8_t *p = r->p;
+    if (p < r->end && p[0] < 0x80) { /* most varints in a profile are one byte */
+        *v = p[0];
+        r->p = p + 1;
+        return 0;
+    }
     for (int i = 0;; i++) {
         if (i >= 10 || p + i >= r->end)
             return pd_errf(err, -EINVAL, "bad varint at byte %zu (%s)", (size_t)(p - r->origin),

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(
-  build-essential cmake pkg-config clang-format curl
+  build-essential cmake pkg-config clang-format curl time
   libuv1-dev libcurl4-openssl-dev libsqlite3-dev
   libprotobuf-c-dev protobuf-c-compiler zlib1g-dev
   libyaml-dev libmicrohttpd-dev libjansson-dev libsystemd-dev
