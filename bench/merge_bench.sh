@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Merge benchmark: pprofd merge vs go tool pprof -proto on the same N real
+# Go CPU profiles, in the same run. Prints wall time and peak RSS of each and
+# their ratios, and checks that both outputs are identical.
+#
+#   bench/merge_bench.sh [N] [RUNS]      (defaults: 1000 profiles, 3 runs)
+#
+# The profiles are written by the Go test target (tests/target, mode
+# -cpu-profiles: 100 ms each at 1000 Hz, while its workload runs) and kept
+# under build/bench/ for later runs.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+n="${1:-1000}"
+runs="${2:-3}"
+build="${BUILD:-$root/build}"
+pprofd="$build/pprofd"
+target="$build/pprofd-testtarget"
+[[ -x "$pprofd" && -x "$target" ]] || { echo "build first: make build" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || { echo "GNU time missing (make deps installs it)" >&2; exit 1; }
+
+export PD_WORK="$build/bench"
+# shellcheck source=../tests/integration/lib.sh
+. "$root/tests/integration/lib.sh"
+pd_go_env
+
+dir="$build/bench/cpu-$n"
+if [[ ! -f "$dir/.complete" ]]; then
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	echo "generating $n CPU profiles in $dir ..."
+	"$target" -cpu-profiles "$n" -out "$dir" -each 100ms -hz 1000 -jobs 2 >&2
+	touch "$dir/.complete"
+fi
+files=("$dir"/cpu-*.pb.gz)
+((${#files[@]} == n)) || { echo "expected $n profiles in $dir, found ${#files[@]}" >&2; exit 1; }
+raw_bytes=$(for f in "${files[@]}"; do gzip -dc "$f"; done | wc -c)
+samples=$(go tool pprof -raw -symbolize=none "${files[0]}" 2>/dev/null |
+	awk '/^Samples:/{s=1;getline;next} /^Locations/{s=0} s&&/^ *[0-9]/{k++} END{print k+0}')
+
+# measure LABEL CMD...: prints "wall_s peak_kb" of the best of $runs runs
+# (lowest wall time; its peak RSS with it).
+measure() {
+	local best_t="" best_m="" t m i
+	for ((i = 0; i < runs; i++)); do
+		read -r t m < <({ /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+		if [[ -z $best_t ]] || awk -v a="$t" -v b="$best_t" 'BEGIN{exit !(a < b)}'; then
+			best_t=$t
+			best_m=$m
+		fi
+	done
+	echo "$best_t $best_m"
+}
+
+out="$build/bench/out"
+mkdir -p "$out"
+read -r pd_t pd_m < <(measure "$pprofd" merge -o "$out/pprofd.pb.gz" "${files[@]}")
+read -r go_t go_m < <(measure sh -c 'exec go tool pprof -proto -symbolize=none "$@" >"'"$out"'/pprof.pb.gz" 2>/dev/null' sh "${files[@]}")
+
+go tool pprof -raw -symbolize=none "$out/pprofd.pb.gz" >"$out/pprofd.raw" 2>/dev/null
+go tool pprof -raw -symbolize=none "$out/pprof.pb.gz" >"$out/pprof.raw" 2>/dev/null
+same=no
+cmp -s "$out/pprofd.raw" "$out/pprof.raw" && same=yes
+
+printf 'profiles: %d real Go CPU profiles, %d bytes decompressed in all, %s samples in the first\n' \
+	"$n" "$raw_bytes" "$samples"
+printf '%-28s %10s %12s\n' "" "wall (s)" "peak RSS"
+printf '%-28s %10s %9s KB\n' "pprofd merge" "$pd_t" "$pd_m"
+printf '%-28s %10s %9s KB\n' "go tool pprof -proto" "$go_t" "$go_m"
+awk -v a="$go_t" -v b="$pd_t" -v c="$go_m" -v d="$pd_m" 'BEGIN {
+	printf "speed-up: %.1fx faster; memory: %.1fx less peak RSS\n", (b > 0 ? a / b : 0), (d > 0 ? c / d : 0) }'
+echo "outputs identical (go tool pprof -raw): $same"
+[[ $same == yes ]]

@@ -1,0 +1,199 @@
+# shellcheck shell=bash
+# Helpers for pprofd's integration tests and benchmarks. Source this file:
+#
+#   . "$(dirname "$0")/lib.sh"
+#   pd_go_env
+#   pd_cleanup_on_exit
+#   pd_build_target "$PD_WORK/target" || pd_die "cannot build the target"
+#   pd_target_start "$PD_WORK/target" -variant v2 || pd_die "target did not start"
+#   pd_fetch "http://$PD_TARGET_ADDR/debug/pprof/heap" "$PD_WORK/heap.pb.gz"
+#
+# Targets are the Go program in tests/target: it binds 127.0.0.1 only, prints
+# "listening on 127.0.0.1:PORT" once bound, and exits by itself after
+# -duration (10 minutes unless told otherwise).
+
+# Directory of this file (tests/integration).
+PD_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# Pids of the targets started by pd_target_start, and their stdout/stderr files.
+PD_TARGET_PIDS=(${PD_TARGET_PIDS[@]+"${PD_TARGET_PIDS[@]}"})
+PD_TARGET_LOGS=(${PD_TARGET_LOGS[@]+"${PD_TARGET_LOGS[@]}"})
+# Commands run by the EXIT trap after the targets are stopped (pd_on_exit).
+PD_EXIT_HOOKS=(${PD_EXIT_HOOKS[@]+"${PD_EXIT_HOOKS[@]}"})
+
+# pd_die MSG: print "FAIL: MSG" to stderr and exit 1.
+pd_die() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# pd_go_env: make `go build` and `go tool pprof` work offline, with caches in
+# writable folders under ${PD_WORK:-/tmp}/go.
+pd_go_env() {
+	local base="${PD_WORK:-/tmp}/go"
+	mkdir -p "$base/path" "$base/cache" "$base/tmp" || return 1
+	export GOPATH="$base/path"
+	export GOMODCACHE="$base/path/pkg/mod"
+	export GOCACHE="$base/cache"
+	export GOFLAGS=-mod=mod
+	export GO111MODULE=on
+	export GOTOOLCHAIN=local
+	export GOPROXY=off
+	export GOSUMDB=off
+	# Where `go tool pprof` would save profiles it fetches over HTTP.
+	export PPROF_TMPDIR="$base/tmp"
+}
+
+# pd_build_target OUT: build tests/target into OUT (call pd_go_env first).
+# The Go module lives in tests/target, so `go build ./tests/target` from the
+# repository root does not work: build from inside it.
+pd_build_target() {
+	local out="${1:-}"
+	[[ -n "$out" ]] || {
+		echo "pd_build_target: usage: pd_build_target OUT" >&2
+		return 2
+	}
+	[[ "$out" == /* ]] || out="$PWD/$out"
+	(cd "$PD_LIB_DIR/../target" && go build -o "$out" .)
+}
+
+# pd_target_start BIN [ARGS...]: start BIN -listen 127.0.0.1:0 ARGS... in the
+# background and wait (at most 10 s) until it has printed its address. Call it
+# directly, not in $(...): the pid must be recorded in this shell. Sets
+# PD_TARGET_PID and PD_TARGET_ADDR (host:port) and appends the pid to
+# PD_TARGET_PIDS, so several targets can run at once. Returns 1 with a
+# message on stderr if the target does not come up.
+pd_target_start() {
+	local bin="${1:-}"
+	shift || true
+	# shellcheck disable=SC2034 # both are results for the caller
+	PD_TARGET_PID="" PD_TARGET_ADDR=""
+	if [[ -z "$bin" || ! -x "$bin" ]]; then
+		echo "pd_target_start: not an executable: '$bin'" >&2
+		return 1
+	fi
+	local logdir="${PD_WORK:-/tmp}"
+	mkdir -p "$logdir" || return 1
+	local out err
+	out="$(mktemp "$logdir/pd-target.XXXXXX.out")" || return 1
+	err="${out%.out}.err"
+
+	"$bin" -listen 127.0.0.1:0 "$@" >"$out" 2>"$err" &
+	local pid=$!
+	PD_TARGET_PIDS+=("$pid")
+	PD_TARGET_LOGS+=("$out" "$err")
+
+	local i line why=""
+	for ((i = 0; i < 200; i++)); do # 200 x 50 ms = 10 s
+		line="$(grep -m1 '^listening on ' "$out" 2>/dev/null || true)"
+		if [[ -n "$line" ]]; then
+			PD_TARGET_PID="$pid"
+			PD_TARGET_ADDR="${line#listening on }"
+			return 0
+		fi
+		if ! kill -0 "$pid" 2>/dev/null; then
+			local st=0
+			wait "$pid" 2>/dev/null || st=$?
+			why="exited (status $st) before listening"
+			break
+		fi
+		sleep 0.05
+	done
+	if [[ -z "$why" ]]; then
+		why="(pid $pid) did not print 'listening on' within 10 s"
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	_pd_forget_pid "$pid"
+	echo "pd_target_start: $bin $why: $(head -n 3 "$err" | tr '\n' ' ')" >&2
+	return 1
+}
+
+# _pd_forget_pid PID: drop PID from PD_TARGET_PIDS (it is gone and reaped).
+_pd_forget_pid() {
+	local p keep=()
+	for p in ${PD_TARGET_PIDS[@]+"${PD_TARGET_PIDS[@]}"}; do
+		[[ "$p" == "$1" ]] || keep+=("$p")
+	done
+	PD_TARGET_PIDS=(${keep[@]+"${keep[@]}"})
+}
+
+# _pd_is_our_child PID: true if PID is a running (not zombie) child of this
+# shell. A target that exited by itself has been reaped by bash, and its pid
+# may belong to an unrelated process by now: never signal that one.
+_pd_is_our_child() {
+	local stat rest state ppid
+	stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+	rest="${stat##*) }" # the fields after "(comm)": state ppid ...
+	read -r state ppid _ <<<"$rest"
+	[[ "$state" != Z && "$ppid" == "$BASHPID" ]]
+}
+
+# pd_targets_stop: stop every target started so far: SIGTERM, then SIGKILL
+# for any still alive after 3 s. Always returns 0 (safe under set -e).
+pd_targets_stop() {
+	local pid i alive ours=()
+	for pid in ${PD_TARGET_PIDS[@]+"${PD_TARGET_PIDS[@]}"}; do
+		if _pd_is_our_child "$pid"; then
+			ours+=("$pid")
+			kill -TERM "$pid" 2>/dev/null || true
+		fi
+	done
+	for ((i = 0; i < 30; i++)); do
+		alive=0
+		for pid in ${ours[@]+"${ours[@]}"}; do
+			if _pd_is_our_child "$pid"; then alive=1; fi
+		done
+		[[ $alive == 1 ]] || break
+		sleep 0.1
+	done
+	for pid in ${ours[@]+"${ours[@]}"}; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true # reap
+	done
+	rm -f ${PD_TARGET_LOGS[@]+"${PD_TARGET_LOGS[@]}"}
+	PD_TARGET_PIDS=()
+	PD_TARGET_LOGS=()
+	# shellcheck disable=SC2034 # results of pd_target_start, for the caller
+	PD_TARGET_PID="" PD_TARGET_ADDR=""
+	return 0
+}
+
+# pd_on_exit CMD: run CMD (with eval) at exit, after the targets are stopped.
+pd_on_exit() {
+	PD_EXIT_HOOKS+=("$*")
+}
+
+# pd_cleanup_on_exit: stop all targets (and run pd_on_exit hooks) whenever the
+# script exits, keeping its exit status. INT and TERM exit through the same path.
+pd_cleanup_on_exit() {
+	trap '_pd_exit_trap' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+_pd_exit_trap() {
+	local rc=$? hook
+	pd_targets_stop
+	for hook in ${PD_EXIT_HOOKS[@]+"${PD_EXIT_HOOKS[@]}"}; do
+		eval "$hook" || true
+	done
+	exit "$rc"
+}
+
+# pd_fetch URL OUTFILE: GET a loopback URL into OUTFILE (30 s at most, fails
+# on any HTTP error). Refuses URLs that are not on 127.0.0.1/localhost/[::1].
+pd_fetch() {
+	local url="$1" out="$2"
+	if [[ -z "$url" || -z "$out" ]]; then
+		echo "pd_fetch: usage: pd_fetch URL OUTFILE" >&2
+		return 2
+	fi
+	case "$url" in
+	http://127.0.0.1[:/]* | http://localhost[:/]* | "http://[::1]"[:/]* | https://127.0.0.1[:/]* | https://localhost[:/]* | "https://[::1]"[:/]*) ;;
+	*)
+		echo "pd_fetch: refusing non-loopback URL: $url" >&2
+		return 2
+		;;
+	esac
+	curl --max-time 30 -sS -f --noproxy '*' -o "$out" "$url"
+}

@@ -1,0 +1,3 @@
+module pprofd.test/target
+
+go 1.19
