@@ -243,13 +243,14 @@ static int dec_label(dec *d, const wire_rd *parent, const wire_field *f, pd_labe
     int rc = str_index(d, v[1], &l->key, "label key of sample", n);
     if (rc == 0 && v[2] != 0)
         rc = str_index(d, v[2], &l->str, "label value of sample", n);
-    if (rc == 0 && v[4] != 0)
+    /* Like Go, a string label's unit is ignored, not checked. */
+    if (rc == 0 && v[2] == 0 && v[4] != 0)
         rc = str_index(d, v[4], &l->unit, "label unit of sample", n);
     if (rc < 0)
         return rc;
     if (v[2] == 0)
         l->str = 0;
-    if (v[4] == 0)
+    if (v[4] == 0 || v[2] != 0)
         l->unit = 0;
     l->num = v[2] != 0 ? 0 : (int64_t)v[3];
     return 0;

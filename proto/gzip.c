@@ -28,7 +28,7 @@ int pd_gunzip(const uint8_t *in, size_t len, size_t max_out, uint8_t **out, size
         return pd_errf(err, -ENOMEM, "gzip: cannot initialise zlib");
 
     pd_buf b;
-    pd_buf_init(&b, 0);
+    pd_buf_init(&b, max_out); /* the buffer itself never grows past the cap */
     /* Start from a guess near typical ratios, capped by the limit. */
     size_t guess = len < max_out / 4 ? len * 4 + 1024 : max_out;
     if (guess > max_out)

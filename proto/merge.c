@@ -12,6 +12,7 @@
 #include "pd_buf.h"
 #include "pd_hash.h"
 #include "pd_mem.h"
+#include "types.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -346,14 +347,6 @@ static void map_sample(pd_merger *m, const pd_profile *p, const pd_sample *src,
     m->nsmps++;
 }
 
-static uint32_t map_vt_type(pd_merger *m, const pd_profile *p, pd_value_type vt, bool *eq,
-                            pd_value_type want)
-{
-    pd_value_type got = {map_str(m, p, vt.type), map_str(m, p, vt.unit)};
-    *eq = got.type == want.type && got.unit == want.unit;
-    return got.type;
-}
-
 /* combineHeaders: the first profile gives the types; later ones must match. */
 static int merge_header(pd_merger *m, const pd_profile *p, pd_err *err)
 {
@@ -369,30 +362,11 @@ static int merge_header(pd_merger *m, const pd_profile *p, pd_err *err)
         m->drop_frames = map_str(m, p, p->drop_frames);
         m->keep_frames = map_str(m, p, p->keep_frames);
     } else {
-        bool eq;
-        map_vt_type(m, p, p->period_type, &eq, m->period_type);
-        if (!eq) {
-            pd_str t = m->strs[m->period_type.type], u = m->strs[m->period_type.unit];
-            pd_str t2 = p->strings[p->period_type.type], u2 = p->strings[p->period_type.unit];
-            return pd_errf(err, -EINVAL, "incompatible period types %.*s/%.*s and %.*s/%.*s",
-                           (int)t.len, t.ptr, (int)u.len, u.ptr, (int)t2.len, t2.ptr, (int)u2.len,
-                           u2.ptr);
-        }
-        if (p->nsample_types != m->nst)
-            return pd_errf(err, -EINVAL, "incompatible sample types: %u and %u types", m->nst,
-                           p->nsample_types);
-        for (uint32_t i = 0; i < m->nst; i++) {
-            map_vt_type(m, p, p->sample_types[i], &eq, m->sample_types[i]);
-            if (!eq) {
-                pd_str t = m->strs[m->sample_types[i].type];
-                pd_str u = m->strs[m->sample_types[i].unit];
-                pd_str t2 = p->strings[p->sample_types[i].type];
-                pd_str u2 = p->strings[p->sample_types[i].unit];
-                return pd_errf(err, -EINVAL, "incompatible sample types %.*s/%.*s and %.*s/%.*s",
-                               (int)t.len, t.ptr, (int)u.len, u.ptr, (int)t2.len, t2.ptr,
-                               (int)u2.len, u2.ptr);
-            }
-        }
+        pd_types_view first = {m->strs, m->period_type, m->sample_types, m->nst};
+        pd_types_view next = pd_types_of(p);
+        int rc = pd_types_check(&first, &next, err);
+        if (rc < 0)
+            return rc;
     }
     if (m->time_nanos == 0 || p->time_nanos < m->time_nanos)
         m->time_nanos = p->time_nanos;

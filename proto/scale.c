@@ -4,6 +4,7 @@
 #include "pd_profile.h"
 
 #include "pd_mem.h"
+#include "types.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -56,38 +57,40 @@ void pd_profile_scale(pd_profile *p, double ratio)
     free(r);
 }
 
-static bool vt_equal(const pd_profile *a, pd_value_type x, const pd_profile *b, pd_value_type y)
+static bool vt_equal(const pd_str *sa, pd_value_type x, const pd_str *sb, pd_value_type y)
 {
-    pd_str at = a->strings[x.type], au = a->strings[x.unit];
-    pd_str bt = b->strings[y.type], bu = b->strings[y.unit];
+    pd_str at = sa[x.type], au = sa[x.unit], bt = sb[y.type], bu = sb[y.unit];
     return at.len == bt.len && au.len == bu.len && memcmp(at.ptr, bt.ptr, at.len) == 0 &&
            memcmp(au.ptr, bu.ptr, au.len) == 0;
 }
 
-int pd_profile_compatible(const pd_profile *a, const pd_profile *b, pd_err *err)
+static int mismatch(pd_err *err, const char *what, const pd_str *sa, pd_value_type x,
+                    const pd_str *sb, pd_value_type y)
 {
-    if (!vt_equal(a, a->period_type, b, b->period_type)) {
-        pd_str t1 = a->strings[a->period_type.type], u1 = a->strings[a->period_type.unit];
-        pd_str t2 = b->strings[b->period_type.type], u2 = b->strings[b->period_type.unit];
-        return pd_errf(err, -EINVAL, "incompatible period types %.*s/%.*s and %.*s/%.*s",
-                       (int)t1.len, t1.ptr, (int)u1.len, u1.ptr, (int)t2.len, t2.ptr, (int)u2.len,
-                       u2.ptr);
-    }
+    pd_str t1 = sa[x.type], u1 = sa[x.unit], t2 = sb[y.type], u2 = sb[y.unit];
+    return pd_errf(err, -EINVAL, "incompatible %s %.*s/%.*s and %.*s/%.*s", what, (int)t1.len,
+                   t1.ptr, (int)u1.len, u1.ptr, (int)t2.len, t2.ptr, (int)u2.len, u2.ptr);
+}
+
+int pd_types_check(const pd_types_view *a, const pd_types_view *b, pd_err *err)
+{
+    if (!vt_equal(a->strings, a->period_type, b->strings, b->period_type))
+        return mismatch(err, "period types", a->strings, a->period_type, b->strings,
+                        b->period_type);
     if (a->nsample_types != b->nsample_types)
         return pd_errf(err, -EINVAL, "incompatible sample types: %u and %u types", a->nsample_types,
                        b->nsample_types);
-    for (uint32_t i = 0; i < a->nsample_types; i++) {
-        if (!vt_equal(a, a->sample_types[i], b, b->sample_types[i])) {
-            pd_str t1 = a->strings[a->sample_types[i].type];
-            pd_str u1 = a->strings[a->sample_types[i].unit];
-            pd_str t2 = b->strings[b->sample_types[i].type];
-            pd_str u2 = b->strings[b->sample_types[i].unit];
-            return pd_errf(err, -EINVAL, "incompatible sample types %.*s/%.*s and %.*s/%.*s",
-                           (int)t1.len, t1.ptr, (int)u1.len, u1.ptr, (int)t2.len, t2.ptr,
-                           (int)u2.len, u2.ptr);
-        }
-    }
+    for (uint32_t i = 0; i < a->nsample_types; i++)
+        if (!vt_equal(a->strings, a->sample_types[i], b->strings, b->sample_types[i]))
+            return mismatch(err, "sample types", a->strings, a->sample_types[i], b->strings,
+                            b->sample_types[i]);
     return 0;
+}
+
+int pd_profile_compatible(const pd_profile *a, const pd_profile *b, pd_err *err)
+{
+    pd_types_view va = pd_types_of(a), vb = pd_types_of(b);
+    return pd_types_check(&va, &vb, err);
 }
 
 int pd_profile_normalize(pd_profile *p, const pd_profile *base, pd_err *err)
