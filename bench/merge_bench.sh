@@ -37,12 +37,16 @@ raw_bytes=$(for f in "${files[@]}"; do gzip -dc "$f"; done | wc -c)
 samples=$(go tool pprof -raw -symbolize=none "${files[0]}" 2>/dev/null |
 	awk '/^Samples:/{s=1;getline;next} /^Locations/{s=0} s&&/^ *[0-9]/{k++} END{print k+0}')
 
-# measure LABEL CMD...: prints "wall_s peak_kb" of the best of $runs runs
-# (lowest wall time; its peak RSS with it).
+# measure CMD...: prints "wall_s peak_kb" of the best of $runs runs (lowest
+# wall time, measured in microseconds by the shell; peak RSS from GNU time).
 measure() {
-	local best_t="" best_m="" t m i
+	local best_t="" best_m="" t m i t0 t1 tf="$build/bench/time.out"
 	for ((i = 0; i < runs; i++)); do
-		read -r t m < <({ /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+		t0=$EPOCHREALTIME
+		/usr/bin/time -o "$tf" -f "%M" "$@" >/dev/null 2>/dev/null || { echo "failed: $1" >&2; exit 1; }
+		t1=$EPOCHREALTIME
+		read -r m <"$tf"
+		t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
 		if [[ -z $best_t ]] || awk -v a="$t" -v b="$best_t" 'BEGIN{exit !(a < b)}'; then
 			best_t=$t
 			best_m=$m

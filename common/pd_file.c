@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int pd_read_file(const char *path, size_t max, uint8_t **out, size_t *len, pd_err *err)
@@ -20,8 +21,14 @@ int pd_read_file(const char *path, size_t max, uint8_t **out, size_t *len, pd_er
     pd_buf b;
     pd_buf_init(&b, max);
     int rc = 0;
+    /* A regular file's size sizes the buffer once (one more byte to see the
+     * end); pipes and growing files fall back to growing it. */
+    struct stat st;
+    size_t chunk = 65536;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0)
+        chunk = (size_t)st.st_size + 1;
     for (;;) {
-        if (pd_buf_reserve(&b, 65536) < 0 && pd_buf_reserve(&b, 1) < 0) {
+        if (pd_buf_reserve(&b, chunk) < 0 && pd_buf_reserve(&b, 1) < 0) {
             rc = pd_errf(err, -E2BIG, "%s: larger than the limit of %zu bytes", path, max);
             break;
         }
@@ -36,6 +43,7 @@ int pd_read_file(const char *path, size_t max, uint8_t **out, size_t *len, pd_er
         if (n == 0)
             break;
         b.len += (size_t)n;
+        chunk = 65536;
     }
     if (!is_stdin)
         close(fd);

@@ -37,8 +37,15 @@ typedef struct dec {
     wire_rd top;
     pd_err *err;
     uint32_t nstrings; /* from the first pass, for index checks */
-    uint64_t *scratch; /* location ids of the sample being read */
+    /* Reused across submessages: the sample or location being read. */
+    uint64_t *scratch; /* location ids */
     size_t scratch_cap;
+    uint64_t *vscratch; /* values */
+    size_t vscratch_cap;
+    pd_label *lscratch; /* labels */
+    size_t lscratch_cap;
+    pd_line *line_scratch; /* lines */
+    size_t line_scratch_cap;
     wire_field *refs; /* every top-level field, parsed once by dec_count */
     size_t nrefs, refs_cap;
 } dec;
@@ -256,6 +263,8 @@ static int dec_label(dec *d, const wire_rd *parent, const wire_field *f, pd_labe
     return 0;
 }
 
+/* One pass over the sample: numbers into the decoder's scratch arrays,
+ * then exact-size copies into the arena. */
 static int dec_sample(dec *d, const wire_field *f, pd_sample *s, const idmap *locations,
                       uint32_t idx)
 {
@@ -264,43 +273,28 @@ static int dec_sample(dec *d, const wire_field *f, pd_sample *s, const idmap *lo
     wire_rd r = wire_sub(&d->top, f);
     while (r.p < r.end) {
         wire_field g;
-        uint32_t c = 0;
         int rc = wire_next(&r, &g, d->err);
         if (rc == 0 && g.num == 1) {
             rc = want_repeated(d, &g, "sample location_id");
-            c = count_packed(&g);
-            nloc += c;
+            pd_xgrow((void **)&d->scratch, &d->scratch_cap, nloc + count_packed(&g),
+                     sizeof(uint64_t));
+            if (rc == 0)
+                rc = read_packed(d, &r, &g, d->scratch, &nloc);
         } else if (rc == 0 && g.num == 2) {
             rc = want_repeated(d, &g, "sample value");
-            c = count_packed(&g);
-            nval += c;
+            pd_xgrow((void **)&d->vscratch, &d->vscratch_cap, nval + count_packed(&g),
+                     sizeof(uint64_t));
+            if (rc == 0)
+                rc = read_packed(d, &r, &g, d->vscratch, &nval);
         } else if (rc == 0 && g.num == 3) {
             rc = want_wt(d, &g, WT_LEN, "sample label");
-            nlab++;
-        }
-        if (rc < 0)
-            return rc;
-    }
-    pd_xgrow((void **)&d->scratch, &d->scratch_cap, nloc, sizeof(uint64_t));
-    uint64_t *locs = d->scratch;
-    s->values = pd_arena_alloc(a, sizeof(int64_t) * (nval ? nval : 1));
-    s->labels = nlab ? pd_arena_alloc(a, sizeof(pd_label) * nlab) : NULL;
-    uint32_t iloc = 0, ival = 0;
-    s->nlabels = 0;
-    r = wire_sub(&d->top, f);
-    while (r.p < r.end) {
-        wire_field g;
-        int rc = wire_next(&r, &g, d->err);
-        if (rc == 0 && g.num == 1)
-            rc = read_packed(d, &r, &g, locs, &iloc);
-        else if (rc == 0 && g.num == 2)
-            rc = read_packed(d, &r, &g, (uint64_t *)s->values, &ival);
-        else if (rc == 0 && g.num == 3) {
-            pd_label *l = &s->labels[s->nlabels];
-            rc = dec_label(d, &r, &g, l, idx);
+            pd_xgrow((void **)&d->lscratch, &d->lscratch_cap, nlab + 1, sizeof(pd_label));
+            pd_label *l = &d->lscratch[nlab];
+            if (rc == 0)
+                rc = dec_label(d, &r, &g, l, idx);
             /* pprof drops a label with neither string, number nor unit. */
             if (rc == 0 && (l->str != 0 || l->num != 0 || l->unit != 0))
-                s->nlabels++;
+                nlab++;
         }
         if (rc < 0)
             return rc;
@@ -309,13 +303,18 @@ static int dec_sample(dec *d, const wire_field *f, pd_sample *s, const idmap *lo
         return pd_errf(d->err, -EINVAL,
                        "sample %u has %u values but the profile has %u sample types", idx, nval,
                        d->p->nsample_types);
+    s->values = pd_arena_alloc(a, sizeof(int64_t) * (nval ? nval : 1));
+    if (nval > 0)
+        memcpy(s->values, d->vscratch, sizeof(int64_t) * nval);
+    s->nlabels = nlab;
+    s->labels = nlab ? pd_arena_memdup(a, d->lscratch, sizeof(pd_label) * nlab) : NULL;
     s->nlocs = nloc;
     s->locs = nloc ? pd_arena_alloc(a, sizeof(uint32_t) * nloc) : NULL;
     for (uint32_t i = 0; i < nloc; i++) {
-        uint32_t li = idmap_get(locations, locs[i]);
+        uint32_t li = idmap_get(locations, d->scratch[i]);
         if (li == 0)
             return pd_errf(d->err, -EINVAL, "sample %u refers to unknown location id %llu", idx,
-                           (unsigned long long)locs[i]);
+                           (unsigned long long)d->scratch[i]);
         s->locs[i] = li - 1;
     }
     return 0;
@@ -381,18 +380,12 @@ static int dec_location(dec *d, const wire_field *f, pd_location *l, const idmap
         int rc = wire_next(&r, &g, d->err);
         if (rc == 0 && g.num == 4) {
             rc = want_wt(d, &g, WT_LEN, "location line");
-            nlines++;
+            pd_xgrow((void **)&d->line_scratch, &d->line_scratch_cap, nlines + 1, sizeof(pd_line));
+            if (rc == 0)
+                rc = dec_line(d, &r, &g, &d->line_scratch[nlines++], functions, l->id);
         } else if (rc == 0 && g.num >= 1 && g.num <= 5) {
             rc = want_wt(d, &g, WT_VARINT, "location field");
         }
-        if (rc < 0)
-            return rc;
-    }
-    l->lines = nlines ? pd_arena_alloc(&d->p->arena, sizeof(pd_line) * nlines) : NULL;
-    r = wire_sub(&d->top, f);
-    while (r.p < r.end) {
-        wire_field g;
-        int rc = wire_next(&r, &g, d->err);
         if (rc < 0)
             return rc;
         switch (g.num) {
@@ -406,16 +399,14 @@ static int dec_location(dec *d, const wire_field *f, pd_location *l, const idmap
         case 3:
             l->address = g.u64;
             break;
-        case 4:
-            rc = dec_line(d, &r, &g, &l->lines[l->nlines++], functions, l->id);
-            break;
         case 5:
             l->is_folded = g.u64 != 0;
             break;
         }
-        if (rc < 0)
-            return rc;
     }
+    l->nlines = nlines;
+    l->lines =
+        nlines ? pd_arena_memdup(&d->p->arena, d->line_scratch, sizeof(pd_line) * nlines) : NULL;
     return 0;
 }
 
@@ -642,7 +633,7 @@ int pd_profile_decode_owned(uint8_t *raw, size_t len, pd_profile **out, pd_err *
     pd_profile *p = pd_xcalloc(1, sizeof(*p));
     p->arena = (pd_arena)PD_ARENA_INIT;
     p->backing = raw;
-    dec d = {p, {raw, raw + len, raw}, err, 0, NULL, 0, NULL, 0, 0};
+    dec d = {.p = p, .top = {raw, raw + len, raw}, .err = err};
     uint32_t count[16];
     idmap mappings = {0}, functions = {0}, locations = {0};
     int rc = dec_count(&d, count);
@@ -679,6 +670,9 @@ out:
     idmap_free(&functions);
     idmap_free(&locations);
     free(d.scratch);
+    free(d.vscratch);
+    free(d.lscratch);
+    free(d.line_scratch);
     free(d.refs);
     if (rc < 0) {
         char head[32];

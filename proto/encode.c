@@ -162,7 +162,8 @@ int pd_profile_encode(const pd_profile *p, bool gzip, uint8_t **out, size_t *out
         *out_len = n;
         return 0;
     }
-    int rc = pd_gzip(raw, n, 6, out, out_len);
+    /* Level 1: answers are made once and read once; speed beats size. */
+    int rc = pd_gzip(raw, n, 1, out, out_len);
     free(raw);
     if (rc < 0)
         return pd_errf(err, rc, "encode: gzip failed");

@@ -1,16 +1,74 @@
-/* gzip in and out, with the decompressed size bounded while inflating. */
+/* gzip in and out, with the decompressed size bounded.
+ *
+ * libdeflate rather than zlib: profiles are small whole buffers, where its
+ * one-shot decompressor is about three times faster than zlib's streaming
+ * inflate (measured on 1000 real CPU profiles, see bench/README.md), and a
+ * merge spends much of its time here. */
 #include "pd_profile.h"
 
-#include "pd_buf.h"
 #include "pd_mem.h"
 
+#include <libdeflate.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 bool pd_is_gzip(const uint8_t *data, size_t len)
 {
     return len >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+}
+
+/* The size the last member says it decompresses to (mod 2^32). */
+static size_t gzip_isize(const uint8_t *in, size_t len)
+{
+    if (len < 18)
+        return 0;
+    const uint8_t *p = in + len - 4;
+    return (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 | (size_t)p[3] << 24;
+}
+
+static const char *result_name(enum libdeflate_result r)
+{
+    switch (r) {
+    case LIBDEFLATE_BAD_DATA:
+        return "corrupt or truncated data";
+    case LIBDEFLATE_SHORT_OUTPUT:
+        return "short output";
+    case LIBDEFLATE_INSUFFICIENT_SPACE:
+        return "output too large";
+    default:
+        return "error";
+    }
+}
+
+/* One decompressor per thread, kept for the thread's life: allocating one
+ * costs more than inflating a typical profile. */
+static pthread_key_t decomp_key;
+static pthread_once_t decomp_once = PTHREAD_ONCE_INIT;
+
+static void decomp_free(void *d)
+{
+    libdeflate_free_decompressor(d);
+}
+
+static void decomp_key_init(void)
+{
+    if (pthread_key_create(&decomp_key, decomp_free) != 0)
+        abort(); /* only at the limit of thread keys: a broken process */
+}
+
+static struct libdeflate_decompressor *thread_decompressor(void)
+{
+    pthread_once(&decomp_once, decomp_key_init);
+    struct libdeflate_decompressor *d = pthread_getspecific(decomp_key);
+    if (d == NULL) {
+        d = libdeflate_alloc_decompressor();
+        if (d != NULL && pthread_setspecific(decomp_key, d) != 0) {
+            libdeflate_free_decompressor(d);
+            d = NULL;
+        }
+    }
+    return d;
 }
 
 int pd_gunzip(const uint8_t *in, size_t len, size_t max_out, uint8_t **out, size_t *out_len,
@@ -20,116 +78,82 @@ int pd_gunzip(const uint8_t *in, size_t len, size_t max_out, uint8_t **out, size
     *out_len = 0;
     if (max_out == 0)
         max_out = PD_PROFILE_DEFAULT_MAX_BYTES;
-
-    z_stream zs;
-    memset(&zs, 0, sizeof(zs));
-    /* 16 + MAX_WBITS: gzip wrapper only, as Go's gzip.Reader. */
-    if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
-        return pd_errf(err, -ENOMEM, "gzip: cannot initialise zlib");
-
-    pd_buf b;
-    pd_buf_init(&b, max_out); /* the buffer itself never grows past the cap */
-    /* Start from a guess near typical ratios, capped by the limit. */
-    size_t guess = len < max_out / 4 ? len * 4 + 1024 : max_out;
-    if (guess > max_out)
-        guess = max_out;
+    if (!pd_is_gzip(in, len))
+        return pd_errf(err, -EINVAL, "gzip: not gzip data");
+    struct libdeflate_decompressor *d = thread_decompressor();
+    if (d == NULL)
+        return pd_errf(err, -ENOMEM, "gzip: cannot allocate a decompressor");
+    /* The trailer records the (last member's) size: the right buffer at once
+     * for an honest file. A truncated or corrupt one may claim anything, so
+     * the claim only sizes the buffer (untouched pages cost nothing); the
+     * limit is enforced by the room given to the decompressor. */
+    size_t hint = gzip_isize(in, len);
+    size_t cap = hint > 0 ? hint : (len < max_out / 4 ? len * 4 + 1024 : max_out);
+    if (cap > max_out)
+        cap = max_out;
+    uint8_t *buf = pd_xmalloc(cap + 1);
+    size_t produced = 0, consumed = 0;
     int rc = 0;
-    if (pd_buf_reserve(&b, guess) < 0) {
-        rc = pd_errf(err, -ENOMEM, "gzip: cannot allocate %zu bytes", guess);
-        goto out;
-    }
-
-    zs.next_in = (Bytef *)in;
-    size_t in_left = len;
-    for (;;) {
-        if (zs.avail_in == 0 && in_left > 0) {
-            zs.avail_in = in_left > UINT32_MAX ? UINT32_MAX : (uInt)in_left;
-            in_left -= zs.avail_in;
+    /* Go's reader is multistream: members follow one another until the end. */
+    while (consumed < len) {
+        if (!pd_is_gzip(in + consumed, len - consumed)) {
+            rc = pd_errf(err, -EINVAL, "gzip: %zu bytes of trailing garbage after the stream",
+                         len - consumed);
+            break;
         }
-        if (b.len == b.cap) {
-            if (b.cap >= max_out) {
+        size_t in_used = 0, out_used = 0;
+        enum libdeflate_result r = libdeflate_gzip_decompress_ex(
+            d, in + consumed, len - consumed, buf + produced, cap - produced, &in_used, &out_used);
+        if (r == LIBDEFLATE_INSUFFICIENT_SPACE) {
+            if (cap >= max_out) {
                 rc = pd_errf(err, -E2BIG,
                              "gzip: decompressed size exceeds the limit of %zu bytes "
                              "(compressed %zu bytes; gzip bomb?)",
                              max_out, len);
-                goto out;
-            }
-            size_t grow = b.cap < max_out - b.cap ? b.cap : max_out - b.cap;
-            if (pd_buf_reserve(&b, grow) < 0) {
-                rc = pd_errf(err, -ENOMEM, "gzip: cannot allocate output");
-                goto out;
-            }
-        }
-        size_t room = b.cap - b.len;
-        zs.next_out = b.data + b.len;
-        zs.avail_out = room > UINT32_MAX ? UINT32_MAX : (uInt)room;
-        uInt before = zs.avail_out;
-        int zrc = inflate(&zs, Z_NO_FLUSH);
-        b.len += before - zs.avail_out;
-        if (zrc == Z_STREAM_END) {
-            size_t rest = zs.avail_in + in_left;
-            if (rest == 0)
                 break;
-            /* Go's reader is multistream: another member may follow, anything
-             * else is an error. */
-            const uint8_t *next = zs.next_in;
-            if (!pd_is_gzip(next, rest)) {
-                rc = pd_errf(err, -EINVAL, "gzip: %zu bytes of trailing garbage after the stream",
-                             rest);
-                goto out;
             }
-            if (inflateReset(&zs) != Z_OK) {
-                rc = pd_errf(err, -EINVAL, "gzip: cannot reset stream");
-                goto out;
-            }
-            continue;
+            cap = cap > max_out / 2 ? max_out : cap * 2;
+            buf = pd_xrealloc(buf, cap + 1);
+            continue; /* this member again, with room */
         }
-        if (zrc == Z_BUF_ERROR && zs.avail_out != 0) {
-            rc = pd_errf(err, -EINVAL, "gzip: unexpected end of compressed data (truncated)");
-            goto out;
+        if (r != LIBDEFLATE_SUCCESS) {
+            rc = pd_errf(err, -EINVAL, "gzip: %s at compressed byte %zu%s", result_name(r),
+                         consumed, r == LIBDEFLATE_BAD_DATA ? " (truncated or corrupted?)" : "");
+            break;
         }
-        if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
-            rc = pd_errf(err, -EINVAL, "gzip: %s", zs.msg ? zs.msg : "corrupt data");
-            goto out;
-        }
-        if (zrc == Z_OK && zs.avail_in == 0 && in_left == 0 && zs.avail_out != 0) {
-            rc = pd_errf(err, -EINVAL, "gzip: unexpected end of compressed data (truncated)");
-            goto out;
-        }
+        consumed += in_used;
+        produced += out_used;
     }
-    *out = pd_buf_steal(&b, out_len);
-out:
-    inflateEnd(&zs);
-    pd_buf_free(&b);
-    return rc;
+    if (rc < 0) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *out_len = produced;
+    return 0;
 }
 
 int pd_gzip(const uint8_t *in, size_t len, int level, uint8_t **out, size_t *out_len)
 {
     *out = NULL;
     *out_len = 0;
-    z_stream zs;
-    memset(&zs, 0, sizeof(zs));
-    if (deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
+    if (c == NULL)
         return -ENOMEM;
-    size_t cap = deflateBound(&zs, (uLong)len) + 32;
+    size_t cap = libdeflate_gzip_compress_bound(c, len);
     uint8_t *buf = pd_xmalloc(cap);
-    zs.next_in = (Bytef *)in;
-    zs.avail_in = (uInt)len;
-    zs.next_out = buf;
-    zs.avail_out = (uInt)cap;
-    int zrc = deflate(&zs, Z_FINISH);
-    deflateEnd(&zs);
-    if (zrc != Z_STREAM_END) {
+    size_t n = libdeflate_gzip_compress(c, in, len, buf, cap);
+    libdeflate_free_compressor(c);
+    if (n == 0) {
         free(buf);
         return -EIO;
     }
     *out = buf;
-    *out_len = cap - zs.avail_out;
+    *out_len = n;
     return 0;
 }
 
-const char *pd_proto_zlib_version(void)
+const char *pd_proto_deflate_version(void)
 {
-    return zlibVersion();
+    return LIBDEFLATE_VERSION_STRING;
 }

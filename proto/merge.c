@@ -160,8 +160,11 @@ static inline uint32_t map_str(pd_merger *m, const pd_profile *p, uint32_t i)
 
 static inline void key_put(pd_merger *m, const void *v, size_t n)
 {
-    /* The key buffer has no maximum; reserve cannot fail. */
-    (void)pd_buf_append(&m->key, v, n);
+    /* The key buffer has no maximum: reserve cannot fail. */
+    if (m->key.cap - m->key.len < n)
+        (void)pd_buf_reserve(&m->key, n);
+    memcpy(m->key.data + m->key.len, v, n);
+    m->key.len += n;
 }
 
 static map_ref map_mapping(pd_merger *m, const pd_profile *p, uint32_t mi)
@@ -432,6 +435,15 @@ int pd_merger_add(pd_merger *m, const pd_profile *p, const int64_t *weights, pd_
     }
     free(wv);
     return 0;
+}
+
+bool pd_merger_same_types(const pd_merger *m, const pd_profile *p)
+{
+    if (!m->started)
+        return true;
+    pd_types_view mine = {m->strs, m->period_type, m->sample_types, m->nst};
+    pd_types_view theirs = pd_types_of(p);
+    return pd_types_check(&mine, &theirs, NULL) == 0;
 }
 
 uint32_t pd_merger_sample_count(const pd_merger *m)

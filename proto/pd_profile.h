@@ -183,6 +183,8 @@ void pd_merger_free(pd_merger *m);
 /* Adds a profile (it is not retained). `weights`, if not NULL, multiplies
  * value i of every sample by weights[i] while it is added (delta uses -1/0). */
 int pd_merger_add(pd_merger *m, const pd_profile *p, const int64_t *weights, pd_err *err);
+/* True if p's period and sample types equal the merger's (no error text). */
+bool pd_merger_same_types(const pd_merger *m, const pd_profile *p);
 /* Distinct samples merged so far. */
 uint32_t pd_merger_sample_count(const pd_merger *m);
 /* The merged profile (caller frees); the merger is spent. Fails if nothing
@@ -244,8 +246,8 @@ void pd_profile_totals(const pd_profile *p, int64_t *totals);
  * -1 if absent. */
 int pd_profile_sample_type_index(const pd_profile *p, const char *name);
 
-/* Versions of the libraries this module links (zlib, protobuf-c). */
-const char *pd_proto_zlib_version(void);
+/* Versions of the libraries this module links (libdeflate, protobuf-c). */
+const char *pd_proto_deflate_version(void);
 const char *pd_proto_protobuf_c_version(void);
 
 #endif

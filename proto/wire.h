@@ -27,7 +27,7 @@ typedef struct wire_field {
     size_t offset; /* of the field's key */
 } wire_field;
 
-static inline int wire_varint(wire_rd *r, uint64_t *v, pd_err *err)
+static inline __attribute__((always_inline)) int wire_varint(wire_rd *r, uint64_t *v, pd_err *err)
 {
     uint64_t u = 0;
     const uint8_t *p = r->p;
@@ -50,7 +50,7 @@ static inline int wire_varint(wire_rd *r, uint64_t *v, pd_err *err)
 }
 
 /* Reads the next field; r must not be at its end. */
-static inline int wire_next(wire_rd *r, wire_field *f, pd_err *err)
+static inline __attribute__((always_inline)) int wire_next(wire_rd *r, wire_field *f, pd_err *err)
 {
     uint64_t key = 0;
     f->offset = (size_t)(r->p - r->origin);

@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
   build-essential cmake pkg-config clang-format curl time
   libuv1-dev libcurl4-openssl-dev libsqlite3-dev
-  libprotobuf-c-dev protobuf-c-compiler zlib1g-dev
+  libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdeflate-dev
   libyaml-dev libmicrohttpd-dev libjansson-dev libsystemd-dev
   libcmocka-dev golang-go
 )
