@@ -1,0 +1,144 @@
+/* pprofd's configuration: YAML in the style of Prometheus, read
+ * into one immutable struct with every default filled in and every value
+ * validated. This is config/'s public header; it brings the label set,
+ * relabeling and service-discovery types along.
+ *
+ * Errors read "FILE:LINE:COL: field.path: what is wrong", e.g.
+ *   pprofd.yaml:12:22: scrape_configs[0].scrape_interval: invalid duration "5x"
+ * Durations are milliseconds, sizes bytes. Strings are never NULL: "" means
+ * unset. Relative file paths (token, password, TLS and file_sd files) are
+ * resolved against the directory of the config file, as Prometheus does;
+ * storage.path is left relative to the working directory. */
+#ifndef PD_CONFIG_H
+#define PD_CONFIG_H
+
+#include "pd_err.h"
+#include "pd_labels.h"
+#include "pd_relabel.h"
+#include "pd_sd.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* How a profile's values behave over time (cumulative, gauge or window, as Go records them). */
+typedef enum {
+    PD_PROFILE_WINDOW,     /* cpu: values of the capture window; sum over time */
+    PD_PROFILE_CUMULATIVE, /* allocs-like: since process start; stored as deltas */
+    PD_PROFILE_GAUGE,      /* goroutine: a snapshot */
+    PD_PROFILE_MIXED,      /* heap, allocs: alloc_* cumulative, inuse_* gauge */
+} pd_profile_kind;
+
+typedef struct pd_profile_cfg {
+    char *name; /* "cpu", "heap", ... or a custom name */
+    char *path; /* URL path after the job's path_prefix, e.g. "/debug/pprof/profile" */
+    bool enabled;
+    bool custom;     /* not one of Go's seven */
+    int64_t seconds; /* ?seconds=N; 0 = none (cpu: default 10) */
+    pd_profile_kind kind;
+} pd_profile_cfg;
+
+typedef struct pd_file_sd_cfg {
+    char **files; /* glob patterns */
+    size_t nfiles;
+    int64_t refresh_interval_ms; /* default 5m */
+} pd_file_sd_cfg;
+
+typedef struct pd_job {
+    char *name;
+    int64_t scrape_interval_ms;
+    int64_t scrape_timeout_ms; /* resolved: never 0, never over the interval */
+    char *scheme;              /* "http" or "https" */
+    char *path_prefix;
+    char *bearer_token_file;
+    struct {
+        char *username;
+        char *password_file;
+    } basic_auth;
+    struct {
+        char *ca_file;
+        char *cert_file;
+        char *key_file;
+        bool insecure_skip_verify;
+    } tls;
+    pd_target_group *static_configs;
+    size_t nstatic_configs;
+    pd_file_sd_cfg *file_sd_configs;
+    size_t nfile_sd_configs;
+    pd_relabel_rule *relabel_configs; /* compiled */
+    size_t nrelabel_configs;
+    pd_profile_cfg *profiles; /* Go's seven in a fixed order, then custom ones */
+    size_t nprofiles;
+} pd_job;
+
+typedef struct pd_config {
+    char *source; /* the name given to parse/load */
+    struct {
+        char *listen; /* host:port, default "127.0.0.1:7070" */
+        char *auth_token_file;
+    } server;
+    struct {
+        char *path;           /* default "./data/pprofd.db" */
+        int64_t retention_ms; /* default 15d; 0 = keep forever */
+        uint64_t max_size;    /* 0 = unlimited */
+    } storage;
+    struct {
+        uint32_t max_concurrent_scrapes; /* default 64 */
+        uint64_t max_profile_bytes;      /* default 64 MiB */
+        struct {
+            uint32_t count; /* default 3 */
+            int64_t per_ms; /* default 10m */
+        } capture_budget;
+        uint64_t max_query_profiles; /* default 100000 */
+    } limits;
+    struct {
+        int64_t scrape_interval_ms; /* default 60s */
+        int64_t scrape_timeout_ms;  /* 0 = derived per job */
+        pd_labels external_labels;
+    } global;
+    pd_job *jobs;
+    size_t njobs;
+    struct {
+        char **profiles; /* default cpu, goroutine, heap */
+        size_t nprofiles;
+        char **match_labels; /* default instance, job */
+        size_t nmatch_labels;
+    } alerting;
+} pd_config;
+
+/* Receives every error line, in order, while parsing goes on past the first
+ * error where it safely can (check-config prints them all). */
+typedef void pd_config_diag_fn(void *ud, const char *line);
+
+/* Parses text[0..len); `name` is the file name used in messages and to
+ * resolve relative paths. On success *out is a new config (free with
+ * pd_config_free). On error returns -EINVAL (or -E2BIG/-ENOMEM), *out is
+ * NULL and err holds the first error line. */
+int pd_config_parse(const char *text, size_t len, const char *name, pd_config **out, pd_err *err);
+/* The same with every error line also passed to diag (may be NULL). */
+int pd_config_parse_diag(const char *text, size_t len, const char *name, pd_config **out,
+                         pd_err *err, pd_config_diag_fn *diag, void *ud);
+/* Reads `path` (at most 16 MiB) and parses it. */
+int pd_config_load(const char *path, pd_config **out, pd_err *err);
+int pd_config_load_diag(const char *path, pd_config **out, pd_err *err, pd_config_diag_fn *diag,
+                        void *ud);
+/* The built-in defaults: no jobs. Never fails. */
+pd_config *pd_config_default(void);
+void pd_config_free(pd_config *cfg);
+
+const pd_job *pd_config_job(const pd_config *cfg, const char *name);
+/* The job's config for profile `name`, or NULL if the job has no such profile. */
+const pd_profile_cfg *pd_job_profile(const pd_job *job, const char *name);
+const char *pd_profile_kind_name(pd_profile_kind kind);
+
+/* Prometheus durations: "1y2w3d4h5m6s7ms" with units in that order, each
+ * once, integer amounts; "0" alone is 0. y = 365d, w = 7d. -EINVAL on an
+ * empty, negative or malformed string, -ERANGE on overflow. */
+int pd_parse_duration(const char *s, int64_t *ms, pd_err *err);
+/* Formats like Prometheus ("1h30m", "500ms", "0s"). */
+void pd_format_duration(int64_t ms, char *buf, size_t size);
+/* Byte sizes: a plain integer is bytes; suffixes B, KB/KiB, MB/MiB, GB/GiB,
+ * TB/TiB, powers of 1024 as Prometheus' units.Base2Bytes. */
+int pd_parse_size(const char *s, uint64_t *bytes, pd_err *err);
+
+#endif

@@ -1,0 +1,160 @@
+/* The profiles a job scrapes: Go's seven with their defaults and
+ * custom ones, which need a path. */
+#include "cfg_read.h"
+
+#include "pd_mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SECONDS 3600
+
+typedef struct go_profile {
+    const char *name;
+    const char *path;
+    bool enabled;
+    int64_t seconds;
+    pd_profile_kind kind;
+} go_profile;
+
+/* Kinds as Go records each profile: see runtime/pprof. */
+static const go_profile go_profiles[] = {
+    {"cpu", "/debug/pprof/profile", true, 10, PD_PROFILE_WINDOW},
+    {"heap", "/debug/pprof/heap", true, 0, PD_PROFILE_MIXED},
+    {"allocs", "/debug/pprof/allocs", false, 0, PD_PROFILE_MIXED},
+    {"goroutine", "/debug/pprof/goroutine", true, 0, PD_PROFILE_GAUGE},
+    {"block", "/debug/pprof/block", false, 0, PD_PROFILE_CUMULATIVE},
+    {"mutex", "/debug/pprof/mutex", false, 0, PD_PROFILE_CUMULATIVE},
+    {"threadcreate", "/debug/pprof/threadcreate", false, 0, PD_PROFILE_CUMULATIVE},
+};
+#define NGO (sizeof(go_profiles) / sizeof(go_profiles[0]))
+
+const char *pd_profile_kind_name(pd_profile_kind kind)
+{
+    switch (kind) {
+    case PD_PROFILE_WINDOW:
+        return "window";
+    case PD_PROFILE_CUMULATIVE:
+        return "cumulative";
+    case PD_PROFILE_GAUGE:
+        return "gauge";
+    default:
+        return "mixed";
+    }
+}
+
+void cfg_profiles_default(pd_job *job)
+{
+    job->profiles = pd_xcalloc(NGO, sizeof(pd_profile_cfg));
+    job->nprofiles = NGO;
+    for (size_t i = 0; i < NGO; i++) {
+        pd_profile_cfg *p = &job->profiles[i];
+        p->name = pd_xstrdup(go_profiles[i].name);
+        p->path = pd_xstrdup(go_profiles[i].path);
+        p->enabled = go_profiles[i].enabled;
+        p->seconds = go_profiles[i].seconds;
+        p->kind = go_profiles[i].kind;
+    }
+}
+
+const pd_profile_cfg *pd_job_profile(const pd_job *job, const char *name)
+{
+    for (size_t i = 0; i < job->nprofiles; i++)
+        if (strcmp(job->profiles[i].name, name) == 0)
+            return &job->profiles[i];
+    return NULL;
+}
+
+bool cfg_profile_known(const pd_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < NGO; i++)
+        if (strcmp(go_profiles[i].name, name) == 0)
+            return true;
+    for (size_t j = 0; j < cfg->njobs; j++)
+        if (pd_job_profile(&cfg->jobs[j], name) != NULL)
+            return true;
+    return false;
+}
+
+static int read_go_profile(cfg_ctx *c, const yn *v, const char *path, pd_profile_cfg *p)
+{
+    static const char *const cpu_keys[] = {"enabled", "seconds", NULL};
+    static const char *const keys[] = {"enabled", NULL};
+    bool cpu = strcmp(p->name, "cpu") == 0;
+    if (cfg_check_map(c, v, path, cpu ? cpu_keys : keys) < 0)
+        return -EINVAL;
+    int rc = cfg_bool(c, v, path, "enabled", &p->enabled);
+    uint64_t s = (uint64_t)p->seconds;
+    if (cpu && cfg_uint(c, v, path, "seconds", 1, MAX_SECONDS, &s) < 0)
+        rc = -EINVAL;
+    p->seconds = (int64_t)s;
+    return rc;
+}
+
+static int custom_profile(cfg_ctx *c, const yn *v, const char *path, pd_profile_cfg *p)
+{
+    static const char *const keys[] = {"enabled", "path", "seconds", NULL};
+    p->custom = true;
+    p->enabled = true;
+    p->path = pd_xstrdup("");
+    if (cfg_check_map(c, v, path, keys) < 0)
+        return -EINVAL;
+    int rc = cfg_bool(c, v, path, "enabled", &p->enabled);
+    if (cfg_str(c, v, path, "path", &p->path) < 0)
+        rc = -EINVAL;
+    uint64_t s = 0;
+    if (cfg_uint(c, v, path, "seconds", 1, MAX_SECONDS, &s) < 0)
+        rc = -EINVAL;
+    p->seconds = (int64_t)s;
+    /* With seconds the target profiles a window (fgprof); without, a snapshot. */
+    p->kind = s > 0 ? PD_PROFILE_WINDOW : PD_PROFILE_GAUGE;
+    char pp[CFG_PATH_MAX];
+    cfg_join(pp, path, "path");
+    if (rc == 0 && p->path[0] == '\0')
+        rc = cfg_fail(c, v, path, "custom profile \"%s\" needs a path (e.g. path: /debug/%s)",
+                      p->name, p->name);
+    else if (rc == 0 && p->path[0] != '/')
+        rc = cfg_fail(c, yn_get(v, "path"), pp, "path \"%s\" must start with /", p->path);
+    return rc;
+}
+
+int cfg_profiles(cfg_ctx *c, const yn *node, const char *path, pd_job *job)
+{
+    if (yn_null(node))
+        return 0;
+    if (node->kind != YN_MAP)
+        return cfg_fail(c, node, path, "want a mapping of profile names, got %s",
+                        yn_kind_name(node));
+    int rc = 0;
+    for (size_t i = 0; i < node->n; i++) {
+        const yn *k = node->items[2 * i], *v = node->items[2 * i + 1];
+        if (k->kind != YN_SCALAR || !pd_label_name_valid(k->str)) {
+            rc = cfg_fail(c, k, path, "invalid profile name \"%s\": want [a-zA-Z_][a-zA-Z0-9_]*",
+                          k->kind == YN_SCALAR ? k->str : "?");
+            continue;
+        }
+        char p[CFG_PATH_MAX];
+        cfg_join(p, path, k->str);
+        pd_profile_cfg *prof = (pd_profile_cfg *)pd_job_profile(job, k->str);
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = node->items[2 * j]->kind == YN_SCALAR &&
+                   strcmp(node->items[2 * j]->str, k->str) == 0;
+        if (seen) {
+            rc = cfg_fail(c, k, p, "profile \"%s\" already set", k->str);
+            continue;
+        }
+        if (prof != NULL) {
+            if (read_go_profile(c, v, p, prof) < 0)
+                rc = -EINVAL;
+            continue;
+        }
+        job->profiles = pd_xrealloc(job->profiles, (job->nprofiles + 1) * sizeof(pd_profile_cfg));
+        prof = &job->profiles[job->nprofiles++];
+        memset(prof, 0, sizeof(*prof));
+        prof->name = pd_xstrdup(k->str);
+        if (custom_profile(c, v, p, prof) < 0)
+            rc = -EINVAL;
+    }
+    return rc;
+}
