@@ -217,20 +217,21 @@ static int dec_value_type(dec *d, const wire_rd *parent, const wire_field *f, pd
                           const char *what, uint32_t n)
 {
     wire_rd r = wire_sub(parent, f);
-    *vt = (pd_value_type){0, 0};
+    uint64_t type = 0, unit = 0; /* a repeated scalar: the last one counts, as in Go */
     while (r.p < r.end) {
         wire_field g;
         int rc = wire_next(&r, &g, d->err);
         if (rc == 0 && (g.num == 1 || g.num == 2))
             rc = want_wt(d, &g, WT_VARINT, "value type field");
-        if (rc == 0 && g.num == 1)
-            rc = str_index(d, g.u64, &vt->type, what, n);
-        if (rc == 0 && g.num == 2)
-            rc = str_index(d, g.u64, &vt->unit, what, n);
         if (rc < 0)
             return rc;
+        if (g.num == 1)
+            type = g.u64;
+        else if (g.num == 2)
+            unit = g.u64;
     }
-    return 0;
+    int rc = str_index(d, type, &vt->type, what, n);
+    return rc < 0 ? rc : str_index(d, unit, &vt->unit, what, n);
 }
 
 static int dec_label(dec *d, const wire_rd *parent, const wire_field *f, pd_label *l, uint32_t n)
@@ -324,6 +325,7 @@ static int dec_mapping(dec *d, const wire_field *f, pd_mapping *m, uint32_t idx)
 {
     wire_rd r = wire_sub(&d->top, f);
     memset(m, 0, sizeof(*m));
+    uint64_t file = 0, build_id = 0; /* string indices, checked once read */
     while (r.p < r.end) {
         wire_field g;
         int rc = wire_next(&r, &g, d->err);
@@ -345,10 +347,10 @@ static int dec_mapping(dec *d, const wire_field *f, pd_mapping *m, uint32_t idx)
             m->offset = g.u64;
             break;
         case 5:
-            rc = str_index(d, g.u64, &m->file, "filename of mapping", idx);
+            file = g.u64;
             break;
         case 6:
-            rc = str_index(d, g.u64, &m->build_id, "build_id of mapping", idx);
+            build_id = g.u64;
             break;
         case 7:
             m->has_functions = g.u64 != 0;
@@ -366,7 +368,8 @@ static int dec_mapping(dec *d, const wire_field *f, pd_mapping *m, uint32_t idx)
         if (rc < 0)
             return rc;
     }
-    return 0;
+    int rc = str_index(d, file, &m->file, "filename of mapping", idx);
+    return rc < 0 ? rc : str_index(d, build_id, &m->build_id, "build_id of mapping", idx);
 }
 
 static int dec_location(dec *d, const wire_field *f, pd_location *l, const idmap *mappings,
@@ -413,6 +416,7 @@ static int dec_location(dec *d, const wire_field *f, pd_location *l, const idmap
 static int dec_function(dec *d, const wire_field *f, pd_function *fn, uint32_t idx)
 {
     memset(fn, 0, sizeof(*fn));
+    uint64_t name = 0, system_name = 0, filename = 0; /* checked once read */
     wire_rd r = wire_sub(&d->top, f);
     while (r.p < r.end) {
         wire_field g;
@@ -426,13 +430,13 @@ static int dec_function(dec *d, const wire_field *f, pd_function *fn, uint32_t i
             fn->id = g.u64;
             break;
         case 2:
-            rc = str_index(d, g.u64, &fn->name, "name of function", idx);
+            name = g.u64;
             break;
         case 3:
-            rc = str_index(d, g.u64, &fn->system_name, "system_name of function", idx);
+            system_name = g.u64;
             break;
         case 4:
-            rc = str_index(d, g.u64, &fn->filename, "filename of function", idx);
+            filename = g.u64;
             break;
         case 5:
             fn->start_line = (int64_t)g.u64;
@@ -441,7 +445,12 @@ static int dec_function(dec *d, const wire_field *f, pd_function *fn, uint32_t i
         if (rc < 0)
             return rc;
     }
-    return 0;
+    int rc = str_index(d, name, &fn->name, "name of function", idx);
+    if (rc == 0)
+        rc = str_index(d, system_name, &fn->system_name, "system_name of function", idx);
+    if (rc == 0)
+        rc = str_index(d, filename, &fn->filename, "filename of function", idx);
+    return rc;
 }
 
 /* Pass 1: framing, wire types and counts of the top-level fields. */
@@ -502,6 +511,8 @@ static int dec_tables(dec *d, idmap *mappings, idmap *functions)
     const wire_rd *r = &d->top;
     bool seen_time = false;
     uint32_t ns = 0, nst = 0, nm = 0, nf = 0, nc = 0;
+    uint64_t drop = 0, keep = 0, dflt = 0;
+    const wire_field *period_type = NULL;
     /* Strings first: every other field checks its indices against them. */
     for (size_t i = 0; i < d->nrefs; i++) {
         const wire_field *f = &d->refs[i];
@@ -530,10 +541,10 @@ static int dec_tables(dec *d, idmap *mappings, idmap *functions)
             nf++;
             break;
         case F_DROP_FRAMES:
-            rc = str_index(d, f.u64, &p->drop_frames, "drop_frames", 0);
+            drop = f.u64;
             break;
         case F_KEEP_FRAMES:
-            rc = str_index(d, f.u64, &p->keep_frames, "keep_frames", 0);
+            keep = f.u64;
             break;
         case F_TIME_NANOS:
             /* Go reads a second time_nanos as two profiles glued together. */
@@ -548,7 +559,7 @@ static int dec_tables(dec *d, idmap *mappings, idmap *functions)
             p->duration_nanos = (int64_t)f.u64;
             break;
         case F_PERIOD_TYPE:
-            rc = dec_value_type(d, r, &f, &p->period_type, "period_type", 0);
+            period_type = &d->refs[k]; /* a message given twice: the last one counts */
             break;
         case F_PERIOD:
             p->period = (int64_t)f.u64;
@@ -564,13 +575,24 @@ static int dec_tables(dec *d, idmap *mappings, idmap *functions)
             break;
         }
         case F_DEFAULT_SAMPLE_TYPE:
-            rc = str_index(d, f.u64, &p->default_sample_type, "default_sample_type", 0);
+            dflt = f.u64;
             break;
         }
         if (rc < 0)
             return rc;
     }
-    int rc = idmap_build(d, mappings, &p->mappings[0].id, sizeof(pd_mapping), nm, "mapping");
+    /* Repeated scalars: the last one counts, and only it is checked. */
+    int rc = 0;
+    if (period_type != NULL)
+        rc = dec_value_type(d, r, period_type, &p->period_type, "period_type", 0);
+    if (rc == 0)
+        rc = str_index(d, drop, &p->drop_frames, "drop_frames", 0);
+    if (rc == 0)
+        rc = str_index(d, keep, &p->keep_frames, "keep_frames", 0);
+    if (rc == 0)
+        rc = str_index(d, dflt, &p->default_sample_type, "default_sample_type", 0);
+    if (rc == 0)
+        rc = idmap_build(d, mappings, &p->mappings[0].id, sizeof(pd_mapping), nm, "mapping");
     if (rc == 0)
         rc = idmap_build(d, functions, &p->functions[0].id, sizeof(pd_function), nf, "function");
     return rc;

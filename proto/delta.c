@@ -87,6 +87,12 @@ int pd_profile_delta(const pd_profile *cur, const pd_profile *prev, const bool *
         pd_profile_free(d);
         d = c;
     }
+    if (rc == 0 && !*restarted) {
+        /* The delta covers the window between the two snapshots. */
+        d->time_nanos = prev->time_nanos;
+        d->duration_nanos =
+            cur->time_nanos > prev->time_nanos ? cur->time_nanos - prev->time_nanos : 0;
+    }
     free(tc);
     free(tp);
     free(w_prev);

@@ -71,7 +71,9 @@ static const unit *sniff_unit(const unit_type *ut, pd_str s)
 /* measurement.Scale for a value in `from` expressed in `to`. */
 static double scale_value(int64_t value, pd_str from, pd_str to)
 {
-    if (value < 0 && -value > 0)
+    /* Go's `-value > 0` is false for the most negative value (it wraps):
+     * that one is scaled as it is. */
+    if (value < 0 && value != INT64_MIN)
         return -scale_value(-value, from, to);
     for (size_t i = 0; i < N_UNIT_TYPES; i++) {
         const unit_type *ut = &unit_types[i];
