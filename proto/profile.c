@@ -50,12 +50,13 @@ uint32_t pd_profile_intern(pd_profile *p, const char *s, size_t len)
     return p->nstrings++;
 }
 
+/* Sums wrap on overflow, as Go's int64 arithmetic does (no UB). */
 void pd_profile_totals(const pd_profile *p, int64_t *totals)
 {
     memset(totals, 0, sizeof(int64_t) * p->nsample_types);
     for (uint32_t i = 0; i < p->nsamples; i++)
         for (uint32_t j = 0; j < p->nsample_types; j++)
-            totals[j] += p->samples[i].values[j];
+            totals[j] = (int64_t)((uint64_t)totals[j] + (uint64_t)p->samples[i].values[j]);
 }
 
 int pd_profile_sample_type_index(const pd_profile *p, const char *name)
