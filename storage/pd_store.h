@@ -1,0 +1,164 @@
+/* Profile storage: one SQLite file in WAL mode holding series (a label set
+ * that includes `type`), their labels, and the profiles themselves.
+ *
+ * Connections. One writer (pd_store) and any number of readers
+ * (pd_store_reader), each its own SQLite connection opened with
+ * SQLITE_OPEN_NOMUTEX: a handle must be used by one thread at a time, but
+ * different handles may be used on different threads at once. WAL lets
+ * readers run beside the writer: a reader never waits for a writer's
+ * transaction and sees every commit made before its current statement began.
+ *
+ * Errors: functions return 0 or a negative errno (-EINVAL bad input, -ENOENT
+ * absent, -EBUSY lock timeout, -ENOSPC disk full, -EIO other SQLite errors,
+ * -ENOTSUP a database from a newer pprofd) and, when `err` is not NULL, one
+ * line naming the cause. */
+#ifndef PD_STORE_H
+#define PD_STORE_H
+
+#include "pd_err.h"
+
+#include <regex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The schema version this code writes and reads. */
+#define PD_STORE_SCHEMA_VERSION 1
+/* Caps on what one series may carry. */
+#define PD_STORE_MAX_LABELS 64
+#define PD_STORE_MAX_LABEL_VALUE 4096
+
+typedef struct pd_store pd_store;
+typedef struct pd_store_reader pd_store_reader;
+
+typedef struct pd_store_label {
+    const char *name;
+    const char *value;
+} pd_store_label;
+
+/* One profile to store. Every pointer is borrowed for the call. */
+typedef struct pd_store_item {
+    const pd_store_label *labels; /* sorted by name, unique, valid names
+                                     ([a-zA-Z_][a-zA-Z0-9_]*), non-empty
+                                     values, one of them `type` */
+    size_t nlabels;
+    int64_t time_ns;                 /* unix nanoseconds of the capture */
+    int64_t duration_ns;             /* 0 for snapshots */
+    const char *sample_types;        /* "samples/count,cpu/nanoseconds" */
+    const char *default_sample_type; /* "cpu", or "" / NULL if none */
+    const int64_t *totals;           /* one per sample type */
+    size_t ntotals;
+    const uint8_t *data; /* the compressed pprof, stored as given */
+    size_t len;          /* > 0 */
+} pd_store_item;
+
+/* What a reader reports about a stored profile. In a pd_store_find callback
+ * every pointer is borrowed and valid only during the call; from
+ * pd_store_get they live until pd_store_meta_release. */
+typedef struct pd_store_meta {
+    int64_t id;
+    int64_t series_id;
+    const char *series; /* canonical labels: {job="api",type="cpu"} */
+    const pd_store_label *labels;
+    size_t nlabels;
+    int64_t time_ns;
+    int64_t duration_ns;
+    int64_t size; /* bytes of data */
+    const char *sample_types;
+    const char *default_sample_type; /* "" if none */
+    const int64_t *totals;
+    size_t ntotals;
+    void *owned; /* internal: memory behind the pointers (pd_store_get) */
+} pd_store_meta;
+
+/* --- writer ----------------------------------------------------------- */
+
+/* Opens or creates the database at `path` (creating its parent directory),
+ * switches it to WAL and brings the schema to PD_STORE_SCHEMA_VERSION. A
+ * database written by a newer pprofd is refused with -ENOTSUP.
+ * *out (OUT) receives the handle, which the caller closes with
+ * pd_store_close; on error *out is NULL. */
+int pd_store_open(const char *path, pd_store **out, pd_err *err);
+/* Closes the handle (NULL is a no-op). Nothing uncommitted exists: every
+ * call that returned 0 has committed. */
+void pd_store_close(pd_store *s);
+
+/* Stores items[0..n) in one transaction: all of them or none. Series are
+ * found or created by their canonical label string. An invalid item fails
+ * the batch with -EINVAL naming the item ("item 3: label "1x": invalid
+ * name"). ids_out (OUT, may be NULL) receives the n new profile ids. */
+int pd_store_put(pd_store *s, const pd_store_item *items, size_t n, int64_t *ids_out, pd_err *err);
+
+/* One small retention step, in one short transaction: deletes up to `batch`
+ * of the oldest profiles that are older than `older_than_ns` (time_ns <
+ * older_than_ns; 0 = no age limit) or, when max_bytes > 0, while the stored
+ * data exceeds max_bytes; then removes the series left without profiles.
+ * *deleted (OUT) receives how many profiles went; call again while it is
+ * `batch`. */
+int pd_store_retention_step(pd_store *s, int64_t older_than_ns, int64_t max_bytes, size_t batch,
+                            size_t *deleted, pd_err *err);
+
+/* *data_bytes (OUT): the sum of stored profile sizes, kept as a running
+ * total; *file_bytes (OUT, may be NULL): page_count * page_size. */
+int pd_store_size(pd_store *s, int64_t *data_bytes, int64_t *file_bytes, pd_err *err);
+
+/* --- readers ---------------------------------------------------------- */
+
+/* Opens a read-only (query_only) connection to an existing database made
+ * by pd_store_open. *out (OUT) is closed with pd_store_reader_close. */
+int pd_store_reader_open(const char *path, pd_store_reader **out, pd_err *err);
+void pd_store_reader_close(pd_store_reader *r);
+
+typedef enum { PD_MATCH_EQ, PD_MATCH_NEQ, PD_MATCH_RE, PD_MATCH_NRE } pd_match_op;
+
+/* A Prometheus label matcher. As in Prometheus, an absent label matches as
+ * the empty string. For RE/NRE `re` is compiled by the caller, anchored
+ * (^(?:...)$), and borrowed for the call; `value` is then unused. */
+typedef struct pd_store_matcher {
+    const char *name;
+    pd_match_op op;
+    const char *value;
+    const regex_t *re;
+} pd_store_matcher;
+
+typedef struct pd_store_query {
+    const char *type; /* required by pd_store_find; may be NULL for labels */
+    const pd_store_matcher *matchers;
+    size_t nmatchers;
+    int64_t from_ns; /* inclusive */
+    int64_t to_ns;   /* inclusive */
+    size_t limit;    /* pd_store_find only; 0 = unlimited */
+} pd_store_query;
+
+/* Returns non-zero to stop the iteration (not an error). */
+typedef int (*pd_store_meta_cb)(void *ctx, const pd_store_meta *meta);
+typedef int (*pd_store_string_cb)(void *ctx, const char *s);
+
+/* Calls cb for every profile of q->type whose series matches every matcher
+ * and whose time is in [from_ns, to_ns], in time order (then id), at most
+ * q->limit of them. Runs in one read transaction (a consistent snapshot).
+ * cb may call pd_store_get on the same reader (it reads the same snapshot),
+ * but not pd_store_find or the label functions. */
+int pd_store_find(pd_store_reader *r, const pd_store_query *q, pd_store_meta_cb cb, void *ctx,
+                  pd_err *err);
+
+/* The profile `id`: *data (OUT, malloc'd, caller frees) and *len (OUT);
+ * meta (OUT, may be NULL) is released with pd_store_meta_release. -ENOENT
+ * if there is no such profile. */
+int pd_store_get(pd_store_reader *r, int64_t id, uint8_t **data, size_t *len, pd_store_meta *meta,
+                 pd_err *err);
+void pd_store_meta_release(pd_store_meta *meta);
+
+/* Distinct label names (or values of label `name`), sorted (strcmp), over
+ * the series that match q (type and matchers optional) and have at least one
+ * profile in [from_ns, to_ns]. */
+int pd_store_label_names(pd_store_reader *r, const pd_store_query *q, pd_store_string_cb cb,
+                         void *ctx, pd_err *err);
+int pd_store_label_values(pd_store_reader *r, const char *name, const pd_store_query *q,
+                          pd_store_string_cb cb, void *ctx, pd_err *err);
+
+/* *n (OUT): the number of stored profiles. */
+int pd_store_count(pd_store_reader *r, int64_t *n, pd_err *err);
+/* Runs PRAGMA integrity_check: 0 if "ok", else -EIO with its first line. */
+int pd_store_integrity_check(pd_store_reader *r, pd_err *err);
+
+#endif

@@ -1,0 +1,138 @@
+/* storage/ internals shared by its .c files. sqlite3.h stays in the .c
+ * files: the two SQLite types are declared opaquely here (the same typedefs
+ * sqlite3.h makes, which C11 allows twice). */
+#ifndef PD_ST_INT_H
+#define PD_ST_INT_H
+
+#include "pd_store.h"
+#include "pd_hash.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sqlite3 sqlite3;
+typedef struct sqlite3_stmt sqlite3_stmt;
+
+/* Every statement either connection runs, prepared on first use and kept on
+ * the handle (SQL text in st_db.c). */
+typedef enum {
+    PD_ST_BEGIN_WRITE,
+    PD_ST_BEGIN_READ,
+    PD_ST_COMMIT,
+    PD_ST_ROLLBACK,
+    PD_ST_META_GET,
+    PD_ST_META_SET,
+    PD_ST_SERIES_BY_LABELS,
+    PD_ST_SERIES_INSERT,
+    PD_ST_SERIES_LABEL_INSERT,
+    PD_ST_PROFILE_INSERT,
+    PD_ST_RET_OLDEST,
+    PD_ST_RET_DELETE,
+    PD_ST_RET_SERIES_GC,
+    PD_ST_COUNT_NV,
+    PD_ST_LABELS_BY_NV,
+    PD_ST_LABELS_ALL,
+    PD_ST_PROFILES_IN,
+    PD_ST_HAS_PROFILE,
+    PD_ST_GET,
+    PD_ST_SERIES_LABELS,
+    PD_ST_COUNT_PROFILES,
+    PD_ST_NSTMT
+} pd_st_id;
+
+typedef struct pd_st_db {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[PD_ST_NSTMT];
+} pd_st_db;
+
+struct pd_store {
+    pd_st_db d;
+    /* canonical label string -> index into series_ids; only committed
+     * series (reset on rollback and when retention deletes series) */
+    pd_keymap cache;
+    int64_t *series_ids;
+    size_t nseries, capseries;
+    int64_t total_bytes; /* mirror of meta.total_bytes */
+};
+
+struct pd_store_reader {
+    pd_st_db d;
+};
+
+/* --- st_db.c: connections, statements, errors ---------------------------- */
+
+/* Opens `path` with SQLITE_OPEN_NOMUTEX; `writer` opens read-write and
+ * creates, else read-only with query_only. On error d->db is NULL. */
+int pd_st_db_open(pd_st_db *d, const char *path, bool writer, pd_err *err);
+void pd_st_db_close(pd_st_db *d);
+/* *out (OUT, borrowed from the cache): statement `id`, reset, bindings
+ * cleared. */
+int pd_st_stmt(pd_st_db *d, pd_st_id id, sqlite3_stmt **out, pd_err *err);
+/* Maps a SQLite result code to a negative errno and writes
+ * "<what>: <sqlite message>" into err. */
+int pd_st_err(pd_st_db *d, int rc, const char *what, pd_err *err);
+/* Steps a statement expected to finish without rows, then resets it. */
+int pd_st_step_done(pd_st_db *d, sqlite3_stmt *st, const char *what, pd_err *err);
+/* Runs the cached BEGIN/COMMIT/ROLLBACK statement. */
+int pd_st_run(pd_st_db *d, pd_st_id id, pd_err *err);
+int pd_st_exec(pd_st_db *d, const char *sql, pd_err *err);
+/* Resets every cached statement: no read lock outlives a public call. */
+void pd_st_reset_all(pd_st_db *d);
+/* A read transaction unless one is open; *began (OUT) says whether this
+ * call began it (and pd_st_read_end must end it). */
+int pd_st_read_begin(pd_st_db *d, bool *began, pd_err *err);
+void pd_st_read_end(pd_st_db *d, bool began);
+/* meta table access; *val (OUT); -ENOENT if the key is absent. */
+int pd_st_meta_get(pd_st_db *d, const char *key, int64_t *val, pd_err *err);
+int pd_st_meta_set(pd_st_db *d, const char *key, int64_t val, pd_err *err);
+
+/* --- st_put.c --------------------------------------------------------- */
+
+/* Forgets every cached series id (after a rollback or deleted series). */
+void pd_st_cache_reset(pd_store *s);
+
+/* --- st_schema.c ------------------------------------------------------- */
+
+/* Writer: creates or migrates the schema. Reader: checks the version. */
+int pd_st_schema_migrate(pd_st_db *d, pd_err *err);
+int pd_st_schema_check(pd_st_db *d, pd_err *err);
+
+/* --- st_labels.c: validation and encodings ------------------------------ */
+
+bool pd_st_label_name_valid(const char *name);
+/* Checks labels as pd_store_item requires; *type (OUT, borrowed) gets the
+ * value of `type`. The message does not name the item (the caller adds). */
+int pd_st_labels_check(const pd_store_label *ls, size_t n, const char **type, pd_err *err);
+/* Returns {a="1",b="2"} with \\ \" \n escaped (malloc'd, caller frees). */
+char *pd_st_labels_canonical(const pd_store_label *ls, size_t n);
+/* Number of comma-separated entries ("" has 0). */
+size_t pd_st_count_list(const char *s);
+/* Totals as little-endian int64s: *blob (OUT, malloc'd) of n*8 bytes. */
+uint8_t *pd_st_totals_encode(const int64_t *v, size_t n);
+/* Decodes len bytes into out[0..len/8); returns the count. */
+size_t pd_st_totals_decode(const uint8_t *blob, size_t len, int64_t *out);
+
+/* --- st_select.c: series matching a query ------------------------------- */
+
+typedef struct pd_st_series {
+    int64_t id;
+    char *canonical;
+    pd_store_label *labels;
+    size_t nlabels;
+} pd_st_series;
+
+typedef struct pd_st_series_set {
+    pd_st_series *v; /* sorted by id */
+    size_t n, cap;
+    pd_arena mem; /* strings and label arrays */
+} pd_st_series_set;
+
+/* Fills set (OUT, initialized here, freed with pd_st_series_set_free) with
+ * the series of q->type (if set) matching every matcher of q. Must run inside
+ * a read transaction. */
+int pd_st_select_series(pd_st_db *d, const pd_store_query *q, pd_st_series_set *set, pd_err *err);
+void pd_st_series_set_free(pd_st_series_set *set);
+const pd_st_series *pd_st_series_find(const pd_st_series_set *set, int64_t id);
+
+#endif

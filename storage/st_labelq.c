@@ -1,0 +1,98 @@
+/* Label names and values over the series a query selects that have a
+ * profile in its time range: distinct and sorted. */
+#include "st_int.h"
+
+#include "pd_mem.h"
+
+#include <sqlite3.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+/* *has (OUT): whether series `sid` has a profile in [from, to]. */
+static int has_profile(pd_st_db *d, int64_t sid, const pd_store_query *q, bool *has, pd_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = pd_st_stmt(d, PD_ST_HAS_PROFILE, &st, err);
+    if (rc != 0)
+        return rc;
+    int step = sqlite3_bind_int64(st, 1, sid);
+    if (step == SQLITE_OK)
+        step = sqlite3_bind_int64(st, 2, q->from_ns);
+    if (step == SQLITE_OK)
+        step = sqlite3_bind_int64(st, 3, q->to_ns);
+    if (step == SQLITE_OK)
+        step = sqlite3_step(st);
+    *has = step == SQLITE_ROW;
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return pd_st_err(d, step, "labels", err);
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Names of every label (name == NULL) or values of label `name`. */
+static int collect(pd_store_reader *r, const char *name, const pd_store_query *q,
+                   pd_store_string_cb cb, void *ctx, pd_err *err)
+{
+    pd_store_query all = {.from_ns = INT64_MIN, .to_ns = INT64_MAX};
+    if (q == NULL)
+        q = &all;
+    if (cb == NULL)
+        return pd_errf(err, -EINVAL, "labels: no callback");
+    if (q->from_ns > q->to_ns)
+        return 0;
+    const char **v = NULL;
+    size_t n = 0, cap = 0;
+    pd_st_series_set set;
+    bool began = false;
+    int rc = pd_st_read_begin(&r->d, &began, err);
+    if (rc != 0)
+        return rc;
+    rc = pd_st_select_series(&r->d, q, &set, err);
+    if (rc != 0)
+        goto out_txn;
+    for (size_t i = 0; i < set.n && rc == 0; i++) {
+        bool has = false;
+        rc = has_profile(&r->d, set.v[i].id, q, &has, err);
+        for (size_t j = 0; rc == 0 && has && j < set.v[i].nlabels; j++) {
+            const pd_store_label *l = &set.v[i].labels[j];
+            if (name != NULL && strcmp(l->name, name) != 0)
+                continue;
+            pd_xgrow((void **)&v, &cap, n + 1, sizeof(*v));
+            v[n++] = name != NULL ? l->value : l->name;
+        }
+    }
+    if (rc == 0 && n > 0) {
+        qsort(v, n, sizeof(*v), cmp_str);
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0 && strcmp(v[i - 1], v[i]) == 0)
+                continue;
+            if (cb(ctx, v[i]) != 0)
+                break;
+        }
+    }
+    free(v);
+    pd_st_series_set_free(&set);
+out_txn:
+    pd_st_read_end(&r->d, began);
+    return rc;
+}
+
+int pd_store_label_names(pd_store_reader *r, const pd_store_query *q, pd_store_string_cb cb,
+                         void *ctx, pd_err *err)
+{
+    return collect(r, NULL, q, cb, ctx, err);
+}
+
+int pd_store_label_values(pd_store_reader *r, const char *name, const pd_store_query *q,
+                          pd_store_string_cb cb, void *ctx, pd_err *err)
+{
+    if (!pd_st_label_name_valid(name))
+        return pd_errf(err, -EINVAL, "labels: invalid label name \"%s\"", name ? name : "(null)");
+    return collect(r, name, q, cb, ctx, err);
+}

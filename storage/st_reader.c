@@ -1,0 +1,194 @@
+/* Reader handles: open, close, one profile by id, count, integrity check. */
+#include "st_int.h"
+
+#include "pd_arena.h"
+#include "pd_mem.h"
+
+#include <sqlite3.h>
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+int pd_store_reader_open(const char *path, pd_store_reader **out, pd_err *err)
+{
+    *out = NULL;
+    if (path == NULL || path[0] == '\0')
+        return pd_errf(err, -EINVAL, "storage path is empty");
+    pd_store_reader *r = pd_xcalloc(1, sizeof(*r));
+    int rc = pd_st_db_open(&r->d, path, false, err);
+    if (rc == 0)
+        rc = pd_st_schema_check(&r->d, err);
+    if (rc != 0) {
+        pd_err_prefix(err, "%s", path);
+        pd_store_reader_close(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+void pd_store_reader_close(pd_store_reader *r)
+{
+    if (r == NULL)
+        return;
+    pd_st_db_close(&r->d);
+    free(r);
+}
+
+static char *arena_str(pd_arena *a, const unsigned char *s)
+{
+    const char *src = s ? (const char *)s : "";
+    return pd_arena_memdup(a, src, strlen(src) + 1);
+}
+
+/* The labels of series `sid` into meta, allocated in `a`. */
+static int load_labels(pd_st_db *d, int64_t sid, pd_arena *a, pd_store_meta *meta, pd_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = pd_st_stmt(d, PD_ST_SERIES_LABELS, &st, err);
+    if (rc != 0)
+        return rc;
+    pd_store_label *v = pd_arena_calloc(a, PD_STORE_MAX_LABELS, sizeof(*v));
+    size_t n = 0;
+    int step = sqlite3_bind_int64(st, 1, sid);
+    while (step == SQLITE_OK || step == SQLITE_ROW) {
+        step = sqlite3_step(st);
+        if (step != SQLITE_ROW || n == PD_STORE_MAX_LABELS)
+            break;
+        v[n].name = arena_str(a, sqlite3_column_text(st, 0));
+        v[n].value = arena_str(a, sqlite3_column_text(st, 1));
+        n++;
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE && step != SQLITE_ROW)
+        return pd_st_err(d, step, "series labels", err);
+    meta->labels = v;
+    meta->nlabels = n;
+    return 0;
+}
+
+/* Fills meta from the PD_ST_GET row, in arena `a`. */
+static void row_meta(sqlite3_stmt *st, int64_t id, pd_arena *a, pd_store_meta *meta)
+{
+    meta->id = id;
+    meta->series_id = sqlite3_column_int64(st, 0);
+    meta->time_ns = sqlite3_column_int64(st, 1);
+    meta->duration_ns = sqlite3_column_int64(st, 2);
+    meta->size = sqlite3_column_int64(st, 3);
+    meta->sample_types = arena_str(a, sqlite3_column_text(st, 4));
+    meta->default_sample_type = arena_str(a, sqlite3_column_text(st, 5));
+    const uint8_t *blob = sqlite3_column_blob(st, 6);
+    size_t blen = (size_t)sqlite3_column_bytes(st, 6);
+    int64_t *totals = pd_arena_calloc(a, blen / 8 + 1, sizeof(int64_t));
+    meta->ntotals = blob ? pd_st_totals_decode(blob, blen, totals) : 0;
+    meta->totals = totals;
+    meta->series = arena_str(a, sqlite3_column_text(st, 8));
+}
+
+int pd_store_get(pd_store_reader *r, int64_t id, uint8_t **data, size_t *len, pd_store_meta *meta,
+                 pd_err *err)
+{
+    *data = NULL;
+    *len = 0;
+    pd_arena *a = NULL;
+    if (meta != NULL)
+        memset(meta, 0, sizeof(*meta));
+    bool began = false;
+    sqlite3_stmt *st = NULL;
+    int rc = pd_st_read_begin(&r->d, &began, err);
+    if (rc == 0)
+        rc = pd_st_stmt(&r->d, PD_ST_GET, &st, err);
+    if (rc != 0)
+        goto out;
+    int step = sqlite3_bind_int64(st, 1, id);
+    if (step == SQLITE_OK)
+        step = sqlite3_step(st);
+    if (step == SQLITE_DONE) {
+        rc = pd_errf(err, -ENOENT, "profile %" PRId64 " not found", id);
+        goto out;
+    }
+    if (step != SQLITE_ROW) {
+        rc = pd_st_err(&r->d, step, "get profile", err);
+        goto out;
+    }
+    size_t n = (size_t)sqlite3_column_bytes(st, 7);
+    const void *blob = sqlite3_column_blob(st, 7);
+    *data = pd_xmalloc(n);
+    if (n > 0 && blob != NULL)
+        memcpy(*data, blob, n);
+    *len = n;
+    if (meta != NULL) {
+        a = pd_xcalloc(1, sizeof(*a));
+        row_meta(st, id, a, meta);
+        sqlite3_reset(st);
+        rc = load_labels(&r->d, meta->series_id, a, meta, err);
+    }
+out:
+    if (st != NULL)
+        sqlite3_reset(st);
+    pd_st_read_end(&r->d, began);
+    if (rc != 0) {
+        free(*data);
+        *data = NULL;
+        *len = 0;
+        if (a != NULL) {
+            pd_arena_free(a);
+            free(a);
+        }
+        if (meta != NULL)
+            memset(meta, 0, sizeof(*meta));
+        return rc;
+    }
+    if (meta != NULL)
+        meta->owned = a;
+    return 0;
+}
+
+void pd_store_meta_release(pd_store_meta *meta)
+{
+    if (meta == NULL || meta->owned == NULL)
+        return;
+    pd_arena_free(meta->owned);
+    free(meta->owned);
+    memset(meta, 0, sizeof(*meta));
+}
+
+int pd_store_count(pd_store_reader *r, int64_t *n, pd_err *err)
+{
+    *n = 0;
+    sqlite3_stmt *st;
+    int rc = pd_st_stmt(&r->d, PD_ST_COUNT_PROFILES, &st, err);
+    if (rc != 0)
+        return rc;
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    else
+        rc = pd_st_err(&r->d, step, "count", err);
+    sqlite3_reset(st);
+    return rc;
+}
+
+int pd_store_integrity_check(pd_store_reader *r, pd_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(r->d.db, "PRAGMA integrity_check", -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = pd_st_err(&r->d, rc, "integrity_check", err);
+        goto out;
+    }
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        rc = pd_st_err(&r->d, rc, "integrity_check", err);
+        goto out;
+    }
+    const char *first = (const char *)sqlite3_column_text(st, 0);
+    if (first == NULL || strcmp(first, "ok") != 0)
+        rc = pd_errf(err, -EIO, "integrity_check: %s", first ? first : "(null)");
+    else
+        rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}

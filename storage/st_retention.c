@@ -1,0 +1,137 @@
+/* Retention in small steps: each call deletes at most `batch` of the oldest
+ * profiles in one short write transaction, so scraping (the same writer,
+ * between steps) and queries (readers, never blocked in WAL) go on. */
+#include "st_int.h"
+
+#include "pd_mem.h"
+
+#include <sqlite3.h>
+
+#include <stdlib.h>
+
+typedef struct victim {
+    int64_t id;
+    int64_t series_id;
+    int64_t size;
+} victim;
+
+/* v (OUT, malloc'd, caller frees) and *n (OUT): the oldest profiles, up to
+ * `batch`, that are older than the cutoff or needed to get under max_bytes. */
+static int pick(pd_store *s, int64_t older_than_ns, int64_t max_bytes, size_t batch, victim **v,
+                size_t *n, pd_err *err)
+{
+    *v = NULL;
+    *n = 0;
+    size_t cap = 0;
+    sqlite3_stmt *st;
+    int rc = pd_st_stmt(&s->d, PD_ST_RET_OLDEST, &st, err);
+    if (rc != 0)
+        return rc;
+    int64_t total = s->total_bytes;
+    int step = sqlite3_bind_int64(st, 1, batch > INT64_MAX ? INT64_MAX : (int64_t)batch);
+    while (step == SQLITE_OK || step == SQLITE_ROW) {
+        step = sqlite3_step(st);
+        if (step != SQLITE_ROW)
+            break;
+        int64_t time_ns = sqlite3_column_int64(st, 3);
+        bool too_old = older_than_ns > 0 && time_ns < older_than_ns;
+        bool too_big = max_bytes > 0 && total > max_bytes;
+        if (!too_old && !too_big) {
+            step = SQLITE_DONE;
+            break;
+        }
+        pd_xgrow((void **)v, &cap, *n + 1, sizeof(victim));
+        victim *x = &(*v)[(*n)++];
+        x->id = sqlite3_column_int64(st, 0);
+        x->series_id = sqlite3_column_int64(st, 1);
+        x->size = sqlite3_column_int64(st, 2);
+        total -= x->size;
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        return pd_st_err(&s->d, step, "retention: select", err);
+    return 0;
+}
+
+static int delete_one(pd_store *s, pd_st_id id, int64_t key, const char *what, pd_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = pd_st_stmt(&s->d, id, &st, err);
+    if (rc != 0)
+        return rc;
+    int b = sqlite3_bind_int64(st, 1, key);
+    if (b != SQLITE_OK)
+        return pd_st_err(&s->d, b, what, err);
+    return pd_st_step_done(&s->d, st, what, err);
+}
+
+/* Deletes the victims and then the series they leave empty. *freed (OUT):
+ * bytes deleted; *series_gone (OUT): whether any series went. */
+static int delete_all(pd_store *s, const victim *v, size_t n, int64_t *freed, bool *series_gone,
+                      pd_err *err)
+{
+    *freed = 0;
+    *series_gone = false;
+    for (size_t i = 0; i < n; i++) {
+        int rc = delete_one(s, PD_ST_RET_DELETE, v[i].id, "retention: delete profile", err);
+        if (rc != 0)
+            return rc;
+        *freed += v[i].size;
+    }
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = v[j].series_id == v[i].series_id;
+        if (seen)
+            continue;
+        int rc =
+            delete_one(s, PD_ST_RET_SERIES_GC, v[i].series_id, "retention: delete series", err);
+        if (rc != 0)
+            return rc;
+        if (sqlite3_changes(s->d.db) > 0)
+            *series_gone = true;
+    }
+    return 0;
+}
+
+int pd_store_retention_step(pd_store *s, int64_t older_than_ns, int64_t max_bytes, size_t batch,
+                            size_t *deleted, pd_err *err)
+{
+    *deleted = 0;
+    if (batch == 0 || (older_than_ns <= 0 && max_bytes <= 0))
+        return 0;
+    if (!sqlite3_get_autocommit(s->d.db))
+        return pd_errf(err, -EBUSY, "retention: a transaction is already open");
+    victim *v = NULL;
+    size_t n = 0;
+    int64_t freed = 0;
+    bool series_gone = false;
+    int rc = pd_st_run(&s->d, PD_ST_BEGIN_WRITE, err);
+    if (rc != 0)
+        return rc;
+    rc = pick(s, older_than_ns, max_bytes, batch, &v, &n, err);
+    if (rc != 0 || n == 0)
+        goto out;
+    rc = delete_all(s, v, n, &freed, &series_gone, err);
+    if (rc == 0)
+        rc = pd_st_meta_set(&s->d, "total_bytes", s->total_bytes - freed, err);
+    /* hands the pages just freed back to the file system (auto_vacuum is
+     * INCREMENTAL); bounded by what this step deleted */
+    if (rc == 0)
+        rc = pd_st_exec(&s->d, "PRAGMA incremental_vacuum", err);
+out:
+    pd_st_reset_all(&s->d);
+    if (rc == 0)
+        rc = pd_st_run(&s->d, PD_ST_COMMIT, err);
+    if (rc != 0) {
+        pd_st_run(&s->d, PD_ST_ROLLBACK, NULL);
+        pd_st_cache_reset(s);
+    } else {
+        s->total_bytes -= freed;
+        *deleted = n;
+        if (series_gone)
+            pd_st_cache_reset(s);
+    }
+    free(v);
+    return rc;
+}

@@ -1,0 +1,147 @@
+/* The schema and its migrations. meta.schema_version says which version a
+ * file holds; migrations[v] takes a file from version v to v + 1, so version
+ * 0 (an empty file) runs them all. A file from a newer pprofd is refused. */
+#include "st_int.h"
+
+#include <sqlite3.h>
+
+#include <inttypes.h>
+
+/* 'pprd': marks the file as ours, so a stranger's SQLite file is refused. */
+#define APPLICATION_ID 0x70707264
+
+static const char *const migrations[PD_STORE_SCHEMA_VERSION] = {
+    /* 0 -> 1 */
+    "PRAGMA application_id = 1886417508;"
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO meta(key, value) VALUES ('total_bytes', 0);"
+    /* a series is a label set; `labels` is its canonical string */
+    "CREATE TABLE series ("
+    " id INTEGER PRIMARY KEY,"
+    " type TEXT NOT NULL,"
+    " labels TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE series_labels ("
+    " series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL,"
+    " value TEXT NOT NULL,"
+    " PRIMARY KEY (series_id, name)) WITHOUT ROWID;"
+    "CREATE INDEX series_labels_name_value ON series_labels(name, value);"
+    /* AUTOINCREMENT: ids are handed to API users and never reused */
+    "CREATE TABLE profiles ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " series_id INTEGER NOT NULL REFERENCES series(id),"
+    " time_ns INTEGER NOT NULL,"
+    " duration_ns INTEGER NOT NULL,"
+    " sample_types TEXT NOT NULL,"        /* "samples/count,cpu/nanoseconds" */
+    " default_sample_type TEXT NOT NULL," /* "" if none */
+    " totals BLOB NOT NULL,"              /* little-endian int64 per sample type */
+    " size INTEGER NOT NULL,"             /* length(data) */
+    " data BLOB NOT NULL);"               /* the compressed pprof; last, so
+                                             metadata reads skip its pages */
+    "CREATE INDEX profiles_series_time ON profiles(series_id, time_ns);"
+    "CREATE INDEX profiles_time ON profiles(time_ns);",
+};
+
+_Static_assert(APPLICATION_ID == 1886417508, "application_id in migrations[0]");
+
+/* One integer answer of `sql`; *val (OUT). */
+static int query_int(pd_st_db *d, const char *sql, int64_t *val, pd_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(d->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = pd_st_err(d, rc, "schema", err);
+        goto out;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        rc = pd_errf(err, -EIO, "schema: no answer to %s", sql);
+        goto out;
+    }
+    if (rc != SQLITE_ROW) {
+        rc = pd_st_err(d, rc, "schema", err);
+        goto out;
+    }
+    *val = sqlite3_column_int64(st, 0);
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* *version (OUT): the file's schema version, 0 for an empty file. */
+static int read_version(pd_st_db *d, int64_t *version, pd_err *err)
+{
+    int64_t app = 0, tables = 0, has_meta = 0;
+    int rc = query_int(d, "PRAGMA application_id", &app, err);
+    if (rc == 0)
+        rc = query_int(d, "SELECT count(*) FROM sqlite_master WHERE type = 'table'", &tables, err);
+    if (rc == 0)
+        rc = query_int(d,
+                       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+                       &has_meta, err);
+    if (rc != 0)
+        return rc;
+    *version = 0;
+    if (app == 0 && tables == 0)
+        return 0;
+    if (app != APPLICATION_ID || !has_meta)
+        return pd_errf(err, -EINVAL, "not a pprofd database (application_id %" PRId64 ")", app);
+    rc = pd_st_meta_get(d, "schema_version", version, err);
+    if (rc == -ENOENT)
+        return pd_errf(err, -EINVAL, "not a pprofd database (no schema_version)");
+    return rc;
+}
+
+static int check_known(int64_t version, pd_err *err)
+{
+    if (version > PD_STORE_SCHEMA_VERSION)
+        return pd_errf(err, -ENOTSUP,
+                       "database schema version %" PRId64
+                       " is newer than this pprofd supports (%d): upgrade pprofd",
+                       version, PD_STORE_SCHEMA_VERSION);
+    return 0;
+}
+
+int pd_st_schema_migrate(pd_st_db *d, pd_err *err)
+{
+    int64_t version = 0;
+    /* IMMEDIATE: two writers opening a new file at once migrate in turn */
+    int rc = pd_st_run(d, PD_ST_BEGIN_WRITE, err);
+    if (rc != 0)
+        return rc;
+    rc = read_version(d, &version, err);
+    if (rc == 0)
+        rc = check_known(version, err);
+    for (int64_t v = version; rc == 0 && v < PD_STORE_SCHEMA_VERSION; v++) {
+        rc = pd_st_exec(d, migrations[v], err);
+        if (rc == 0)
+            rc = pd_st_meta_set(d, "schema_version", v + 1, err);
+        if (rc != 0)
+            pd_err_prefix(err, "migrating schema to version %" PRId64, v + 1);
+    }
+    pd_st_reset_all(d);
+    if (rc == 0)
+        rc = pd_st_run(d, PD_ST_COMMIT, err);
+    if (rc != 0)
+        pd_st_run(d, PD_ST_ROLLBACK, NULL);
+    return rc;
+}
+
+int pd_st_schema_check(pd_st_db *d, pd_err *err)
+{
+    int64_t version = 0;
+    bool began = false;
+    int rc = pd_st_read_begin(d, &began, err);
+    if (rc == 0)
+        rc = read_version(d, &version, err);
+    if (rc == 0)
+        rc = check_known(version, err);
+    if (rc == 0 && version < PD_STORE_SCHEMA_VERSION)
+        rc = pd_errf(err, -EINVAL,
+                     "database schema version %" PRId64
+                     " is older than %d: open it for writing first",
+                     version, PD_STORE_SCHEMA_VERSION);
+    pd_st_read_end(d, began);
+    return rc;
+}

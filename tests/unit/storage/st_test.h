@@ -1,0 +1,173 @@
+/* Helpers shared by the storage/ tests: a scratch directory per test, items
+ * built from a label string, and find results collected into arrays. */
+#ifndef PD_ST_TEST_H
+#define PD_ST_TEST_H
+
+#include "pd_store.h"
+#include "pd_store_debug.h"
+
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline char *st_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char tmpl[512];
+    snprintf(tmpl, sizeof(tmpl), "%s/pd-storage-XXXXXX", base && base[0] ? base : "/tmp");
+    char *dir = mkdtemp(tmpl);
+    assert_non_null(dir);
+    char *copy = strdup(dir);
+    assert_non_null(copy);
+    return copy;
+}
+
+/* Removes path and, for a directory, everything under it. */
+static inline void st_rm_r(const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0)
+        return;
+    if (S_ISDIR(sb.st_mode)) {
+        DIR *d = opendir(path);
+        assert_non_null(d);
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            size_t n = strlen(path) + strlen(e->d_name) + 2;
+            char *child = malloc(n);
+            assert_non_null(child);
+            snprintf(child, n, "%s/%s", path, e->d_name);
+            st_rm_r(child);
+            free(child);
+        }
+        closedir(d);
+    }
+    assert_int_equal(remove(path), 0);
+}
+
+/* Removes dir and everything under it, and frees the string. */
+static inline void st_rmtree(char *dir)
+{
+    if (dir == NULL)
+        return;
+    st_rm_r(dir);
+    free(dir);
+}
+
+/* Returns dir/name (malloc'd). */
+static inline char *st_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    assert_non_null(p);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* An item and the storage behind its pointers. `labels` is
+ * "name=value,name=value" (sorted by the caller; no commas in values). */
+typedef struct st_item {
+    pd_store_item it;
+    pd_store_label ls[16];
+    char text[512];
+    int64_t totals[2];
+    uint8_t data[256];
+} st_item;
+
+static inline void st_item_init(st_item *x, const char *labels, int64_t time_ns, size_t len)
+{
+    memset(x, 0, sizeof(*x));
+    snprintf(x->text, sizeof(x->text), "%s", labels);
+    size_t n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(x->text, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        assert_non_null(eq);
+        *eq = '\0';
+        x->ls[n].name = tok;
+        x->ls[n].value = eq + 1;
+        n++;
+    }
+    assert_true(len <= sizeof(x->data));
+    for (size_t i = 0; i < len; i++)
+        x->data[i] = (uint8_t)(time_ns + (int64_t)i);
+    x->totals[0] = time_ns;
+    x->totals[1] = -time_ns * 1000;
+    x->it.labels = x->ls;
+    x->it.nlabels = n;
+    x->it.time_ns = time_ns;
+    x->it.duration_ns = 10;
+    x->it.sample_types = "samples/count,cpu/nanoseconds";
+    x->it.default_sample_type = "cpu";
+    x->it.totals = x->totals;
+    x->it.ntotals = 2;
+    x->it.data = x->data;
+    x->it.len = len;
+}
+
+/* Puts one item, asserting success; returns its id. */
+static inline int64_t st_put1(pd_store *s, const char *labels, int64_t time_ns, size_t len)
+{
+    st_item x;
+    st_item_init(&x, labels, time_ns, len);
+    int64_t id = 0;
+    pd_err err = {{0}};
+    int rc = pd_store_put(s, &x.it, 1, &id, &err);
+    if (rc != 0)
+        fprintf(stderr, "put: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    assert_true(id > 0);
+    return id;
+}
+
+typedef struct st_found {
+    int64_t ids[256];
+    int64_t series_ids[256];
+    char series[256][128];
+    size_t n;
+    size_t stop_after; /* 0 = never stop */
+} st_found;
+
+static inline int st_found_cb(void *ctx, const pd_store_meta *m)
+{
+    st_found *f = ctx;
+    assert_true(f->n < 256);
+    f->ids[f->n] = m->id;
+    f->series_ids[f->n] = m->series_id;
+    snprintf(f->series[f->n], sizeof(f->series[0]), "%s", m->series);
+    f->n++;
+    return f->stop_after != 0 && f->n >= f->stop_after;
+}
+
+/* Strings from a label query, joined with spaces. */
+typedef struct st_strings {
+    char joined[1024];
+} st_strings;
+
+static inline int st_strings_cb(void *ctx, const char *s)
+{
+    st_strings *o = ctx;
+    size_t l = strlen(o->joined);
+    snprintf(o->joined + l, sizeof(o->joined) - l, "%s%s", l ? " " : "", s);
+    return 0;
+}
+
+static inline int64_t st_count(pd_store_reader *r)
+{
+    int64_t n = -1;
+    pd_err err = {{0}};
+    assert_int_equal(pd_store_count(r, &n, &err), 0);
+    return n;
+}
+
+#endif
