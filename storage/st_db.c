@@ -140,7 +140,7 @@ int pd_st_db_open(pd_st_db *d, const char *path, bool writer, pd_err *err)
         rc = pragma(d, "PRAGMA journal_mode = WAL", "wal", err);
     /* In WAL mode NORMAL syncs the WAL only at checkpoints: a commit is
      * durable across a crash or kill -9 of the process (the OS holds the
-     * written WAL), which is what SPEC §4 asks; only a power loss or OS crash
+     * written WAL), which is what the product promises; only a power loss or OS crash
      * may lose the last transactions, never consistency. */
     if (rc == 0)
         rc = pragma(d, "PRAGMA synchronous = NORMAL", NULL, err);

@@ -1,4 +1,4 @@
-/* storage/ crash safety (SPEC §4): a child writes batches in a loop and
+/* storage/ crash safety: a child writes batches in a loop and
  * prints the last committed id after each commit; the parent kills it with
  * SIGKILL at a random moment, then reopens the database and checks that
  * PRAGMA integrity_check says ok and every id the child reported is there.
