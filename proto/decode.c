@@ -42,7 +42,7 @@ typedef struct dec {
     size_t scratch_cap;
     uint64_t *vscratch; /* values */
     size_t vscratch_cap;
-    pd_label *lscratch; /* labels */
+    pd_sample_label *lscratch; /* labels */
     size_t lscratch_cap;
     pd_line *line_scratch; /* lines */
     size_t line_scratch_cap;
@@ -234,7 +234,8 @@ static int dec_value_type(dec *d, const wire_rd *parent, const wire_field *f, pd
     return rc < 0 ? rc : str_index(d, unit, &vt->unit, what, n);
 }
 
-static int dec_label(dec *d, const wire_rd *parent, const wire_field *f, pd_label *l, uint32_t n)
+static int dec_label(dec *d, const wire_rd *parent, const wire_field *f, pd_sample_label *l,
+                     uint32_t n)
 {
     wire_rd r = wire_sub(parent, f);
     uint64_t v[5] = {0, 0, 0, 0, 0};
@@ -289,8 +290,8 @@ static int dec_sample(dec *d, const wire_field *f, pd_sample *s, const idmap *lo
                 rc = read_packed(d, &r, &g, d->vscratch, &nval);
         } else if (rc == 0 && g.num == 3) {
             rc = want_wt(d, &g, WT_LEN, "sample label");
-            pd_xgrow((void **)&d->lscratch, &d->lscratch_cap, nlab + 1, sizeof(pd_label));
-            pd_label *l = &d->lscratch[nlab];
+            pd_xgrow((void **)&d->lscratch, &d->lscratch_cap, nlab + 1, sizeof(pd_sample_label));
+            pd_sample_label *l = &d->lscratch[nlab];
             if (rc == 0)
                 rc = dec_label(d, &r, &g, l, idx);
             /* pprof drops a label with neither string, number nor unit. */
@@ -308,7 +309,7 @@ static int dec_sample(dec *d, const wire_field *f, pd_sample *s, const idmap *lo
     if (nval > 0)
         memcpy(s->values, d->vscratch, sizeof(int64_t) * nval);
     s->nlabels = nlab;
-    s->labels = nlab ? pd_arena_memdup(a, d->lscratch, sizeof(pd_label) * nlab) : NULL;
+    s->labels = nlab ? pd_arena_memdup(a, d->lscratch, sizeof(pd_sample_label) * nlab) : NULL;
     s->nlocs = nloc;
     s->locs = nloc ? pd_arena_alloc(a, sizeof(uint32_t) * nloc) : NULL;
     for (uint32_t i = 0; i < nloc; i++) {

@@ -45,7 +45,7 @@ static void enc_samples(const pd_profile *p, pd_arena *a, PbProfile *pb)
         o->n_label = 0;
         o->label = pd_arena_alloc(a, sizeof(PbLabel *) * (s->nlabels + 1));
         for (uint32_t j = 0; j < s->nlabels; j++) {
-            const pd_label *l = &s->labels[j];
+            const pd_sample_label *l = &s->labels[j];
             if (l->str == 0 && l->num == 0 && l->unit == 0)
                 continue; /* never emit what pprof would drop */
             PbLabel *lo = pd_arena_alloc(a, sizeof(*lo));

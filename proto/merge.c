@@ -67,7 +67,7 @@ struct pd_merger {
     size_t vals_cap;
     uint32_t *sloc; /* pool of samples' location indices */
     size_t nsloc, sloc_cap;
-    pd_label *slab; /* pool of samples' labels */
+    pd_sample_label *slab; /* pool of samples' labels */
     size_t nslab, slab_cap;
 
     pd_keymap mapmap, fnmap, locmap, smpmap;
@@ -82,7 +82,7 @@ struct pd_merger {
     map_ref *map_remap;
     size_t map_remap_cap;
     pd_buf key;
-    pd_label *tmp_labels;
+    pd_sample_label *tmp_labels;
     size_t tmp_labels_cap;
     uint32_t *tmp_locs;
     size_t tmp_locs_cap;
@@ -275,10 +275,10 @@ static uint32_t map_location(pd_merger *m, const pd_profile *p, uint32_t li)
  * key, keeping the order of values under one key (pprof keys on
  * map[key][]values, where that order counts). Insertion sort: a sample has
  * a handful of labels. */
-static void sort_labels(pd_label *l, uint32_t n)
+static void sort_labels(pd_sample_label *l, uint32_t n)
 {
     for (uint32_t i = 1; i < n; i++) {
-        pd_label x = l[i];
+        pd_sample_label x = l[i];
         uint64_t kx = ((uint64_t)(x.str == 0) << 32) | x.key;
         uint32_t j = i;
         while (j > 0) {
@@ -300,13 +300,13 @@ static void map_sample(pd_merger *m, const pd_profile *p, const pd_sample *src,
     for (uint32_t i = 0; i < src->nlocs; i++)
         m->tmp_locs[i] = map_location(m, p, src->locs[i]);
     pd_xgrow((void **)&m->tmp_labels, &m->tmp_labels_cap, (size_t)src->nlabels * 2 + 1,
-             sizeof(pd_label));
-    pd_label *mapped = m->tmp_labels;
-    pd_label *sorted = m->tmp_labels + src->nlabels;
+             sizeof(pd_sample_label));
+    pd_sample_label *mapped = m->tmp_labels;
+    pd_sample_label *sorted = m->tmp_labels + src->nlabels;
     for (uint32_t i = 0; i < src->nlabels; i++) {
-        const pd_label *l = &src->labels[i];
-        mapped[i] = (pd_label){map_str(m, p, l->key), map_str(m, p, l->str), map_str(m, p, l->unit),
-                               l->str ? 0 : l->num};
+        const pd_sample_label *l = &src->labels[i];
+        mapped[i] = (pd_sample_label){map_str(m, p, l->key), map_str(m, p, l->str),
+                                      map_str(m, p, l->unit), l->str ? 0 : l->num};
         sorted[i] = mapped[i];
     }
     sort_labels(sorted, src->nlabels);
@@ -315,7 +315,7 @@ static void map_sample(pd_merger *m, const pd_profile *p, const pd_sample *src,
     key_put(m, &src->nlocs, sizeof(uint32_t));
     key_put(m, m->tmp_locs, sizeof(uint32_t) * src->nlocs);
     for (uint32_t i = 0; i < src->nlabels; i++) {
-        const pd_label *l = &sorted[i];
+        const pd_sample_label *l = &sorted[i];
         if (l->str != 0) {
             uint32_t kv[2] = {l->key, l->str};
             key_put(m, kv, sizeof(kv));
@@ -337,14 +337,14 @@ static void map_sample(pd_merger *m, const pd_profile *p, const pd_sample *src,
     pd_xgrow((void **)&m->smps, &m->smps_cap, m->nsmps + 1, sizeof(m_sample));
     pd_xgrow((void **)&m->vals, &m->vals_cap, (m->nsmps + 1) * nst + 1, sizeof(int64_t));
     pd_xgrow((void **)&m->sloc, &m->sloc_cap, m->nsloc + src->nlocs, sizeof(uint32_t));
-    pd_xgrow((void **)&m->slab, &m->slab_cap, m->nslab + src->nlabels, sizeof(pd_label));
+    pd_xgrow((void **)&m->slab, &m->slab_cap, m->nslab + src->nlabels, sizeof(pd_sample_label));
     m->smps[m->nsmps] =
         (m_sample){(uint32_t)m->nsloc, src->nlocs, (uint32_t)m->nslab, src->nlabels};
     memcpy(&m->vals[m->nsmps * nst], values, sizeof(int64_t) * nst);
     if (src->nlocs)
         memcpy(&m->sloc[m->nsloc], m->tmp_locs, sizeof(uint32_t) * src->nlocs);
     if (src->nlabels)
-        memcpy(&m->slab[m->nslab], mapped, sizeof(pd_label) * src->nlabels);
+        memcpy(&m->slab[m->nslab], mapped, sizeof(pd_sample_label) * src->nlabels);
     m->nsloc += src->nlocs;
     m->nslab += src->nlabels;
     m->nsmps++;
@@ -501,7 +501,7 @@ static pd_profile *build(pd_merger *m)
             l->is_folded};
     }
     uint32_t *sloc = dup_array(a, m->sloc, m->nsloc, sizeof(uint32_t));
-    pd_label *slab = dup_array(a, m->slab, m->nslab, sizeof(pd_label));
+    pd_sample_label *slab = dup_array(a, m->slab, m->nslab, sizeof(pd_sample_label));
     int64_t *vals = dup_array(a, m->vals, m->nsmps * nst, sizeof(int64_t));
     p->nsamples = (uint32_t)m->nsmps;
     p->samples = pd_arena_calloc(a, m->nsmps + 1, sizeof(pd_sample));

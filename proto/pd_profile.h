@@ -34,17 +34,17 @@ typedef struct pd_value_type {
 
 /* A string label has str != 0; otherwise it is numeric (num, unit). Labels
  * with str == 0, num == 0 and unit == 0 are never kept (pprof drops them). */
-typedef struct pd_label {
+typedef struct pd_sample_label {
     uint32_t key;
     uint32_t str;
     uint32_t unit;
     int64_t num;
-} pd_label;
+} pd_sample_label;
 
 typedef struct pd_sample {
     uint32_t *locs;  /* leaf first */
     int64_t *values; /* one per sample type */
-    pd_label *labels;
+    pd_sample_label *labels;
     uint32_t nlocs;
     uint32_t nlabels;
 } pd_sample;

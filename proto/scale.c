@@ -119,12 +119,12 @@ void pd_profile_set_label(pd_profile *p, const char *key, const char *value)
     uint32_t v = pd_profile_intern(p, value, strlen(value));
     for (uint32_t i = 0; i < p->nsamples; i++) {
         pd_sample *s = &p->samples[i];
-        pd_label *nl = pd_arena_alloc(&p->arena, sizeof(pd_label) * (s->nlabels + 1));
+        pd_sample_label *nl = pd_arena_alloc(&p->arena, sizeof(pd_sample_label) * (s->nlabels + 1));
         uint32_t n = 0;
         for (uint32_t j = 0; j < s->nlabels; j++)
             if (!(s->labels[j].key == k && s->labels[j].str != 0))
                 nl[n++] = s->labels[j];
-        nl[n++] = (pd_label){k, v, 0, 0};
+        nl[n++] = (pd_sample_label){k, v, 0, 0};
         s->labels = nl;
         s->nlabels = n;
     }

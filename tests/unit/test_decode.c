@@ -164,8 +164,8 @@ static pd_profile *rich_profile(void)
     tp_sample_locs(p, NULL, 0, TP_V(3, 4), NULL);
     /* a label value with a NUL byte inside */
     pd_sample *s = &p->samples[3];
-    s->labels = pd_arena_calloc(&p->arena, 1, sizeof(pd_label));
-    s->labels[0] = (pd_label){tp_str(p, "bin"), pd_profile_intern(p, "a\0b", 3), 0, 0};
+    s->labels = pd_arena_calloc(&p->arena, 1, sizeof(pd_sample_label));
+    s->labels[0] = (pd_sample_label){tp_str(p, "bin"), pd_profile_intern(p, "a\0b", 3), 0, 0};
     s->nlabels = 1;
     return p;
 }
@@ -227,7 +227,7 @@ static void assert_same_profile(const pd_profile *a, const pd_profile *b)
             assert_int_equal(a->samples[i].locs[j], b->samples[i].locs[j]);
         assert_int_equal(a->samples[i].nlabels, b->samples[i].nlabels);
         for (uint32_t j = 0; j < a->samples[i].nlabels; j++) {
-            const pd_label *x = &a->samples[i].labels[j], *y = &b->samples[i].labels[j];
+            const pd_sample_label *x = &a->samples[i].labels[j], *y = &b->samples[i].labels[j];
             assert_true(same_str(a, x->key, b, y->key));
             assert_true(same_str(a, x->str, b, y->str));
             assert_true(same_str(a, x->unit, b, y->unit));
@@ -830,26 +830,21 @@ static void test_string_label_unit_is_not_read_like_go(void **state)
     pd_profile_free(p);
 }
 
-/* BUG(proto/decode.c): a non-repeated field that occurs twice takes its
- * last value (protobuf's rule, and Go's decoder: decodeInt64 overwrites),
- * and Go's postDecode range-checks only that final value. pd_profile_decode
- * checks every occurrence as it reads it, so it refuses profiles Go
- * accepts, e.g. default_sample_type 99 then 0 fails with
- * "default_sample_type 0: string index 99 out of range". Found by
- * differential fuzzing against Go 1.19's profile.ParseData (mutated
- * profiles: every disagreement was of this kind). The same holds for
+/* A non-repeated field that occurs twice takes its last value (protobuf's
+ * rule, and Go's decoder: decodeInt64 overwrites), and Go's postDecode
+ * range-checks only that final value: default_sample_type 99 then 0 is a
+ * valid profile for Go 1.19's profile.ParseData. The same holds for
  * drop_frames, keep_frames, a second period_type message, and the string
- * fields of a mapping or function. Low severity: no real producer repeats
- * a field. Fix: store the raw index while reading, range-check it after
- * the message (or the top level) is read. */
-static void test_BUG_repeated_scalar_last_one_wins_like_go(void **state)
+ * fields of a mapping or function. (Found by differential fuzzing against
+ * ParseData; the decoder used to check every occurrence as it read it.) */
+static void test_repeated_scalar_last_one_wins_like_go(void **state)
 {
     (void)state;
     struct {
         const char *what;
         int kind;
     } cases[] = {
-        {"default_sample_type", 0}, {"drop_frames", 1}, {"period_type", 2},
+        {"default_sample_type", 0}, {"drop_frames", 1},   {"period_type", 2},
         {"mapping filename", 3},    {"function name", 4},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -889,7 +884,7 @@ static void test_BUG_repeated_scalar_last_one_wins_like_go(void **state)
         int rc = pd_profile_decode(w.data, w.len, 0, &p, &err);
         tpw_free(&w);
         if (rc != 0)
-            fail_msg("BUG: %s given twice (99, then valid): refused a profile Go accepts: %s",
+            fail_msg("%s given twice (99, then valid): refused a profile Go accepts: %s",
                      cases[i].what, err.msg);
         switch (cases[i].kind) {
         case 0:
@@ -1175,9 +1170,9 @@ static void test_empty_labels_dropped(void **state)
     assert_render(p, "main 5\nmain {cpu#0[nanoseconds],file=v,k#-4} 9\n");
     assert_int_equal(p->samples[1].labels[2].num, 0);
     /* and encode never writes an empty label (a hand-made one here) */
-    p->samples[0].labels = pd_arena_calloc(&p->arena, 2, sizeof(pd_label));
-    p->samples[0].labels[0] = (pd_label){S_K, 0, 0, 0};
-    p->samples[0].labels[1] = (pd_label){S_K, S_MAIN, 0, 0};
+    p->samples[0].labels = pd_arena_calloc(&p->arena, 2, sizeof(pd_sample_label));
+    p->samples[0].labels[0] = (pd_sample_label){S_K, 0, 0, 0};
+    p->samples[0].labels[1] = (pd_sample_label){S_K, S_MAIN, 0, 0};
     p->samples[0].nlabels = 2;
     pd_profile *q = tp_roundtrip(p);
     assert_int_equal(q->samples[0].nlabels, 1);
@@ -1354,7 +1349,7 @@ int main(void)
         cmocka_unit_test(test_string_index_out_of_range),
         cmocka_unit_test(test_label_key_checked_even_when_label_is_dropped),
         cmocka_unit_test(test_string_label_unit_is_not_read_like_go),
-        cmocka_unit_test(test_BUG_repeated_scalar_last_one_wins_like_go),
+        cmocka_unit_test(test_repeated_scalar_last_one_wins_like_go),
         cmocka_unit_test(test_zero_and_duplicate_ids),
         cmocka_unit_test(test_unresolved_references),
         cmocka_unit_test(test_value_counts),

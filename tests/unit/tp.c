@@ -198,7 +198,7 @@ uint32_t tp_fnloc(pd_profile *p, const char *name)
     return tp_loc(p, 0, 0, name);
 }
 
-static uint32_t parse_labels(pd_profile *p, const char *spec, pd_label **out)
+static uint32_t parse_labels(pd_profile *p, const char *spec, pd_sample_label **out)
 {
     *out = NULL;
     if (spec == NULL || *spec == '\0')
@@ -206,7 +206,7 @@ static uint32_t parse_labels(pd_profile *p, const char *spec, pd_label **out)
     uint32_t n = 1;
     for (const char *c = spec; *c; c++)
         n += *c == ',';
-    pd_label *ls = pd_arena_calloc(&p->arena, n, sizeof(pd_label));
+    pd_sample_label *ls = pd_arena_calloc(&p->arena, n, sizeof(pd_sample_label));
     const char *s = spec;
     for (uint32_t k = 0; k < n; k++) {
         size_t len = strcspn(s, ",");
@@ -218,15 +218,15 @@ static uint32_t parse_labels(pd_profile *p, const char *spec, pd_label **out)
         char *hash = strchr(item, '#');
         if (eq != NULL) {
             *eq = '\0';
-            ls[k] = (pd_label){tp_str(p, item), tp_str(p, eq + 1), 0, 0};
+            ls[k] = (pd_sample_label){tp_str(p, item), tp_str(p, eq + 1), 0, 0};
         } else {
             assert_non_null(hash);
             *hash = '\0';
             char *at = strchr(hash + 1, '@');
             if (at != NULL)
                 *at = '\0';
-            ls[k] = (pd_label){tp_str(p, item), 0, at ? tp_str(p, at + 1) : 0,
-                               strtoll(hash + 1, NULL, 10)};
+            ls[k] = (pd_sample_label){tp_str(p, item), 0, at ? tp_str(p, at + 1) : 0,
+                                      strtoll(hash + 1, NULL, 10)};
         }
         s += len;
         if (*s == ',')
@@ -239,7 +239,7 @@ static uint32_t parse_labels(pd_profile *p, const char *spec, pd_label **out)
 uint32_t tp_sample_locs(pd_profile *p, const uint32_t *locs, uint32_t nlocs, const int64_t *values,
                         const char *labels)
 {
-    pd_label *ls;
+    pd_sample_label *ls;
     uint32_t nl = parse_labels(p, labels, &ls);
     p->samples = grow(&p->arena, p->samples, p->nsamples, sizeof(pd_sample));
     uint32_t i = p->nsamples++;
@@ -335,7 +335,7 @@ static void render_sample(sb *b, const pd_profile *p, const pd_sample *s)
         }
         sb_printf(b, " {");
         for (uint32_t i = 0; i < s->nlabels; i++) {
-            const pd_label *l = &s->labels[idx[i]];
+            const pd_sample_label *l = &s->labels[idx[i]];
             sb_printf(b, "%s", i ? "," : "");
             sb_str(b, p, l->key);
             if (l->str != 0) {
@@ -476,7 +476,7 @@ bool tp_check(const pd_profile *p, char *why)
         for (uint32_t j = 0; j < s->nlocs; j++)
             CHECK(s->locs[j] < p->nlocations, "sample %u location %u out of range", i, j);
         for (uint32_t j = 0; j < s->nlabels; j++) {
-            const pd_label *l = &s->labels[j];
+            const pd_sample_label *l = &s->labels[j];
             CHECK(l->key < ns && l->str < ns && l->unit < ns, "sample %u label %u", i, j);
             CHECK(l->str != 0 || l->num != 0 || l->unit != 0, "sample %u has empty label %u", i, j);
         }
