@@ -90,8 +90,9 @@ int pd_profile_delta(const pd_profile *cur, const pd_profile *prev, const bool *
     if (rc == 0 && !*restarted) {
         /* The delta covers the window between the two snapshots. */
         d->time_nanos = prev->time_nanos;
-        d->duration_nanos =
-            cur->time_nanos > prev->time_nanos ? cur->time_nanos - prev->time_nanos : 0;
+        d->duration_nanos = cur->time_nanos > prev->time_nanos
+                                ? (int64_t)((uint64_t)cur->time_nanos - (uint64_t)prev->time_nanos)
+                                : 0;
     }
     free(tc);
     free(tp);

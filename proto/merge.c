@@ -234,7 +234,7 @@ static uint32_t map_location(pd_merger *m, const pd_profile *p, uint32_t li)
     map_ref mr = {0, 0};
     if (src->mapping != 0)
         mr = map_mapping(m, p, src->mapping - 1);
-    uint64_t address = (uint64_t)((int64_t)src->address + mr.offset);
+    uint64_t address = src->address + (uint64_t)mr.offset; /* wraps, as Go does */
     /* Lines are mapped (functions added) even when the location turns out
      * to be a duplicate, as pprof does. */
     size_t line_off = m->nlines;

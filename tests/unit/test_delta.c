@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const bool BLOCK_CUM[2] = {true, true};
 static const bool HEAP_CUM[4] = {true, true, false, false};
@@ -130,14 +131,20 @@ static void test_restart_when_a_total_decreases(void **state)
     (void)state;
     pd_profile *prev = block(0x400000, "/bin/app", "b1");
     at(prev, "a", TP_V(10, 1000), NULL);
+    prev->time_nanos = 1000;
     pd_profile *cur = block(0x400000, "/bin/app", "b1");
+    cur->time_nanos = 5000;
+    cur->duration_nanos = 7;
+    tp_comment(cur, "cur");
     at(cur, "a", TP_V(5, 2000), NULL); /* contentions went down */
     at(cur, "z", TP_V(0, 0), NULL);
     bool restarted;
     pd_profile *d = delta_ok(cur, prev, BLOCK_CUM, &restarted);
     assert_true(restarted);
-    /* the result is cur itself (compacted) */
+    /* the result is cur itself (compacted), header included */
     assert_render(d, "a;main 5 2000\n");
+    assert_header(d, "types=contentions/count,delay/nanoseconds period=contentions/count:1 "
+                     "time=5000 dur=7 comments=cur default= drop= keep=");
     pd_profile_free(d);
 
     /* a decrease in a gauge is no restart */
@@ -264,16 +271,14 @@ static void test_incompatible_snapshots(void **state)
     pd_profile_free(prev);
 }
 
-/* BUG(proto/delta.c): the delta's header is the merge's: time_nanos =
- * the earlier snapshot's time and duration_nanos = the sum of the two
- * snapshots' durations — 0 for heap, block and mutex snapshots, which carry
- * none. The window the delta covers, [prev.time, cur.time], is lost: Go's
- * own delta (net/http/pprof serveDeltaProfile, `?seconds=N`) sets
- * DurationNanos = p1.TimeNanos - p0.TimeNanos (and TimeNanos = p1's).
- * Fix: after the merge, set duration_nanos = cur->time_nanos -
- * prev->time_nanos (and time_nanos to one end of the window; Go uses cur's).
- * Either end is accepted here; the duration must be the window's. */
-static void test_BUG_delta_header_describes_the_window(void **state)
+/* The delta covers the window [prev.time, cur.time]: its duration_nanos is
+ * the window's length, as in Go's own delta (net/http/pprof
+ * serveDeltaProfile, `?seconds=N`: DurationNanos = p1.TimeNanos -
+ * p0.TimeNanos), not the merge's sum of the snapshots' durations (0 for
+ * heap, block and mutex snapshots, which carry none). time_nanos may name
+ * either end of the window: CPU profiles use the start, Go's delta the end.
+ * (Found while writing these tests: the duration used to be 0.) */
+static void test_delta_header_describes_the_window(void **state)
 {
     (void)state;
     pd_profile *prev = block(0x400000, "/bin/app", "b1");
@@ -290,9 +295,41 @@ static void test_BUG_delta_header_describes_the_window(void **state)
     pd_profile_free(cur);
     pd_profile_free(prev);
     if (dur != 10000000 || (t != 1000000000 && t != 1010000000))
-        fail_msg("BUG: delta over [1000000000, 1010000000] has time_nanos %lld and "
+        fail_msg("delta over [1000000000, 1010000000] has time_nanos %lld and "
                  "duration_nanos %lld; want a duration of 10000000",
                  (long long)t, (long long)dur);
+}
+
+static void delta_extreme_times(void *arg)
+{
+    (void)arg;
+    pd_profile *prev = block(0x400000, "/bin/app", "b1");
+    prev->time_nanos = INT64_MIN + 1;
+    at(prev, "a", TP_V(1, 10), NULL);
+    pd_profile *cur = block(0x400000, "/bin/app", "b1");
+    cur->time_nanos = INT64_MAX;
+    at(cur, "a", TP_V(3, 30), NULL);
+    pd_profile *d = NULL;
+    bool restarted = true;
+    int rc = pd_profile_delta(cur, prev, BLOCK_CUM, &d, &restarted, NULL);
+    _exit(rc == 0 && d != NULL && !restarted ? 0 : 1);
+}
+
+/* BUG(proto/delta.c:94, open): snapshot times come from the scraped
+ * target, so any int64. `cur->time_nanos - prev->time_nanos` is computed in
+ * signed arithmetic: with prev = INT64_MIN + 1 and cur = INT64_MAX it
+ * overflows, undefined behaviour that the ASan+UBSan build aborts on
+ * ("signed integer overflow: 9223372036854775807 - -9223372036854775807").
+ * The release build passes by luck (it wraps). Fix: subtract as uint64_t
+ * (Go's wrap), or __builtin_sub_overflow and clamp. Run in a child process
+ * so the abort fails this test only. */
+static void test_BUG_extreme_times_are_no_undefined_behaviour(void **state)
+{
+    (void)state;
+    int st = tp_run_isolated(delta_extreme_times, NULL);
+    if (st != 0)
+        fail_msg("BUG: delta of snapshots at INT64_MIN+1 and INT64_MAX failed (status %d: %s)", st,
+                 st >= 1000 ? "killed by a signal" : "a sanitizer report or an error");
 }
 
 int main(void)
@@ -305,7 +342,8 @@ int main(void)
         cmocka_unit_test(test_restart_when_the_main_mapping_changes),
         cmocka_unit_test(test_small_negative_deltas_clamped),
         cmocka_unit_test(test_incompatible_snapshots),
-        cmocka_unit_test(test_BUG_delta_header_describes_the_window),
+        cmocka_unit_test(test_delta_header_describes_the_window),
+        cmocka_unit_test(test_BUG_extreme_times_are_no_undefined_behaviour),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static pd_profile *merge_ok(pd_profile *const *ps, size_t n)
 {
@@ -260,6 +261,56 @@ static void test_first_mapping_is_kept_first(void **state)
     pd_profile_free(out);
     pd_profile_free(z);
     pd_profile_free(a);
+}
+
+typedef struct rebase_case {
+    uint64_t a_start, b_start, b_addr;
+} rebase_case;
+
+static void rebase_extreme(void *arg)
+{
+    const rebase_case *c = arg;
+    pd_profile *a = one();
+    uint32_t ma = tp_map(a, c->a_start, c->a_start + 0x1000, 0, "/bin/x", "");
+    tp_sample_locs(a, (uint32_t[]){tp_loc(a, ma, c->a_start, "f")}, 1, TP_V(1), NULL);
+    pd_profile *b = one();
+    uint32_t mb = tp_map(b, c->b_start, c->b_start + 0x1000, 0, "/bin/x", "");
+    tp_sample_locs(b, (uint32_t[]){tp_loc(b, mb, c->b_addr, "g")}, 1, TP_V(1), NULL);
+    pd_profile *ps[2] = {a, b}, *out = NULL;
+    if (pd_profile_merge(ps, 2, &out, NULL) != 0)
+        _exit(2);
+    /* Go: uint64(int64(src.Address) + offset), wrapping */
+    uint64_t want = c->b_addr + (c->a_start - c->b_start);
+    _exit(out->nlocations == 2 && out->locations[1].address == want ? 0 : 3);
+}
+
+/* BUG(proto/merge.c:237, open): rebasing a location onto the merged
+ * mapping adds in signed arithmetic, `(int64_t)src->address + mr.offset`.
+ * Addresses and mapping starts come from the profile (any uint64): with the
+ * merged mapping at 0x7fffffffffff0000, the same binary at 0 in the next
+ * input and a location at 0x7ffffffffffffff0 there, the sum overflows —
+ * undefined behaviour the ASan+UBSan build aborts on. Go's
+ * `uint64(int64(src.Address) + mi.offset)` wraps. Fix: add as uint64_t,
+ * `src->address + (uint64_t)mr.offset`. Run in a child process so the abort
+ * fails this test only; the release build passes by luck (it wraps). */
+static void test_BUG_rebase_wraps_like_go(void **state)
+{
+    (void)state;
+    const rebase_case cases[] = {
+        {0x7fffffffffff0000, 0, 0x7ffffffffffffff0},
+        {0, 0x8000000000000000, 0x10},
+        {0x400000, 0x500000, 0x500010}, /* an ordinary one */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int st = tp_run_isolated(rebase_extreme, (void *)&cases[i]);
+        if (st != 0)
+            fail_msg("BUG: case %zu: rebasing 0x%llx by 0x%llx failed (status %d: %s)", i,
+                     (unsigned long long)cases[i].b_addr,
+                     (unsigned long long)(cases[i].a_start - cases[i].b_start), st,
+                     st >= 1000 ? "killed by a signal"
+                     : st == 3  ? "wrong address"
+                                : "a sanitizer report or an error");
+    }
 }
 
 /* --- functions and locations ----------------------------------------------- */
@@ -1013,23 +1064,24 @@ static void test_prefetch_feeds_merge_stream_in_order(void **state)
     pd_profile *want[3];
     for (int mode = 0; mode < 3; mode++)
         want[mode] = pprof_chunked(130, mode);
-    unsigned threads[] = {1, 2, 4};
-    size_t windows[] = {1, 3, 64};
+    const struct {
+        unsigned threads;
+        size_t window;
+    } runs[] = {{1, 1}, {4, 3}, {2, 64}};
     for (int mode = 0; mode < 3; mode++) {
-        for (size_t t = 0; t < 3; t++) {
-            for (size_t w = 0; w < 3; w++) {
-                load_cfg cfg = {mode, -1};
-                pd_prefetch *pf = pd_prefetch_start(series_load, &cfg, 130, threads[t], windows[w]);
-                pd_profile *got = NULL;
-                pd_err err = {{0}};
-                int rc = pd_profile_merge_stream(pd_prefetch_next, pf, &got, &err);
-                pd_prefetch_stop(pf);
-                if (rc != 0)
-                    fail_msg("mode %d, %u threads, window %zu: %s", mode, threads[t], windows[w],
-                             err.msg);
-                assert_same_merge(got, want[mode]);
-                pd_profile_free(got);
-            }
+        for (size_t r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
+            load_cfg cfg = {mode, -1};
+            pd_prefetch *pf =
+                pd_prefetch_start(series_load, &cfg, 130, runs[r].threads, runs[r].window);
+            pd_profile *got = NULL;
+            pd_err err = {{0}};
+            int rc = pd_profile_merge_stream(pd_prefetch_next, pf, &got, &err);
+            pd_prefetch_stop(pf);
+            if (rc != 0)
+                fail_msg("mode %d, %u threads, window %zu: %s", mode, runs[r].threads,
+                         runs[r].window, err.msg);
+            assert_same_merge(got, want[mode]);
+            pd_profile_free(got);
         }
     }
     for (int mode = 0; mode < 3; mode++)
@@ -1078,6 +1130,7 @@ int main(void)
         cmocka_unit_test(test_mapping_dedup_rebases_addresses),
         cmocka_unit_test(test_mapping_key),
         cmocka_unit_test(test_first_mapping_is_kept_first),
+        cmocka_unit_test(test_BUG_rebase_wraps_like_go),
         cmocka_unit_test(test_function_key),
         cmocka_unit_test(test_location_key),
         cmocka_unit_test(test_sample_key_labels),

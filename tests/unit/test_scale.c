@@ -340,20 +340,20 @@ static void scale_min_period(void *arg)
               : 1);
 }
 
-/* BUG(proto/units.c scale_value): `if (value < 0 && -value > 0)` negates
- * INT64_MIN, which is undefined behaviour in C. GCC at -O2 folds the test to
- * `value < 0`, so scale_value(INT64_MIN) recurses on itself until the stack
- * overflows: a profile whose period is INT64_MIN (a valid 10-byte varint)
- * crashes every unit-scaling merge it takes part in (merge_stream, diff);
- * under UBSan it aborts with "negation of -9223372036854775808 cannot be
- * represented". Fix: `if (value < 0 && value != INT64_MIN)`. */
-static void test_BUG_units_int64_min_period_does_not_crash(void **state)
+/* A period of INT64_MIN (a valid 10-byte varint) must not crash a
+ * unit-scaling merge. measurement.Scale's `value < 0 && -value > 0` relies
+ * on Go's wrapping negation; in C, negating INT64_MIN is undefined, and GCC
+ * at -O2 folded the test to `value < 0`, so scale_value recursed until the
+ * stack overflowed (UBSan: "negation of -9223372036854775808 cannot be
+ * represented"). Found while writing these tests; run in a child process
+ * so a regression fails this test only. */
+static void test_units_int64_min_period_does_not_crash(void **state)
 {
     (void)state;
     int st = tp_run_isolated(scale_min_period, NULL);
     if (st != 0)
-        fail_msg("BUG: scaling a period of INT64_MIN %s (status %d)",
-                 st >= 1000 ? "crashed" : "gave a wrong result", st);
+        fail_msg("scaling a period of INT64_MIN failed (status %d: %s)", st,
+                 st >= 1000 ? "killed by a signal" : "a sanitizer report or a wrong result");
 }
 
 /* --- Normalize (Go 1.19) ------------------------------------------------------ */
@@ -533,19 +533,18 @@ static void totals_wrap(void *arg)
     _exit(t == -2 ? 0 : 1);
 }
 
-/* BUG(proto/profile.c pd_profile_totals): `totals[j] += values[j]` is signed
- * overflow, undefined behaviour in C, on values a profile may carry (any
- * int64): UBSan aborts ("signed integer overflow") on two samples of
- * INT64_MAX, in normalize and in every delta. Go's sums wrap; the merge
- * already sums through uint64 for this reason. Fix: add as uint64_t and
- * convert back, as merge.c does. */
-static void test_BUG_totals_wrap_like_go(void **state)
+/* Totals wrap around like Go's int64 sums (and the merge's, which adds
+ * through uint64): `totals[j] += v` on values near INT64_MAX was signed
+ * overflow, undefined behaviour that UBSan aborts on, reachable from any
+ * scraped profile through normalize and delta. Found while writing these
+ * tests; run in a child process so a regression fails this test only. */
+static void test_totals_wrap_like_go(void **state)
 {
     (void)state;
     int st = tp_run_isolated(totals_wrap, NULL);
     if (st != 0)
-        fail_msg("BUG: pd_profile_totals on two INT64_MAX values %s (status %d)",
-                 st >= 1000 ? "crashed" : "did not wrap to -2", st);
+        fail_msg("pd_profile_totals on two INT64_MAX values failed (status %d: %s)", st,
+                 st >= 1000 ? "killed by a signal" : "a sanitizer report or no wrap to -2");
 }
 
 int main(void)
@@ -564,14 +563,14 @@ int main(void)
         cmocka_unit_test(test_units_trailing_s_in_type_names),
         cmocka_unit_test(test_units_incompatible),
         cmocka_unit_test(test_units_single_profile_untouched),
-        cmocka_unit_test(test_BUG_units_int64_min_period_does_not_crash),
+        cmocka_unit_test(test_units_int64_min_period_does_not_crash),
         cmocka_unit_test(test_normalize_scales_p_to_base_totals),
         cmocka_unit_test(test_normalize_rounding_and_zero_totals),
         cmocka_unit_test(test_normalize_incompatible),
         cmocka_unit_test(test_set_label_replaces_values_of_key),
         cmocka_unit_test(test_set_label_on_decoded_profile),
         cmocka_unit_test(test_totals_and_sample_type_index),
-        cmocka_unit_test(test_BUG_totals_wrap_like_go),
+        cmocka_unit_test(test_totals_wrap_like_go),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
