@@ -15,8 +15,14 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# Also starts a demo Go service on 127.0.0.1:6060 (the test target), which
+# pprofd.yaml scrapes, so profiles arrive within a minute; it stops with pprofd.
 run: build
-	$(BUILD)/pprofd run -c $(CONFIG)
+	@mkdir -p data
+	@$(BUILD)/pprofd-testtarget -listen 127.0.0.1:6060 -load 0.3 -duration 24h >data/demo-target.log 2>&1 & \
+	  demo=$$!; trap 'kill $$demo 2>/dev/null' EXIT INT TERM; \
+	  echo "demo Go service on 127.0.0.1:6060 (pid $$demo); pprofd on 127.0.0.1:7070"; \
+	  $(BUILD)/pprofd run -c $(CONFIG)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

@@ -9,5 +9,6 @@ int pd_cmd_merge(int argc, char **argv);
 int pd_cmd_diff(int argc, char **argv);
 int pd_cmd_version(int argc, char **argv);
 int pd_cmd_check_config(int argc, char **argv);
+int pd_cmd_run(int argc, char **argv);
 
 #endif

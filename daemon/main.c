@@ -12,6 +12,7 @@ static void usage(FILE *f)
                "  merge [-o OUT] FILE...                  merge pprof files into one gzip pprof\n"
                "  diff [-o OUT] [--normalize] [--base] BASE TARGET\n"
                "                                          the diff profile of TARGET against BASE\n"
+               "  run [-c FILE]                           the collector daemon\n"
                "  check-config FILE                       parse and validate a config file\n"
                "  version                                 version and library versions\n");
 }
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
         return pd_cmd_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "diff") == 0)
         return pd_cmd_diff(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0)
+        return pd_cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "check-config") == 0)
         return pd_cmd_check_config(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)

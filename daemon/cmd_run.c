@@ -1,0 +1,163 @@
+/* `pprofd run`: the daemon. One libuv loop does the I/O and timers; the
+ * thread pool decodes, computes deltas and writes to SQLite. */
+#include "cli.h"
+#include "collector.h"
+#include "writer.h"
+
+#include "pd_config.h"
+#include "pd_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <uv.h>
+
+#define STOP_GRACE_MS 4000 /* scrapes in flight get this long; the rest of 5 s is for the flush */
+
+typedef struct daemon_state {
+    uv_loop_t loop;
+    const char *config_path; /* NULL: built-in defaults */
+    pd_config *cfg;
+    pd_writer *writer;
+    pd_collector *collector;
+    uv_signal_t sigterm, sigint, sighup;
+    uv_timer_t watchdog;
+    bool stopping;
+} daemon_state;
+
+static void close_handle(uv_handle_t *h)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void on_writer_closed(void *arg)
+{
+    daemon_state *d = arg;
+    d->writer = NULL;
+    close_handle((uv_handle_t *)&d->sigterm);
+    close_handle((uv_handle_t *)&d->sigint);
+    close_handle((uv_handle_t *)&d->sighup);
+    close_handle((uv_handle_t *)&d->watchdog);
+    pd_log_info("stopped", NULL);
+}
+
+static void on_collector_stopped(void *arg)
+{
+    daemon_state *d = arg;
+    d->collector = NULL;
+    /* Everything scraped is queued now: flush it and close the database. */
+    pd_writer_close(d->writer, on_writer_closed, d);
+}
+
+static void on_stop_signal(uv_signal_t *h, int signum)
+{
+    daemon_state *d = h->data;
+    if (d->stopping)
+        return;
+    d->stopping = true;
+    sd_notify(0, "STOPPING=1");
+    pd_log_info("stopping", "signal=%d", signum);
+    pd_collector_stop(d->collector, STOP_GRACE_MS, on_collector_stopped, d);
+}
+
+static void on_hup(uv_signal_t *h, int signum)
+{
+    (void)signum;
+    daemon_state *d = h->data;
+    if (d->stopping || d->config_path == NULL)
+        return;
+    sd_notify(0, "RELOADING=1");
+    pd_config *cfg = NULL;
+    pd_err err = {{0}};
+    if (pd_config_load(d->config_path, &cfg, &err) < 0) {
+        pd_log_error("reload failed, keeping the running config", "error=\"%s\"", err.msg);
+    } else if (pd_collector_reload(d->collector, cfg, &err) < 0) {
+        pd_log_error("reload failed, keeping the running config", "error=\"%s\"", err.msg);
+        pd_config_free(cfg);
+    } else {
+        if (strcmp(cfg->storage.path, d->cfg->storage.path) != 0)
+            pd_log_warn("storage.path changes need a restart", "path=%s", d->cfg->storage.path);
+        pd_config_free(d->cfg);
+        d->cfg = cfg;
+        pd_log_info("reloaded", "config=%s", d->config_path);
+    }
+    sd_notify(0, "READY=1");
+}
+
+static void on_watchdog(uv_timer_t *t)
+{
+    (void)t;
+    sd_notify(0, "WATCHDOG=1"); /* fed from the loop: a stuck loop is noticed */
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: pprofd run [-c FILE]\n");
+    return PD_EXIT_USAGE;
+}
+
+int pd_cmd_run(int argc, char **argv)
+{
+    daemon_state d;
+    memset(&d, 0, sizeof(d));
+    for (int i = 1; i < argc; i++) {
+        if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+            d.config_path = argv[++i];
+        else
+            return usage();
+    }
+    pd_err err = {{0}};
+    if (d.config_path != NULL) {
+        if (pd_config_load(d.config_path, &d.cfg, &err) < 0) {
+            fprintf(stderr, "pprofd run: %s\n", err.msg);
+            return PD_EXIT_ERROR;
+        }
+    } else {
+        d.cfg = pd_config_default();
+    }
+    int rc = uv_loop_init(&d.loop);
+    if (rc < 0) {
+        fprintf(stderr, "pprofd run: event loop: %s\n", uv_strerror(rc));
+        pd_config_free(d.cfg);
+        return PD_EXIT_ERROR;
+    }
+    pd_writer_opts wo = {
+        d.cfg->storage.path, d.cfg->storage.retention_ms, d.cfg->storage.max_size, 0, 0, 0};
+    if (pd_writer_open(&d.loop, &wo, &d.writer, &err) < 0) {
+        fprintf(stderr, "pprofd run: storage %s: %s\n", d.cfg->storage.path, err.msg);
+        uv_loop_close(&d.loop);
+        pd_config_free(d.cfg);
+        return PD_EXIT_ERROR;
+    }
+    if (pd_collector_start(&d.loop, d.cfg, d.writer, &d.collector, &err) < 0) {
+        fprintf(stderr, "pprofd run: %s\n", err.msg);
+        pd_writer_close(d.writer, NULL, NULL);
+        uv_run(&d.loop, UV_RUN_DEFAULT);
+        uv_loop_close(&d.loop);
+        pd_config_free(d.cfg);
+        return PD_EXIT_ERROR;
+    }
+    uv_signal_init(&d.loop, &d.sigterm);
+    uv_signal_init(&d.loop, &d.sigint);
+    uv_signal_init(&d.loop, &d.sighup);
+    d.sigterm.data = d.sigint.data = d.sighup.data = &d;
+    uv_signal_start(&d.sigterm, on_stop_signal, SIGTERM);
+    uv_signal_start(&d.sigint, on_stop_signal, SIGINT);
+    uv_signal_start(&d.sighup, on_hup, SIGHUP);
+    uv_timer_init(&d.loop, &d.watchdog);
+    uint64_t wd_usec = 0;
+    if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0)
+        uv_timer_start(&d.watchdog, on_watchdog, wd_usec / 2000, wd_usec / 2000);
+    pd_log_info("ready", "config=%s storage=%s", d.config_path ? d.config_path : "(defaults)",
+                d.cfg->storage.path);
+    sd_notify(0, "READY=1");
+
+    uv_run(&d.loop, UV_RUN_DEFAULT);
+    rc = uv_loop_close(&d.loop);
+    if (rc < 0)
+        pd_log_error("loop not closed cleanly", "error=\"%s\"", uv_strerror(rc));
+    pd_config_free(d.cfg);
+    return rc < 0 ? PD_EXIT_ERROR : PD_EXIT_OK;
+}

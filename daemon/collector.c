@@ -1,0 +1,638 @@
+#include "collector.h"
+
+#include "ingest.h"
+#include "pd_fetch.h"
+#include "pd_log.h"
+#include "pd_mem.h"
+#include "pd_schedule.h"
+#include "pd_targets.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct tstate tstate;
+
+/* One (target, profile type): its schedule, health and delta baseline. */
+typedef struct slot {
+    tstate *t;
+    char *name; /* profile name, also the series' type label */
+    pd_profile_kind kind;
+    bool is_cpu;     /* Go allows one CPU profile per process */
+    int64_t seconds; /* ?seconds=N: the target answers only after that long */
+    char *url;
+    pd_labels series;
+    uv_timer_t timer;
+    int64_t interval_ms;
+    int64_t due_ms;        /* next regular tick, loop (monotonic) time */
+    int64_t retry_at_ms;   /* an earlier retry after a failure; 0 = none */
+    int64_t not_before_ms; /* Retry-After */
+    bool busy;             /* fetch or ingest running: never two for one slot */
+    bool queued;           /* waiting for a free transfer */
+    int failures;
+    uint64_t skipped, ok, failed;
+    uint8_t *prev; /* last snapshot of a cumulative profile */
+    size_t prev_len;
+    const char *last_reason;
+} slot;
+
+struct tstate {
+    pd_collector *c;
+    pd_target tg;
+    char *job;
+    int64_t timeout_ms;
+    char *bearer, *basic_user, *basic_password, *ca_file, *cert_file, *key_file;
+    bool insecure;
+    bool cpu_busy;
+    bool retired;
+    int refs; /* scrapes and ingests still running */
+    size_t open_timers;
+    slot *slots;
+    size_t nslots;
+};
+
+struct pd_collector {
+    uv_loop_t *loop;
+    const pd_config *cfg;
+    pd_writer *writer;
+    pd_fetcher *fetcher;
+    tstate **targets;
+    size_t ntargets;
+    tstate **retired; /* replaced by a reload, freed when idle */
+    size_t nretired, capretired;
+    slot **queue; /* waiting for a transfer, FIFO */
+    size_t qhead, qlen, qcap;
+    size_t in_flight;
+    size_t ingesting;
+    bool stopping;
+    uv_timer_t grace;
+    void (*done)(void *);
+    void *done_arg;
+};
+
+typedef struct ingest_job {
+    uv_work_t req;
+    slot *s;
+    uint8_t *body;
+    size_t len;
+    pd_ingest_in in;
+    pd_ingest_out out;
+    int rc;
+    pd_err err;
+} ingest_job;
+
+static void arm(slot *s);
+static void maybe_finish_stop(pd_collector *c);
+static void pump(pd_collector *c);
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *instance_of(const tstate *t)
+{
+    const char *i = pd_labels_get(&t->tg.labels, "instance");
+    return i ? i : t->tg.address;
+}
+
+/* --- lifetime of targets ---------------------------------------------------- */
+
+static void tstate_free(tstate *t)
+{
+    for (size_t i = 0; i < t->nslots; i++) {
+        slot *s = &t->slots[i];
+        free(s->name);
+        free(s->url);
+        free(s->prev);
+        pd_labels_free(&s->series);
+    }
+    free(t->slots);
+    pd_labels_free(&t->tg.labels);
+    free(t->tg.address);
+    free(t->tg.scheme);
+    free(t->tg.path_prefix);
+    free(t->job);
+    free(t->bearer);
+    free(t->basic_user);
+    free(t->basic_password);
+    free(t->ca_file);
+    free(t->cert_file);
+    free(t->key_file);
+    free(t);
+}
+
+/* A retired target goes once its timers are closed and nothing runs. */
+static void tstate_release(tstate *t)
+{
+    if (t->retired && t->open_timers == 0 && t->refs == 0) {
+        pd_collector *c = t->c;
+        for (size_t i = 0; i < c->nretired; i++)
+            if (c->retired[i] == t) {
+                c->retired[i] = c->retired[--c->nretired];
+                break;
+            }
+        tstate_free(t);
+        maybe_finish_stop(c);
+    }
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    slot *s = h->data;
+    tstate *t = s->t;
+    t->open_timers--;
+    tstate_release(t);
+}
+
+static void tstate_retire(tstate *t)
+{
+    pd_collector *c = t->c;
+    t->retired = true;
+    pd_xgrow((void **)&c->retired, &c->capretired, c->nretired + 1, sizeof(tstate *));
+    c->retired[c->nretired++] = t;
+    for (size_t i = 0; i < t->nslots; i++)
+        uv_close((uv_handle_t *)&t->slots[i].timer, on_timer_closed);
+}
+
+/* Reads a secret file, trailing newline removed; NULL if unset. */
+static int read_secret(const char *path, char **out, pd_err *err)
+{
+    *out = NULL;
+    if (path == NULL || path[0] == '\0')
+        return 0;
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return pd_errf(err, -EIO, "%s: cannot read", path);
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+        buf[--n] = '\0';
+    *out = pd_xstrdup(buf);
+    return 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s && s[0] ? pd_xstrdup(s) : NULL;
+}
+
+static tstate *tstate_new(pd_collector *c, const pd_job *job, const pd_target *tg, pd_err *err)
+{
+    tstate *t = pd_xcalloc(1, sizeof(*t));
+    t->c = c;
+    pd_labels_copy(&t->tg.labels, &tg->labels);
+    t->tg.address = pd_xstrdup(tg->address);
+    t->tg.scheme = pd_xstrdup(tg->scheme);
+    t->tg.path_prefix = pd_xstrdup(tg->path_prefix ? tg->path_prefix : "");
+    t->tg.hash = tg->hash;
+    t->job = pd_xstrdup(job->name);
+    t->timeout_ms = job->scrape_timeout_ms;
+    t->basic_user = dup_or_null(job->basic_auth.username);
+    t->ca_file = dup_or_null(job->tls.ca_file);
+    t->cert_file = dup_or_null(job->tls.cert_file);
+    t->key_file = dup_or_null(job->tls.key_file);
+    t->insecure = job->tls.insecure_skip_verify;
+    int rc = read_secret(job->bearer_token_file, &t->bearer, err);
+    if (rc == 0)
+        rc = read_secret(job->basic_auth.password_file, &t->basic_password, err);
+    if (rc < 0) {
+        tstate_free(t);
+        return NULL;
+    }
+    for (size_t i = 0; i < job->nprofiles; i++)
+        t->nslots += job->profiles[i].enabled;
+    t->slots = pd_xcalloc(t->nslots + 1, sizeof(slot));
+    size_t k = 0;
+    for (size_t i = 0; i < job->nprofiles; i++) {
+        const pd_profile_cfg *p = &job->profiles[i];
+        if (!p->enabled)
+            continue;
+        slot *s = &t->slots[k++];
+        s->t = t;
+        s->name = pd_xstrdup(p->name);
+        s->kind = p->kind;
+        s->is_cpu = strcmp(p->name, "cpu") == 0;
+        s->seconds = p->seconds;
+        s->interval_ms = job->scrape_interval_ms;
+        char url[2048];
+        if (p->seconds > 0)
+            snprintf(url, sizeof(url), "%s://%s%s%s?seconds=%lld", t->tg.scheme, t->tg.address,
+                     t->tg.path_prefix, p->path, (long long)p->seconds);
+        else
+            snprintf(url, sizeof(url), "%s://%s%s%s", t->tg.scheme, t->tg.address,
+                     t->tg.path_prefix, p->path);
+        s->url = pd_xstrdup(url);
+        pd_labels_copy(&s->series, &t->tg.labels);
+        pd_labels_set(&s->series, "type", p->name);
+        uv_timer_init(c->loop, &s->timer);
+        s->timer.data = s;
+        t->open_timers++;
+    }
+    return t;
+}
+
+/* --- ingest ----------------------------------------------------------------- */
+
+static void ingest_work(uv_work_t *req)
+{
+    ingest_job *j = req->data;
+    j->rc = pd_ingest(&j->in, &j->out, &j->err);
+}
+
+static void ingest_done(uv_work_t *req, int status)
+{
+    ingest_job *j = req->data;
+    slot *s = j->s;
+    tstate *t = s->t;
+    pd_collector *c = t->c;
+    c->ingesting--;
+    s->busy = false;
+    if (status < 0 && j->rc == 0)
+        j->rc = pd_errf(&j->err, status, "%s", uv_strerror(status));
+    if (j->rc < 0) {
+        s->failed++;
+        s->last_reason = "invalid_profile";
+        pd_log_warn("scrape failed",
+                    "job=%s instance=%s type=%s reason=invalid_profile error=\"%s\"", t->job,
+                    instance_of(t), s->name, j->err.msg);
+        free(j->body);
+    } else {
+        s->ok++;
+        s->last_reason = "ok";
+        if (j->out.restarted)
+            pd_log_info("target restarted", "job=%s instance=%s type=%s", t->job, instance_of(t),
+                        s->name);
+        if (s->kind == PD_PROFILE_CUMULATIVE || s->kind == PD_PROFILE_MIXED) {
+            free(s->prev);
+            s->prev = j->body; /* the next delta starts here */
+            s->prev_len = j->len;
+        } else {
+            free(j->body);
+        }
+        if (j->out.store) /* also the last scrape of a target just removed */
+            pd_writer_add(c->writer, &s->series, &j->out);
+    }
+    pd_ingest_out_free(&j->out);
+    free(j);
+    t->refs--;
+    tstate_release(t);
+    maybe_finish_stop(c);
+}
+
+/* --- fetching --------------------------------------------------------------- */
+
+static void on_fetched(void *ctx, pd_fetch_result *res)
+{
+    slot *s = ctx;
+    tstate *t = s->t;
+    pd_collector *c = t->c;
+    c->in_flight--;
+    if (s->is_cpu)
+        t->cpu_busy = false;
+    int64_t now = (int64_t)uv_now(c->loop);
+    if (strcmp(res->reason, "ok") == 0) {
+        s->failures = 0;
+        s->retry_at_ms = 0;
+        ingest_job *j = pd_xcalloc(1, sizeof(*j));
+        j->s = s;
+        j->body = res->body;
+        j->len = res->len;
+        res->body = NULL;
+        j->in = (pd_ingest_in){j->body, j->len,  c->cfg->limits.max_profile_bytes,
+                               s->kind, s->prev, s->prev_len};
+        j->req.data = j;
+        int rc = uv_queue_work(c->loop, &j->req, ingest_work, ingest_done);
+        if (rc == 0) {
+            c->ingesting++;
+            pump(c);
+            return; /* the slot stays busy until ingest is done */
+        }
+        pd_log_error("ingest failed", "error=\"%s\"", uv_strerror(rc));
+        free(j->body);
+        free(j);
+    } else if (strcmp(res->reason, "ok") != 0) {
+        s->failed++;
+        s->last_reason = res->reason;
+        s->failures++;
+        pd_log_warn("scrape failed",
+                    "job=%s instance=%s type=%s reason=%s duration_ms=%lld bytes=%zu error=\"%s\"",
+                    t->job, instance_of(t), s->name, res->reason, (long long)res->duration_ms,
+                    res->bytes, res->message);
+        if (res->retry_after_ms >= 0)
+            s->not_before_ms = now + res->retry_after_ms;
+        /* Go refuses a second CPU profile: that is this capture failing, not
+         * a target to hammer; everything else backs off exponentially. */
+        if (strcmp(res->reason, "cpu_in_use") != 0 && strcmp(res->reason, "aborted") != 0 &&
+            !t->retired && !c->stopping) {
+            s->retry_at_ms = now + pd_sched_backoff(s->failures, s->interval_ms);
+            arm(s);
+        }
+    }
+    free(res->body);
+    res->body = NULL;
+    s->busy = false;
+    t->refs--;
+    pump(c);
+    tstate_release(t);
+    maybe_finish_stop(c);
+}
+
+static void start_fetch(slot *s)
+{
+    tstate *t = s->t;
+    pd_collector *c = t->c;
+    pd_fetch_opts o = {0};
+    o.url = s->url;
+    o.timeout_ms = t->timeout_ms;
+    o.max_body = (size_t)c->cfg->limits.max_profile_bytes;
+    /* A stalled target is cut off; one that profiles for N seconds sends
+     * nothing until then, so its window starts after those. */
+    o.low_speed_window_s = 10 + s->seconds;
+    o.low_speed_bytes = 1;
+    o.bearer_token = t->bearer;
+    o.basic_user = t->basic_user;
+    o.basic_password = t->basic_password;
+    o.ca_file = t->ca_file;
+    o.cert_file = t->cert_file;
+    o.key_file = t->key_file;
+    o.insecure_skip_verify = t->insecure;
+    pd_err err = {{0}};
+    int rc = pd_fetch_start(c->fetcher, &o, on_fetched, s, &err);
+    if (rc < 0) {
+        s->failed++;
+        s->last_reason = "error";
+        pd_log_warn("scrape failed", "job=%s instance=%s type=%s reason=error error=\"%s\"", t->job,
+                    instance_of(t), s->name, err.msg);
+        return;
+    }
+    s->busy = true;
+    t->refs++;
+    c->in_flight++;
+    if (s->is_cpu)
+        t->cpu_busy = true;
+}
+
+/* Starts waiting scrapes while transfers are free. */
+static void pump(pd_collector *c)
+{
+    size_t tries = c->qlen;
+    while (c->qlen > 0 && tries-- > 0 && c->in_flight < c->cfg->limits.max_concurrent_scrapes &&
+           !c->stopping) {
+        slot *s = c->queue[c->qhead];
+        c->qhead = (c->qhead + 1) % c->qcap;
+        c->qlen--;
+        s->queued = false;
+        if (s->t->retired || s->busy)
+            continue;
+        if (s->is_cpu && s->t->cpu_busy) { /* back in line behind the running CPU scrape */
+            s->queued = true;
+            c->queue[(c->qhead + c->qlen) % c->qcap] = s;
+            c->qlen++;
+            continue;
+        }
+        start_fetch(s);
+    }
+}
+
+static void enqueue(pd_collector *c, slot *s)
+{
+    if (c->qlen == c->qcap) {
+        size_t cap = c->qcap ? c->qcap * 2 : 64;
+        slot **q = pd_xcalloc(cap, sizeof(slot *));
+        for (size_t i = 0; i < c->qlen; i++)
+            q[i] = c->queue[(c->qhead + i) % c->qcap];
+        free(c->queue);
+        c->queue = q;
+        c->qhead = 0;
+        c->qcap = cap;
+    }
+    c->queue[(c->qhead + c->qlen) % c->qcap] = s;
+    c->qlen++;
+    s->queued = true;
+}
+
+/* --- the schedule ----------------------------------------------------------- */
+
+static void attempt(slot *s)
+{
+    pd_collector *c = s->t->c;
+    int64_t now = (int64_t)uv_now(c->loop);
+    if (s->busy || s->queued) {
+        s->skipped++; /* the last scrape still runs: this tick is skipped */
+        pd_log(PD_LOG_DEBUG, "tick skipped", "job=%s instance=%s type=%s", s->t->job,
+               instance_of(s->t), s->name);
+        return;
+    }
+    if (now < s->not_before_ms)
+        return; /* the target asked us to wait (Retry-After) */
+    if (c->in_flight >= c->cfg->limits.max_concurrent_scrapes || (s->is_cpu && s->t->cpu_busy))
+        enqueue(c, s);
+    else
+        start_fetch(s);
+}
+
+static void on_tick(uv_timer_t *timer)
+{
+    slot *s = timer->data;
+    pd_collector *c = s->t->c;
+    if (c->stopping || s->t->retired)
+        return;
+    int64_t now = (int64_t)uv_now(c->loop);
+    /* A regular tick moves the schedule on (counting ticks missed while the
+     * loop was held up); a back-off retry before it leaves it alone. */
+    if (now >= s->due_ms)
+        s->due_ms = pd_sched_next_due(s->due_ms, s->interval_ms, now, &s->skipped);
+    s->retry_at_ms = 0;
+    attempt(s);
+    arm(s);
+}
+
+static void arm(slot *s)
+{
+    pd_collector *c = s->t->c;
+    int64_t now = (int64_t)uv_now(c->loop);
+    int64_t at = s->due_ms;
+    if (s->retry_at_ms != 0 && s->retry_at_ms < at)
+        at = s->retry_at_ms;
+    uv_timer_start(&s->timer, on_tick, (uint64_t)(at > now ? at - now : 0), 0);
+}
+
+/* The first tick is due at the slot's phase. */
+static void schedule_first(slot *s)
+{
+    pd_collector *c = s->t->c;
+    char seed[512];
+    snprintf(seed, sizeof(seed), "%llx/%s", (unsigned long long)s->t->tg.hash, s->name);
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = seed; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    int64_t offset = pd_sched_offset(h, s->interval_ms);
+    int64_t first = pd_sched_first_due((int64_t)uv_now(c->loop), wall_ms(), offset, s->interval_ms);
+    s->due_ms = first;
+    arm(s);
+}
+
+/* --- building, reloading, stopping ------------------------------------------ */
+
+static int build_targets(pd_collector *c, const pd_config *cfg, tstate ***out, size_t *nout,
+                         pd_err *err)
+{
+    tstate **v = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (size_t j = 0; j < cfg->njobs && rc == 0; j++) {
+        pd_target_list list = {0};
+        rc = pd_targets_build_static(cfg, &cfg->jobs[j], &list, err);
+        for (size_t i = 0; i < list.n && rc == 0; i++) {
+            tstate *t = tstate_new(c, &cfg->jobs[j], &list.v[i], err);
+            if (t == NULL) {
+                rc = -EIO;
+                break;
+            }
+            pd_xgrow((void **)&v, &cap, n + 1, sizeof(tstate *));
+            v[n++] = t;
+        }
+        pd_target_list_free(&list);
+    }
+    if (rc < 0) {
+        for (size_t i = 0; i < n; i++) {
+            v[i]->retired = true;
+            pd_xgrow((void **)&c->retired, &c->capretired, c->nretired + 1, sizeof(tstate *));
+            c->retired[c->nretired++] = v[i];
+            for (size_t k = 0; k < v[i]->nslots; k++)
+                uv_close((uv_handle_t *)&v[i]->slots[k].timer, on_timer_closed);
+        }
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *nout = n;
+    return 0;
+}
+
+static slot *find_slot(tstate **v, size_t n, const pd_labels *series)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < v[i]->nslots; k++)
+            if (pd_labels_equal(&v[i]->slots[k].series, series))
+                return &v[i]->slots[k];
+    return NULL;
+}
+
+int pd_collector_start(uv_loop_t *loop, const pd_config *cfg, pd_writer *writer, pd_collector **out,
+                       pd_err *err)
+{
+    *out = NULL;
+    pd_collector *c = pd_xcalloc(1, sizeof(*c));
+    c->loop = loop;
+    c->cfg = cfg;
+    c->writer = writer;
+    int rc = pd_fetcher_new(loop, &c->fetcher, err);
+    if (rc < 0) {
+        free(c);
+        return rc;
+    }
+    uv_timer_init(loop, &c->grace);
+    c->grace.data = c;
+    rc = build_targets(c, cfg, &c->targets, &c->ntargets, err);
+    if (rc < 0) {
+        /* Nothing was scheduled: stop at once. */
+        pd_collector_stop(c, 0, NULL, NULL);
+        return rc;
+    }
+    size_t nslots = 0;
+    for (size_t i = 0; i < c->ntargets; i++)
+        for (size_t k = 0; k < c->targets[i]->nslots; k++, nslots++)
+            schedule_first(&c->targets[i]->slots[k]);
+    pd_log_info("collector started", "targets=%zu scrapes=%zu", c->ntargets, nslots);
+    *out = c;
+    return 0;
+}
+
+int pd_collector_reload(pd_collector *c, const pd_config *cfg, pd_err *err)
+{
+    tstate **v = NULL;
+    size_t n = 0;
+    int rc = build_targets(c, cfg, &v, &n, err);
+    if (rc < 0)
+        return rc;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < v[i]->nslots; k++) {
+            slot *s = &v[i]->slots[k];
+            slot *old = find_slot(c->targets, c->ntargets, &s->series);
+            if (old != NULL && !old->busy) {
+                /* Same series: keep the baseline and the health. */
+                s->prev = old->prev;
+                s->prev_len = old->prev_len;
+                old->prev = NULL;
+                s->ok = old->ok;
+                s->failed = old->failed;
+                s->skipped = old->skipped;
+                kept++;
+            }
+            schedule_first(s);
+        }
+    }
+    for (size_t i = 0; i < c->ntargets; i++)
+        tstate_retire(c->targets[i]);
+    free(c->targets);
+    c->targets = v;
+    c->ntargets = n;
+    c->cfg = cfg;
+    pd_log_info("collector reloaded", "targets=%zu series_kept=%zu", n, kept);
+    return 0;
+}
+
+static void on_grace(uv_timer_t *t)
+{
+    pd_collector *c = t->data;
+    if (c->in_flight > 0)
+        pd_log_warn("aborting scrapes", "in_flight=%zu", c->in_flight);
+    pd_fetcher_abort_all(c->fetcher);
+}
+
+static void on_grace_closed(uv_handle_t *h)
+{
+    pd_collector *c = h->data;
+    void (*done)(void *) = c->done;
+    void *arg = c->done_arg;
+    free(c->queue);
+    free(c->retired);
+    free(c);
+    if (done)
+        done(arg);
+}
+
+/* When stopping and nothing runs any more: close what is left. */
+static void maybe_finish_stop(pd_collector *c)
+{
+    if (!c->stopping || c->in_flight > 0 || c->ingesting > 0 || c->nretired > 0 ||
+        c->fetcher == NULL)
+        return;
+    pd_fetcher_close(c->fetcher);
+    c->fetcher = NULL;
+    uv_close((uv_handle_t *)&c->grace, on_grace_closed);
+}
+
+void pd_collector_stop(pd_collector *c, int64_t grace_ms, void (*done)(void *arg), void *arg)
+{
+    c->stopping = true;
+    c->done = done;
+    c->done_arg = arg;
+    c->qlen = 0;
+    for (size_t i = 0; i < c->ntargets; i++)
+        tstate_retire(c->targets[i]);
+    free(c->targets);
+    c->targets = NULL;
+    c->ntargets = 0;
+    if (c->in_flight > 0)
+        uv_timer_start(&c->grace, on_grace, (uint64_t)(grace_ms > 0 ? grace_ms : 0), 0);
+    maybe_finish_stop(c);
+}

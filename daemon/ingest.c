@@ -1,0 +1,119 @@
+#include "ingest.h"
+
+#include "pd_mem.h"
+#include "pd_profile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Which sample types accumulate since the process started: all of them for
+ * cumulative profiles, the alloc_* ones of heap/allocs. */
+static bool *cumulative_mask(const pd_profile *p, pd_profile_kind kind)
+{
+    bool *mask = pd_xcalloc(p->nsample_types + 1, sizeof(bool));
+    for (uint32_t i = 0; i < p->nsample_types; i++) {
+        pd_str t = p->strings[p->sample_types[i].type];
+        if (kind == PD_PROFILE_CUMULATIVE)
+            mask[i] = true;
+        else if (kind == PD_PROFILE_MIXED)
+            mask[i] = t.len >= 6 && memcmp(t.ptr, "alloc_", 6) == 0;
+    }
+    return mask;
+}
+
+static void describe(const pd_profile *p, pd_ingest_out *out)
+{
+    size_t off = 0;
+    out->sample_types[0] = '\0';
+    for (uint32_t i = 0; i < p->nsample_types && off < sizeof(out->sample_types); i++) {
+        pd_str t = p->strings[p->sample_types[i].type];
+        pd_str u = p->strings[p->sample_types[i].unit];
+        int n = snprintf(out->sample_types + off, sizeof(out->sample_types) - off, "%s%.*s/%.*s",
+                         i ? "," : "", (int)t.len, t.ptr, (int)u.len, u.ptr);
+        if (n < 0)
+            break;
+        off += (size_t)n;
+    }
+    pd_str d = p->strings[p->default_sample_type];
+    snprintf(out->default_type, sizeof(out->default_type), "%.*s", (int)d.len, d.ptr);
+    out->ntotals = p->nsample_types;
+    out->totals = pd_xcalloc(p->nsample_types + 1, sizeof(int64_t));
+    pd_profile_totals(p, out->totals);
+    out->nsamples = p->nsamples;
+    out->time_ns = p->time_nanos;
+    out->duration_ns = p->duration_nanos;
+}
+
+/* The body to store when no delta is needed: Go's own gzip as is; raw
+ * protobuf gets compressed. */
+static int keep_body(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err)
+{
+    if (pd_is_gzip(in->body, in->len)) {
+        out->data = pd_xmalloc(in->len);
+        memcpy(out->data, in->body, in->len);
+        out->len = in->len;
+        return 0;
+    }
+    int rc = pd_gzip(in->body, in->len, 6, &out->data, &out->len);
+    return rc < 0 ? pd_errf(err, rc, "gzip of the profile failed") : 0;
+}
+
+int pd_ingest(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    pd_profile *cur = NULL, *prev = NULL, *delta = NULL;
+    bool *mask = NULL;
+    int rc = pd_profile_decode(in->body, in->len, in->max_bytes, &cur, err);
+    if (rc < 0)
+        goto out;
+    bool cumulative = in->kind == PD_PROFILE_CUMULATIVE || in->kind == PD_PROFILE_MIXED;
+    if (!cumulative) {
+        describe(cur, out);
+        out->store = true;
+        rc = keep_body(in, out, err);
+        goto out;
+    }
+    if (in->prev == NULL) {
+        /* Counts since the process started cover an unknown window: this
+         * snapshot is the baseline the next delta starts from. */
+        describe(cur, out);
+        goto out;
+    }
+    rc = pd_profile_decode(in->prev, in->prev_len, in->max_bytes, &prev, err);
+    if (rc < 0) {
+        pd_err_prefix(err, "previous snapshot");
+        goto out;
+    }
+    mask = cumulative_mask(cur, in->kind);
+    if (pd_profile_compatible(cur, prev, NULL) < 0) {
+        /* Another program answers now (a redeploy): start over. */
+        out->restarted = true;
+        describe(cur, out);
+        goto out;
+    }
+    rc = pd_profile_delta(cur, prev, mask, &delta, &out->restarted, err);
+    if (rc < 0)
+        goto out;
+    describe(delta, out);
+    out->store = true;
+    rc = pd_profile_encode(delta, true, &out->data, &out->len, err);
+out:
+    pd_profile_free(cur);
+    pd_profile_free(prev);
+    pd_profile_free(delta);
+    free(mask);
+    if (rc < 0)
+        pd_ingest_out_free(out);
+    return rc;
+}
+
+void pd_ingest_out_free(pd_ingest_out *out)
+{
+    free(out->data);
+    free(out->totals);
+    out->data = NULL;
+    out->totals = NULL;
+    out->len = 0;
+    out->ntotals = 0;
+}

@@ -1,0 +1,241 @@
+#include "writer.h"
+
+#include "pd_log.h"
+#include "pd_mem.h"
+#include "pd_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct queued {
+    pd_labels labels;
+    pd_ingest_out p;
+} queued;
+
+/* One job for the writer connection: a batch, or a retention step. */
+typedef struct job {
+    uv_work_t req;
+    pd_writer *w;
+    queued *items; /* NULL: retention step */
+    size_t n;
+    int64_t first_id, last_id;
+    size_t deleted;
+    int rc;
+    pd_err err;
+} job;
+
+struct pd_writer {
+    uv_loop_t *loop;
+    pd_store *store;
+    pd_writer_opts o;
+    queued *q; /* waiting for the next batch */
+    size_t nq, capq;
+    bool busy;             /* a job is running on the thread pool */
+    bool retention_wanted; /* a retention step is due */
+    bool closing;
+    uv_timer_t flush_timer;
+    uv_timer_t retention_timer;
+    int open_handles;
+    uint64_t stored;
+    void (*done)(void *);
+    void *done_arg;
+};
+
+static void run_next(pd_writer *w);
+
+static void free_items(queued *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        pd_labels_free(&items[i].labels);
+        pd_ingest_out_free(&items[i].p);
+    }
+    free(items);
+}
+
+/* Thread pool: one transaction for the whole batch. */
+static void job_work(uv_work_t *req)
+{
+    job *j = req->data;
+    pd_writer *w = j->w;
+    if (j->items == NULL) {
+        int64_t cutoff = 0;
+        if (w->o.retention_ms > 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            cutoff = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - w->o.retention_ms * 1000000;
+        }
+        j->rc = pd_store_retention_step(w->store, cutoff, w->o.max_size, 500, &j->deleted, &j->err);
+        return;
+    }
+    pd_store_item *items = pd_xcalloc(j->n, sizeof(*items));
+    pd_store_label **labels = pd_xcalloc(j->n, sizeof(*labels));
+    int64_t *ids = pd_xcalloc(j->n, sizeof(*ids));
+    for (size_t i = 0; i < j->n; i++) {
+        queued *q = &j->items[i];
+        labels[i] = pd_xcalloc(q->labels.n + 1, sizeof(pd_store_label));
+        for (size_t k = 0; k < q->labels.n; k++)
+            labels[i][k] = (pd_store_label){q->labels.v[k].name, q->labels.v[k].value};
+        items[i] = (pd_store_item){
+            labels[i],         q->labels.n, q->p.time_ns, q->p.duration_ns, q->p.sample_types,
+            q->p.default_type, q->p.totals, q->p.ntotals, q->p.data,        q->p.len};
+    }
+    j->rc = pd_store_put(w->store, items, j->n, ids, &j->err);
+    j->first_id = ids[0];
+    j->last_id = ids[j->n - 1];
+    for (size_t i = 0; i < j->n; i++)
+        free(labels[i]);
+    free(labels);
+    free(items);
+    free(ids);
+}
+
+static void job_done(uv_work_t *req, int status)
+{
+    job *j = req->data;
+    pd_writer *w = j->w;
+    w->busy = false;
+    if (status < 0 && j->rc == 0)
+        j->rc = status;
+    if (j->items != NULL) {
+        if (j->rc < 0)
+            pd_log_error("store failed", "profiles=%zu error=\"%s\"", j->n, j->err.msg);
+        else {
+            w->stored += j->n;
+            pd_log_info("stored", "profiles=%zu first_id=%lld last_id=%lld", j->n,
+                        (long long)j->first_id, (long long)j->last_id);
+        }
+        free_items(j->items, j->n);
+    } else if (j->rc < 0) {
+        pd_log_error("retention failed", "error=\"%s\"", j->err.msg);
+    } else {
+        if (j->deleted > 0)
+            pd_log_info("retention", "deleted=%zu", j->deleted);
+        /* A full step: more may be due; keep going in small steps. */
+        w->retention_wanted = j->deleted >= 500;
+    }
+    free(j);
+    run_next(w);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    pd_writer *w = h->data;
+    if (--w->open_handles > 0)
+        return;
+    pd_store_close(w->store);
+    void (*done)(void *) = w->done;
+    void *arg = w->done_arg;
+    free(w->q);
+    free(w);
+    if (done)
+        done(arg);
+}
+
+/* Starts the next job if the connection is free: a batch first, then
+ * retention; when closing and idle, closes. */
+static void run_next(pd_writer *w)
+{
+    if (w->busy)
+        return;
+    job *j = NULL;
+    if (w->nq > 0 &&
+        (w->closing || w->nq >= w->o.batch_max || !uv_is_active((uv_handle_t *)&w->flush_timer))) {
+        j = pd_xcalloc(1, sizeof(*j));
+        j->items = w->q;
+        j->n = w->nq;
+        w->q = NULL;
+        w->nq = w->capq = 0;
+    } else if (w->retention_wanted && !w->closing) {
+        j = pd_xcalloc(1, sizeof(*j));
+        w->retention_wanted = false;
+    }
+    if (j == NULL) {
+        if (w->closing && w->nq == 0) {
+            uv_close((uv_handle_t *)&w->flush_timer, on_handle_closed);
+            uv_close((uv_handle_t *)&w->retention_timer, on_handle_closed);
+        }
+        return;
+    }
+    j->w = w;
+    j->req.data = j;
+    int rc = uv_queue_work(w->loop, &j->req, job_work, job_done);
+    if (rc < 0) {
+        pd_log_error("store failed", "error=\"%s\"", uv_strerror(rc));
+        if (j->items)
+            free_items(j->items, j->n);
+        free(j);
+        return;
+    }
+    w->busy = true;
+}
+
+static void on_flush_timer(uv_timer_t *t)
+{
+    run_next(t->data);
+}
+
+static void on_retention_timer(uv_timer_t *t)
+{
+    pd_writer *w = t->data;
+    w->retention_wanted = true;
+    run_next(w);
+}
+
+int pd_writer_open(uv_loop_t *loop, const pd_writer_opts *o, pd_writer **out, pd_err *err)
+{
+    *out = NULL;
+    pd_store *store = NULL;
+    int rc = pd_store_open(o->path, &store, err);
+    if (rc < 0)
+        return rc;
+    pd_writer *w = pd_xcalloc(1, sizeof(*w));
+    w->loop = loop;
+    w->store = store;
+    w->o = *o;
+    if (w->o.batch_max == 0)
+        w->o.batch_max = 64;
+    if (w->o.flush_ms <= 0)
+        w->o.flush_ms = 1000;
+    if (w->o.retention_every_ms <= 0)
+        w->o.retention_every_ms = 60000;
+    uv_timer_init(loop, &w->flush_timer);
+    uv_timer_init(loop, &w->retention_timer);
+    w->flush_timer.data = w;
+    w->retention_timer.data = w;
+    w->open_handles = 2;
+    if (o->retention_ms > 0 || o->max_size > 0)
+        uv_timer_start(&w->retention_timer, on_retention_timer, 1000,
+                       (uint64_t)w->o.retention_every_ms);
+    *out = w;
+    return 0;
+}
+
+void pd_writer_add(pd_writer *w, const pd_labels *labels, pd_ingest_out *p)
+{
+    pd_xgrow((void **)&w->q, &w->capq, w->nq + 1, sizeof(queued));
+    queued *q = &w->q[w->nq++];
+    pd_labels_copy(&q->labels, labels);
+    q->p = *p;
+    memset(p, 0, sizeof(*p));
+    /* The first of a batch starts the clock: a batch waits at most flush_ms. */
+    if (w->nq == 1 && !w->closing)
+        uv_timer_start(&w->flush_timer, on_flush_timer, (uint64_t)w->o.flush_ms, 0);
+    if (w->nq >= w->o.batch_max)
+        run_next(w);
+}
+
+uint64_t pd_writer_stored(const pd_writer *w)
+{
+    return w->stored;
+}
+
+void pd_writer_close(pd_writer *w, void (*done)(void *arg), void *arg)
+{
+    w->closing = true;
+    w->done = done;
+    w->done_arg = arg;
+    uv_timer_stop(&w->flush_timer);
+    uv_timer_stop(&w->retention_timer);
+    run_next(w);
+}

@@ -1,0 +1,38 @@
+/* The storage writer of the daemon: profiles are queued from the loop
+ * thread and written in batches, one transaction each, on the thread pool.
+ * Writes and retention steps share the one writer connection, so they run
+ * one at a time, in order. */
+#ifndef PD_WRITER_H
+#define PD_WRITER_H
+
+#include "ingest.h"
+#include "pd_labels.h"
+
+#include <uv.h>
+
+typedef struct pd_writer pd_writer;
+
+typedef struct pd_writer_opts {
+    const char *path;
+    int64_t retention_ms;       /* 0 = keep forever */
+    uint64_t max_size;          /* bytes; 0 = unlimited */
+    size_t batch_max;           /* flush when this many are queued (default 64) */
+    int64_t flush_ms;           /* or after this long (default 1000) */
+    int64_t retention_every_ms; /* default 60000 */
+} pd_writer_opts;
+
+/* Opens the database (on the calling thread: startup only). */
+int pd_writer_open(uv_loop_t *loop, const pd_writer_opts *o, pd_writer **out, pd_err *err);
+
+/* Queues a profile for `labels` (the series: target labels plus type). The
+ * labels are copied; the data and totals of *p are taken (p is left empty). */
+void pd_writer_add(pd_writer *w, const pd_labels *labels, pd_ingest_out *p);
+
+/* Stored profiles and failed batches so far (for logs and metrics). */
+uint64_t pd_writer_stored(const pd_writer *w);
+
+/* Flushes what is queued, closes the database and the writer's handles,
+ * then calls done (on the loop). */
+void pd_writer_close(pd_writer *w, void (*done)(void *arg), void *arg);
+
+#endif

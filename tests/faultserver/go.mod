@@ -1,0 +1,3 @@
+module pprofd.test/faultserver
+
+go 1.19
