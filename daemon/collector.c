@@ -5,12 +5,16 @@
 #include "pd_log.h"
 #include "pd_mem.h"
 #include "pd_schedule.h"
+#include "pd_sd.h"
 #include "pd_targets.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+
+#define SD_POLL_MS 5000
 
 typedef struct tstate tstate;
 
@@ -67,6 +71,9 @@ struct pd_collector {
     size_t ingesting;
     bool stopping;
     uv_timer_t grace;
+    uv_timer_t sd_poll; /* re-reads file_sd files when they change */
+    uint64_t sd_fp;
+    int open_own; /* grace and sd_poll, closed last */
     void (*done)(void *);
     void *done_arg;
 };
@@ -480,6 +487,46 @@ static void schedule_first(slot *s)
 
 /* --- building, reloading, stopping ------------------------------------------ */
 
+/* A job's groups: its static ones and those its file_sd files hold now. A
+ * file that cannot be read or parsed is logged and left out. The static
+ * groups are shared, not copied: only `loaded` is freed by the caller. */
+static pd_target_group *job_groups(const pd_job *job, pd_group_list *loaded, size_t *n)
+{
+    memset(loaded, 0, sizeof(*loaded));
+    for (size_t i = 0; i < job->nfile_sd_configs; i++) {
+        const pd_file_sd_cfg *sd = &job->file_sd_configs[i];
+        char **paths = NULL;
+        size_t npaths = 0;
+        pd_err err = {{0}};
+        if (pd_file_sd_glob((const char *const *)sd->files, sd->nfiles, &paths, &npaths, &err) <
+            0) {
+            pd_log_warn("file_sd failed", "job=%s error=\"%s\"", job->name, err.msg);
+            continue;
+        }
+        for (size_t k = 0; k < npaths; k++) {
+            pd_group_list one = {0};
+            pd_err_clear(&err);
+            if (pd_file_sd_load(paths[k], &one, &err) < 0) {
+                pd_log_warn("file_sd failed", "job=%s file=%s error=\"%s\"", job->name, paths[k],
+                            err.msg);
+                continue;
+            }
+            pd_xgrow((void **)&loaded->v, &loaded->cap, loaded->n + one.n, sizeof(pd_target_group));
+            memcpy(loaded->v + loaded->n, one.v, sizeof(pd_target_group) * one.n);
+            loaded->n += one.n;
+            free(one.v); /* the groups themselves moved into `loaded` */
+        }
+        pd_file_sd_paths_free(paths, npaths);
+    }
+    *n = job->nstatic_configs + loaded->n;
+    pd_target_group *all = pd_xcalloc(*n + 1, sizeof(pd_target_group));
+    if (job->nstatic_configs > 0)
+        memcpy(all, job->static_configs, sizeof(pd_target_group) * job->nstatic_configs);
+    if (loaded->n > 0)
+        memcpy(all + job->nstatic_configs, loaded->v, sizeof(pd_target_group) * loaded->n);
+    return all;
+}
+
 static int build_targets(pd_collector *c, const pd_config *cfg, tstate ***out, size_t *nout,
                          pd_err *err)
 {
@@ -487,8 +534,13 @@ static int build_targets(pd_collector *c, const pd_config *cfg, tstate ***out, s
     size_t n = 0, cap = 0;
     int rc = 0;
     for (size_t j = 0; j < cfg->njobs && rc == 0; j++) {
+        pd_group_list loaded;
+        size_t ngroups = 0;
+        pd_target_group *groups = job_groups(&cfg->jobs[j], &loaded, &ngroups);
         pd_target_list list = {0};
-        rc = pd_targets_build_static(cfg, &cfg->jobs[j], &list, err);
+        rc = pd_targets_build(cfg, &cfg->jobs[j], groups, ngroups, &list, err);
+        free(groups);
+        pd_group_list_free(&loaded);
         for (size_t i = 0; i < list.n && rc == 0; i++) {
             tstate *t = tstate_new(c, &cfg->jobs[j], &list.v[i], err);
             if (t == NULL) {
@@ -516,6 +568,57 @@ static int build_targets(pd_collector *c, const pd_config *cfg, tstate ***out, s
     return 0;
 }
 
+/* A fingerprint of every file_sd file: names, sizes and modification times.
+ * Polled: a few stat calls every few seconds cost nothing next to a scrape,
+ * and work the same for files replaced by rename as for files edited. */
+static uint64_t sd_fingerprint(const pd_config *cfg, bool *any)
+{
+    uint64_t h = 1469598103934665603ULL;
+    *any = false;
+    for (size_t j = 0; j < cfg->njobs; j++) {
+        const pd_job *job = &cfg->jobs[j];
+        for (size_t i = 0; i < job->nfile_sd_configs; i++) {
+            const pd_file_sd_cfg *sd = &job->file_sd_configs[i];
+            char **paths = NULL;
+            size_t npaths = 0;
+            *any = true;
+            if (pd_file_sd_glob((const char *const *)sd->files, sd->nfiles, &paths, &npaths, NULL) <
+                0)
+                continue;
+            for (size_t k = 0; k < npaths; k++) {
+                struct stat st;
+                uint64_t v[3] = {0, 0, 0};
+                if (stat(paths[k], &st) == 0) {
+                    v[0] = (uint64_t)st.st_size;
+                    v[1] = (uint64_t)st.st_mtim.tv_sec;
+                    v[2] = (uint64_t)st.st_mtim.tv_nsec;
+                }
+                for (const char *p = paths[k]; *p; p++)
+                    h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+                for (int x = 0; x < 3; x++)
+                    h = (h ^ v[x]) * 1099511628211ULL;
+            }
+            pd_file_sd_paths_free(paths, npaths);
+        }
+    }
+    return h;
+}
+
+static void on_sd_poll(uv_timer_t *timer)
+{
+    pd_collector *c = timer->data;
+    if (c->stopping)
+        return;
+    bool any;
+    uint64_t fp = sd_fingerprint(c->cfg, &any);
+    if (fp == c->sd_fp)
+        return;
+    pd_err err = {{0}};
+    pd_log_info("file_sd changed", NULL);
+    if (pd_collector_reload(c, c->cfg, &err) < 0)
+        pd_log_error("file_sd reload failed", "error=\"%s\"", err.msg);
+}
+
 static slot *find_slot(tstate **v, size_t n, const pd_labels *series)
 {
     for (size_t i = 0; i < n; i++)
@@ -540,6 +643,13 @@ int pd_collector_start(uv_loop_t *loop, const pd_config *cfg, pd_writer *writer,
     }
     uv_timer_init(loop, &c->grace);
     c->grace.data = c;
+    uv_timer_init(loop, &c->sd_poll);
+    c->sd_poll.data = c;
+    c->open_own = 2;
+    bool any_sd = false;
+    c->sd_fp = sd_fingerprint(cfg, &any_sd);
+    if (any_sd)
+        uv_timer_start(&c->sd_poll, on_sd_poll, SD_POLL_MS, SD_POLL_MS);
     rc = build_targets(c, cfg, &c->targets, &c->ntargets, err);
     if (rc < 0) {
         /* Nothing was scheduled: stop at once. */
@@ -586,6 +696,12 @@ int pd_collector_reload(pd_collector *c, const pd_config *cfg, pd_err *err)
     c->targets = v;
     c->ntargets = n;
     c->cfg = cfg;
+    bool any_sd = false;
+    c->sd_fp = sd_fingerprint(cfg, &any_sd);
+    if (any_sd && !uv_is_active((uv_handle_t *)&c->sd_poll))
+        uv_timer_start(&c->sd_poll, on_sd_poll, SD_POLL_MS, SD_POLL_MS);
+    else if (!any_sd)
+        uv_timer_stop(&c->sd_poll);
     pd_log_info("collector reloaded", "targets=%zu series_kept=%zu", n, kept);
     return 0;
 }
@@ -598,9 +714,11 @@ static void on_grace(uv_timer_t *t)
     pd_fetcher_abort_all(c->fetcher);
 }
 
-static void on_grace_closed(uv_handle_t *h)
+static void on_own_closed(uv_handle_t *h)
 {
     pd_collector *c = h->data;
+    if (--c->open_own > 0)
+        return;
     void (*done)(void *) = c->done;
     void *arg = c->done_arg;
     free(c->queue);
@@ -618,12 +736,14 @@ static void maybe_finish_stop(pd_collector *c)
         return;
     pd_fetcher_close(c->fetcher);
     c->fetcher = NULL;
-    uv_close((uv_handle_t *)&c->grace, on_grace_closed);
+    uv_close((uv_handle_t *)&c->grace, on_own_closed);
+    uv_close((uv_handle_t *)&c->sd_poll, on_own_closed);
 }
 
 void pd_collector_stop(pd_collector *c, int64_t grace_ms, void (*done)(void *arg), void *arg)
 {
     c->stopping = true;
+    uv_timer_stop(&c->sd_poll);
     c->done = done;
     c->done_arg = arg;
     c->qlen = 0;
