@@ -108,6 +108,14 @@ int pd_cmd_run(int argc, char **argv)
         else
             return usage();
     }
+    /* PPROFD_LOG_LEVEL=debug|info|warn|error (default info). */
+    const char *lvl = getenv("PPROFD_LOG_LEVEL");
+    if (lvl != NULL) {
+        static const char *const names[] = {"debug", "info", "warn", "error"};
+        for (int i = 0; i < 4; i++)
+            if (strcmp(lvl, names[i]) == 0)
+                pd_log_set_level((pd_log_level)i);
+    }
     pd_err err = {{0}};
     if (d.config_path != NULL) {
         if (pd_config_load(d.config_path, &d.cfg, &err) < 0) {

@@ -383,6 +383,8 @@ static void start_fetch(slot *s)
     c->in_flight++;
     if (s->is_cpu)
         t->cpu_busy = true;
+    pd_log(PD_LOG_DEBUG, "scrape", "job=%s instance=%s type=%s lag_ms=%lld", t->job, instance_of(t),
+           s->name, (long long)((int64_t)uv_now(c->loop) - s->tick_ms));
 }
 
 /* Starts waiting scrapes while transfers are free. */
@@ -453,8 +455,11 @@ static void on_tick(uv_timer_t *timer)
     int64_t now = (int64_t)uv_now(c->loop);
     /* A regular tick moves the schedule on (counting ticks missed while the
      * loop was held up); a back-off retry before it leaves it alone. */
-    if (now >= s->due_ms)
+    s->tick_ms = now;
+    if (now >= s->due_ms) {
+        s->tick_ms = s->due_ms;
         s->due_ms = pd_sched_next_due(s->due_ms, s->interval_ms, now, &s->skipped);
+    }
     s->retry_at_ms = 0;
     attempt(s);
     arm(s);
