@@ -30,6 +30,7 @@ typedef struct slot {
     uv_timer_t timer;
     int64_t interval_ms;
     int64_t due_ms;        /* next regular tick, loop (monotonic) time */
+    int64_t tick_ms;       /* the tick the pending attempt belongs to, for the lag */
     int64_t retry_at_ms;   /* an earlier retry after a failure; 0 = none */
     int64_t not_before_ms; /* Retry-After */
     bool busy;             /* fetch or ingest running: never two for one slot */
