@@ -8,7 +8,7 @@ pkgs=(
   libuv1-dev libcurl4-openssl-dev libsqlite3-dev
   libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdeflate-dev
   libyaml-dev libmicrohttpd-dev libjansson-dev libsystemd-dev
-  libcmocka-dev golang-go sqlite3
+  libcmocka-dev golang-go sqlite3 libxml2-utils
 )
 
 missing=()

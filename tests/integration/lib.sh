@@ -197,3 +197,50 @@ pd_fetch() {
 	esac
 	curl --max-time 30 -sS -f --noproxy '*' -o "$out" "$url"
 }
+
+# --- shared by the daemon tests --------------------------------------------
+
+# pd_test_dir NAME: a fresh work folder $PD_WORK/NAME, in W; every target
+# and daemon started afterwards is stopped when the script exits.
+pd_test_dir() {
+	W="${PD_WORK:?}/$1"
+	rm -rf "$W"
+	mkdir -p "$W"
+	pd_cleanup_on_exit
+}
+
+PD_OK=0
+# pd_ok MSG: count a check that held.
+pd_ok() {
+	PD_OK=$((PD_OK + 1))
+	echo "ok: $*"
+}
+
+# pd_passed: the closing line ctest's readers expect; fails if nothing ran.
+pd_passed() {
+	((PD_OK > 0)) || pd_die "no check ran"
+	echo "$PD_OK passed, 0 failed"
+}
+
+# pd_daemon_start CONFIG [LOG]: pprofd run in the background (PD_DAEMON_PID),
+# logging to LOG (default $W/pprofd.log); killed -9 at exit if still alive.
+pd_daemon_start() {
+	local log="${2:-$W/pprofd.log}"
+	"${PPROFD:?}" run -c "$1" 2>"$log" &
+	PD_DAEMON_PID=$!
+	pd_on_exit "kill -9 $PD_DAEMON_PID 2>/dev/null || true"
+}
+
+# pd_daemon_stop: SIGTERM; the daemon must exit 0 within 5 s.
+pd_daemon_stop() {
+	local start=$SECONDS rc=0
+	kill -TERM "$PD_DAEMON_PID"
+	wait "$PD_DAEMON_PID" || rc=$?
+	[[ $rc == 0 ]] || pd_die "pprofd exited $rc after SIGTERM"
+	((SECONDS - start <= 5)) || pd_die "SIGTERM took $((SECONDS - start)) s"
+}
+
+# pd_db_query SQL...: a query on the daemon's database ($W/data/pprofd.db).
+pd_db_query() {
+	sqlite3 -batch -noheader "$W/data/pprofd.db" "$@"
+}

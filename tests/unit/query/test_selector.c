@@ -1,0 +1,242 @@
+/* Selectors: valid forms, every error with its position, regex anchoring
+ * and Prometheus matching semantics. */
+#include "pd_selector.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+typedef struct valid_case {
+    const char *in;
+    const char *want; /* matchers as name OP value, joined by ' ' */
+} valid_case;
+
+static const char *op_name(pd_match_op op)
+{
+    switch (op) {
+    case PD_MATCH_EQ:
+        return "=";
+    case PD_MATCH_NEQ:
+        return "!=";
+    case PD_MATCH_RE:
+        return "=~";
+    case PD_MATCH_NRE:
+        return "!~";
+    }
+    return "?";
+}
+
+static void test_valid(void **state)
+{
+    (void)state;
+    static const valid_case cases[] = {
+        {"{}", ""},
+        {"  {  }  ", ""},
+        {"{job=\"api\"}", "job=[api]"},
+        {"{job=\"api\",env=~\"prod|stage\",deployment!=\"v1\",x!~\"a.*\"}",
+         "job=[api] env=~[prod|stage] deployment!=[v1] x!~[a.*]"},
+        {"{ job = \"api\" , env != 'x' , }", "job=[api] env!=[x]"},
+        {"{\n\tjob\t=\n\"api\"\r\n}", "job=[api]"},
+        {"{a=`raw\\n\"'`}", "a=[raw\\n\"']"},
+        {"{a=\"q\\\"\\\\\\n\\t\\u00e9\\x41\\101\\U0001F600\"}", "a=[q\"\\\n\té"
+                                                                "AA😀]"},
+        {"{a='it\\'s'}", "a=[it's]"},
+        {"{a=\"1\",a!=\"2\"}", "a=[1] a!=[2]"},
+        {"{_x9=\"\"}", "_x9=[]"},
+        {"{a=\"é ü\"}", "a=[é ü]"},
+        {"{a=``}", "a=[]"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pd_selector *sel = NULL;
+        pd_err err = {{0}};
+        int rc = pd_selector_parse(cases[i].in, &sel, &err);
+        if (rc != 0)
+            fail_msg("case %zu %s: %s", i, cases[i].in, err.msg);
+        size_t n;
+        const pd_store_matcher *m = pd_selector_matchers(sel, &n);
+        char got[512] = "";
+        for (size_t k = 0; k < n; k++) {
+            size_t used = strlen(got);
+            snprintf(got + used, sizeof(got) - used, "%s%s%s[%s]", k > 0 ? " " : "", m[k].name,
+                     op_name(m[k].op), m[k].value);
+            bool is_re = m[k].op == PD_MATCH_RE || m[k].op == PD_MATCH_NRE;
+            assert_true(is_re == (m[k].re != NULL));
+        }
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("case %zu %s: got %s want %s", i, cases[i].in, got, cases[i].want);
+        pd_selector_free(sel);
+    }
+}
+
+typedef struct error_case {
+    const char *in;
+    int code;
+    const char *want; /* the whole message, or a prefix ending in '*' */
+} error_case;
+
+static void test_errors(void **state)
+{
+    (void)state;
+    static const error_case cases[] = {
+        {"", -EINVAL, "unexpected end of input at position 0 (expected \"{\")"},
+        {"job=\"api\"", -EINVAL, "unexpected \"j\" at position 0 (expected \"{\")"},
+        {"up{a=\"b\"}", -EINVAL, "unexpected \"u\" at position 0 (expected \"{\")"},
+        {"{job=\"api\", =\"x\"}", -EINVAL,
+         "unexpected \"=\" at position 12 (expected a label name)"},
+        {"{1a=\"x\"}", -EINVAL, "unexpected \"1\" at position 1 (expected a label name)"},
+        {"{job=\"ap", -EINVAL, "unterminated string at position 5"},
+        {"{a='x\n'}", -EINVAL, "unterminated string at position 3"},
+        {"{a=`x}", -EINVAL, "unterminated string at position 3"},
+        {"{a=x}", -EINVAL, "unexpected \"x\" at position 3 (expected a quoted string)"},
+        {"{a=}", -EINVAL, "unexpected \"}\" at position 3 (expected a quoted string)"},
+        {"{a~\"x\"}", -EINVAL,
+         "unexpected \"~\" at position 2 (expected one of \"=\", \"!=\", \"=~\", \"!~\")"},
+        {"{a!\"x\"}", -EINVAL,
+         "unexpected \"!\" at position 2 (expected one of \"=\", \"!=\", \"=~\", \"!~\")"},
+        {"{a=\"x\" b=\"y\"}", -EINVAL, "unexpected \"b\" at position 7 (expected \",\" or \"}\")"},
+        {"{a=\"x\"", -EINVAL, "unexpected end of input at position 6 (expected \",\" or \"}\")"},
+        {"{a=\"x\",", -EINVAL, "unexpected end of input at position 7 (expected a label name)"},
+        {"{a=\"x\"} y", -EINVAL, "unexpected \"y\" at position 8 (expected end of input)"},
+        {"{a=\"x\"}}", -EINVAL, "unexpected \"}\" at position 7 (expected end of input)"},
+        {"{a=\"x\"\x01}", -EINVAL, "unexpected \"\\x01\" at position 6 (expected \",\" or \"}\")"},
+        {"{a=\"x\\q\"}", -EINVAL, "invalid escape \"\\q\" at position 5"},
+        {"{a=\"x\\u00\"}", -EINVAL, "invalid escape at position 5"},
+        {"{a=\"x\\ud800\"}", -EINVAL, "invalid escape at position 5 (not a code point)"},
+        {"{a=\"\\u0000\"}", -EINVAL, "escaped NUL at position 4 not allowed"},
+        {"{env=~\"prod\",x=~\"(\"}", -EINVAL, "invalid regex for x at position 16: *"},
+        {"{x!~\"a{2,1}\"}", -EINVAL, "invalid regex for x at position 4: *"},
+        {"{x=~\"a)|(b\"}", -EINVAL, "invalid regex for x at position 4: *"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pd_selector *sel = (pd_selector *)1;
+        pd_err err = {{0}};
+        int rc = pd_selector_parse(cases[i].in, &sel, &err);
+        assert_null(sel);
+        if (rc != cases[i].code)
+            fail_msg("case %zu: rc %d want %d (%s)", i, rc, cases[i].code, err.msg);
+        size_t wl = strlen(cases[i].want);
+        bool prefix = cases[i].want[wl - 1] == '*';
+        bool ok = prefix ? strncmp(err.msg, cases[i].want, wl - 1) == 0 && err.msg[wl - 1] != '\0'
+                         : strcmp(err.msg, cases[i].want) == 0;
+        if (!ok)
+            fail_msg("case %zu: got [%s]\nwant [%s]", i, err.msg, cases[i].want);
+    }
+}
+
+static void test_prefix_and_null_err(void **state)
+{
+    (void)state;
+    pd_selector *sel = NULL;
+    pd_err err = {{0}};
+    assert_int_equal(pd_selector_parse("{a}", &sel, &err), -EINVAL);
+    pd_err_prefix(&err, "query");
+    assert_string_equal(err.msg, "query: unexpected \"}\" at position 2 (expected one of \"=\", "
+                                 "\"!=\", \"=~\", \"!~\")");
+    assert_int_equal(pd_selector_parse("{a", &sel, NULL), -EINVAL);
+    assert_null(sel);
+}
+
+static void test_too_many(void **state)
+{
+    (void)state;
+    char in[2048] = "{";
+    for (int i = 0; i <= PD_SELECTOR_MAX_MATCHERS; i++) {
+        size_t used = strlen(in);
+        snprintf(in + used, sizeof(in) - used, "a%d=~\"x|y\",", i);
+    }
+    strcat(in, "}");
+    pd_selector *sel = NULL;
+    pd_err err = {{0}};
+    assert_int_equal(pd_selector_parse(in, &sel, &err), -E2BIG);
+    assert_non_null(strstr(err.msg, "too many matchers"));
+    in[strlen(in) - strlen("a64=~\"x|y\",}")] = '\0';
+    strcat(in, "}");
+    assert_int_equal(pd_selector_parse(in, &sel, &err), 0);
+    size_t n;
+    pd_selector_matchers(sel, &n);
+    assert_int_equal(n, PD_SELECTOR_MAX_MATCHERS);
+    pd_selector_free(sel);
+}
+
+/* One label set: "k=v,k2=v2" ("" = none). */
+static bool matches(const char *selector, const char *labels)
+{
+    pd_selector *sel = NULL;
+    pd_err err = {{0}};
+    if (pd_selector_parse(selector, &sel, &err) != 0)
+        fail_msg("%s: %s", selector, err.msg);
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", labels);
+    const char *names[8], *values[8];
+    size_t n = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok != NULL && n < 8;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        *eq = '\0';
+        names[n] = tok;
+        values[n++] = eq + 1;
+    }
+    bool ok = pd_selector_matches(sel, names, values, n);
+    pd_selector_free(sel);
+    return ok;
+}
+
+static void test_anchoring(void **state)
+{
+    (void)state;
+    assert_true(matches("{env=~\"prod\"}", "env=prod"));
+    assert_false(matches("{env=~\"prod\"}", "env=production"));
+    assert_false(matches("{env=~\"prod\"}", "env=preprod"));
+    assert_true(matches("{env=~\"prod|stage\"}", "env=stage"));
+    assert_false(matches("{env=~\"prod|stage\"}", "env=prodstage"));
+    assert_false(matches("{env=~\"prod|stage\"}", "env=xstage"));
+    assert_true(matches("{env=~\"prod.*\"}", "env=production"));
+    assert_true(matches("{env!~\"prod\"}", "env=production"));
+    assert_false(matches("{env!~\"prod|stage\"}", "env=stage"));
+    assert_true(matches("{x=~\"a\\\\.b\"}", "x=a.b"));
+    assert_false(matches("{x=~\"a\\\\.b\"}", "x=axb"));
+}
+
+static void test_semantics(void **state)
+{
+    (void)state;
+    assert_true(matches("{}", ""));
+    assert_true(matches("{}", "job=api"));
+    assert_true(matches("{job=\"api\"}", "env=prod,job=api"));
+    assert_false(matches("{job=\"api\"}", "job=apix"));
+    assert_false(matches("{job=\"api\"}", "env=prod"));
+    /* an absent label is "" */
+    assert_true(matches("{x=\"\"}", "job=api"));
+    assert_false(matches("{x!=\"\"}", "job=api"));
+    assert_true(matches("{x!=\"v\"}", "job=api"));
+    assert_true(matches("{x=~\".*\"}", "job=api"));
+    assert_false(matches("{x=~\".+\"}", "job=api"));
+    assert_true(matches("{x!~\".+\"}", "job=api"));
+    assert_true(matches("{x=~\"\"}", "job=api"));
+    /* every matcher must hold, also on one name */
+    assert_true(matches("{a=~\"1.*\",a!=\"12\"}", "a=13"));
+    assert_false(matches("{a=~\"1.*\",a!=\"12\"}", "a=12"));
+    assert_false(matches("{job=\"api\",env=\"prod\"}", "job=api,env=dev"));
+    assert_true(matches("{job=\"api\",env=~\"prod|stage\",deployment!=\"v1\",x!~\"a.*\"}",
+                        "job=api,env=stage,deployment=v2,x=b"));
+    assert_false(matches("{job=\"api\",env=~\"prod|stage\",deployment!=\"v1\",x!~\"a.*\"}",
+                         "job=api,env=stage,deployment=v2,x=abc"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_prefix_and_null_err),
+        cmocka_unit_test(test_too_many),
+        cmocka_unit_test(test_anchoring),
+        cmocka_unit_test(test_semantics),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
