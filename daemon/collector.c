@@ -278,7 +278,9 @@ static void ingest_done(uv_work_t *req, int status)
                         s->name);
         if (s->kind == PD_PROFILE_CUMULATIVE || s->kind == PD_PROFILE_MIXED) {
             free(s->prev);
-            s->prev = j->body; /* the next delta starts here */
+            /* The next delta starts here. Kept for every cumulative series,
+             * so trimmed to its size (the receive buffer grew by doubling). */
+            s->prev = pd_xrealloc(j->body, j->len ? j->len : 1);
             s->prev_len = j->len;
         } else {
             free(j->body);
@@ -429,7 +431,8 @@ static void enqueue(pd_collector *c, slot *s)
 
 /* --- the schedule ----------------------------------------------------------- */
 
-static void attempt(slot *s)
+/* `tick` is the schedule tick (or retry time) this attempt answers. */
+static void attempt(slot *s, int64_t tick)
 {
     pd_collector *c = s->t->c;
     int64_t now = (int64_t)uv_now(c->loop);
@@ -440,7 +443,8 @@ static void attempt(slot *s)
         return;
     }
     if (now < s->not_before_ms)
-        return; /* the target asked us to wait (Retry-After) */
+        return;        /* the target asked us to wait (Retry-After) */
+    s->tick_ms = tick; /* the lag is counted from here, queued or not */
     if (c->in_flight >= c->cfg->limits.max_concurrent_scrapes || (s->is_cpu && s->t->cpu_busy))
         enqueue(c, s);
     else
@@ -456,13 +460,13 @@ static void on_tick(uv_timer_t *timer)
     int64_t now = (int64_t)uv_now(c->loop);
     /* A regular tick moves the schedule on (counting ticks missed while the
      * loop was held up); a back-off retry before it leaves it alone. */
-    s->tick_ms = now;
+    int64_t tick = now;
     if (now >= s->due_ms) {
-        s->tick_ms = s->due_ms;
+        tick = s->due_ms;
         s->due_ms = pd_sched_next_due(s->due_ms, s->interval_ms, now, &s->skipped);
     }
     s->retry_at_ms = 0;
-    attempt(s);
+    attempt(s, tick);
     arm(s);
 }
 

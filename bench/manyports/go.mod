@@ -1,0 +1,3 @@
+module pprofd.bench/manyports
+
+go 1.19
