@@ -8,10 +8,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
 : "${PPROFD:?}" "${PD_TARGET_BIN:?}" "${PD_WORK:?}"
-W="$PD_WORK/daemon_delta"
-rm -rf "$W"
-mkdir -p "$W"
-pd_cleanup_on_exit
+pd_test_dir daemon_delta
 pd_go_env
 pd_target_start "$PD_TARGET_BIN" -load 0.2 -duration 2m || pd_die "target"
 addr=$PD_TARGET_ADDR
@@ -30,9 +27,7 @@ scrape_configs:
       goroutine: {enabled: false}
       allocs: {enabled: true}
 YAML
-"$PPROFD" run -c "$W/pprofd.yaml" 2>"$W/pprofd.log" &
-pid=$!
-pd_on_exit "kill -9 $pid 2>/dev/null || true"
+pd_daemon_start "$W/pprofd.yaml"
 sleep 3
 # The target's own delta over 8 s, while pprofd scrapes every 2 s.
 t0=$(date +%s%N)
@@ -40,8 +35,7 @@ pd_fetch "http://$addr/debug/pprof/allocs?seconds=8" "$W/own.pb.gz" || pd_die "o
 t1=$(date +%s%N)
 sleep 3
 
-db="$W/data/pprofd.db"
-q() { sqlite3 -batch -noheader "$db" "$@"; }
+q() { pd_db_query "$@"; }
 # Stored deltas whose window lies inside [t0, t1].
 ids=$(q "SELECT id FROM profiles WHERE time_ns >= $t0 AND time_ns + duration_ns <= $t1 ORDER BY id")
 [[ -n $ids ]] || pd_die "no stored delta inside the window"
@@ -67,7 +61,7 @@ own=$(space "$W/own.pb.gz")
 ratio=$(awk -v a="$ours" -v ca="$covered" -v b="$own" -v cb="$((t1 - t0))" 'BEGIN { printf "%.2f", (a / ca) / (b / cb) }')
 echo "stored deltas: $ours bytes over $((covered / 1000000)) ms; target's own: $own bytes over $(((t1 - t0) / 1000000)) ms; rate ratio $ratio"
 awk -v r="$ratio" 'BEGIN { exit !(r > 0.6 && r < 1.6) }' || pd_die "delta rate ratio $ratio is outside sampling noise"
-echo "ok: stored deltas match the target's own delta (rate ratio $ratio)"
+pd_ok "stored deltas match the target's own delta (rate ratio $ratio)"
 
 # Restart the target on the same port: pprofd notices.
 port=${addr##*:}
@@ -79,7 +73,6 @@ sleep 6
 grep -q 'msg="target restarted".*type=allocs' "$W/pprofd.log" || pd_die "restart not detected"
 neg=$(q "SELECT count(*) FROM profiles WHERE duration_ns < 0")
 [[ $neg == 0 ]] || pd_die "$neg profiles with negative windows"
-echo "ok: restart detected"
-kill -TERM "$pid"
-wait "$pid" || pd_die "exit status"
-echo "2 passed, 0 failed"
+pd_ok "restart detected"
+pd_daemon_stop
+pd_passed

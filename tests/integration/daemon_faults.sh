@@ -6,15 +6,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
 : "${PPROFD:?}" "${PD_TARGET_BIN:?}" "${PD_FAULTSERVER_BIN:?}" "${PD_WORK:?}"
-W="$PD_WORK/daemon_faults"
-rm -rf "$W"
-mkdir -p "$W"
-pd_cleanup_on_exit
-checks=0
-ok() {
-	checks=$((checks + 1))
-	echo "ok: $*"
-}
+pd_test_dir daemon_faults
 
 pd_target_start "$PD_TARGET_BIN" -load 0.2 -duration 2m || pd_die "healthy target"
 healthy=$PD_TARGET_ADDR
@@ -65,9 +57,8 @@ scrape_configs:
 YAML
 "$PPROFD" check-config "$W/pprofd.yaml" >/dev/null || pd_die "config rejected"
 
-"$PPROFD" run -c "$W/pprofd.yaml" 2>"$W/pprofd.log" &
-pid=$!
-pd_on_exit "kill -9 $pid 2>/dev/null || true"
+pd_daemon_start "$W/pprofd.yaml"
+pid=$PD_DAEMON_PID
 peak=0
 for ((i = 0; i < 26; i++)); do # 13 s, sampling the daemon's RSS
 	sleep 0.5
@@ -75,11 +66,8 @@ for ((i = 0; i < 26; i++)); do # 13 s, sampling the daemon's RSS
 	rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
 	((rss > peak)) && peak=$rss
 done
-kill -TERM "$pid"
-rc=0
-wait "$pid" || rc=$?
-[[ $rc == 0 ]] || pd_die "pprofd exited $rc: $(tail -5 "$W/pprofd.log")"
-ok "survived every fault, exit 0 on SIGTERM"
+pd_daemon_stop
+pd_ok "survived every fault, exit 0 on SIGTERM"
 
 log="$W/pprofd.log"
 expect() { # expect TYPE REASON-REGEX [TEXT]
@@ -88,7 +76,7 @@ expect() { # expect TYPE REASON-REGEX [TEXT]
 	[[ -n $line ]] || pd_die "no failure logged for $1"
 	[[ $line =~ reason=($2)\  ]] || pd_die "$1: want reason $2, got: $line"
 	[[ -z ${3:-} || $line == *"$3"* ]] || pd_die "$1: log lacks '$3': $line"
-	ok "$1 -> ${BASH_REMATCH[1]}"
+	pd_ok "$1 -> ${BASH_REMATCH[1]}"
 }
 expect notfound http_404
 expect error500 http_500
@@ -103,29 +91,28 @@ expect cpuinuse cpu_in_use "cpu profiling already in use"
 expect ratelimited retry_later
 grep 'msg="scrape failed"' "$log" | grep "job=refused" | grep -q "reason=connect" ||
 	pd_die "connection refused not logged as connect"
-ok "refused -> connect"
+pd_ok "refused -> connect"
 
 # Retry-After: 7 s is honoured (no back-off retry loop against it).
 n=$(grep 'msg="scrape failed"' "$log" | grep -c " type=ratelimited ")
 ((n <= 2)) || pd_die "ratelimited target was asked $n times in 13 s despite Retry-After: 7"
-ok "Retry-After honoured ($n requests)"
+pd_ok "Retry-After honoured ($n requests)"
 # cpu_in_use is a failed capture, not a retry loop: once per 3 s tick at most.
 n=$(grep 'msg="scrape failed"' "$log" | grep -c " type=cpuinuse ")
 ((n <= 5)) || pd_die "cpu-in-use asked $n times in 13 s"
-ok "cpu_in_use not retried early ($n requests)"
+pd_ok "cpu_in_use not retried early ($n requests)"
 
-db="$W/data/pprofd.db"
-q() { sqlite3 -batch -noheader "$db" "$@"; }
+q() { pd_db_query "$@"; }
 bad=$(q "SELECT count(*) FROM series WHERE labels LIKE '%job=\"faults\"%' OR labels LIKE '%job=\"refused\"%'")
 [[ $bad == 0 ]] || pd_die "$bad series stored for failing targets"
-ok "nothing stored for failing targets"
+pd_ok "nothing stored for failing targets"
 for type in cpu heap goroutine; do
 	n=$(q "SELECT count(*) FROM profiles p JOIN series s ON s.id = p.series_id
 	       WHERE s.labels LIKE '%job=\"healthy\"%' AND s.labels LIKE '%type=\"$type\"%'")
 	((n >= 3)) || pd_die "healthy $type: only $n profiles"
 done
-ok "healthy target scraped throughout"
+pd_ok "healthy target scraped throughout"
 # A 2 GB body, a 1 GB bomb: memory stays bounded by the caps.
 ((peak < 200000)) || pd_die "peak RSS ${peak} kB"
-ok "peak RSS ${peak} kB"
-echo "$checks passed, 0 failed"
+pd_ok "peak RSS ${peak} kB"
+pd_passed

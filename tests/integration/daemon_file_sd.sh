@@ -7,10 +7,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
 : "${PPROFD:?}" "${PD_TARGET_BIN:?}" "${PD_WORK:?}"
-W="$PD_WORK/daemon_file_sd"
-rm -rf "$W"
+pd_test_dir daemon_file_sd
 mkdir -p "$W/sd"
-pd_cleanup_on_exit
 pd_target_start "$PD_TARGET_BIN" -load 0.1 -duration 2m || pd_die "target 1"
 t1=$PD_TARGET_ADDR
 pd_target_start "$PD_TARGET_BIN" -load 0.1 -duration 2m || pd_die "target 2"
@@ -30,11 +28,9 @@ scrape_configs:
       heap: {enabled: false}
       goroutine: {enabled: true}
 YAML
-"$PPROFD" run -c "$W/pprofd.yaml" 2>"$W/pprofd.log" &
-pid=$!
-pd_on_exit "kill -9 $pid 2>/dev/null || true"
-db="$W/data/pprofd.db"
-q() { sqlite3 -batch -noheader "$db" "$@"; }
+pd_daemon_start "$W/pprofd.yaml"
+pid=$PD_DAEMON_PID
+q() { pd_db_query "$@"; }
 count() { q "SELECT count(*) FROM profiles p JOIN series s ON s.id = p.series_id WHERE s.labels LIKE '%instance=\"$1\"%'"; }
 sleep 5
 # Add a second target in a YAML file (written by rename, as tools do).
@@ -48,7 +44,7 @@ n2=$(count "$t2")
 labels=$(q "SELECT labels FROM series WHERE labels LIKE '%instance=\"$t2\"%'")
 [[ $labels == *'team="blue"'* && $labels == *'job="discovered"'* ]] || pd_die "labels: $labels"
 grep -q 'msg="file_sd failed".*broken.json' "$W/pprofd.log" || pd_die "broken file not logged"
-echo "ok: added target scraped $n2 times with $labels; broken file logged"
+pd_ok "added target scraped $n2 times with $labels; broken file logged"
 # Remove the first target: it is not scraped any more.
 rm "$W/sd/one.json"
 sleep 7
@@ -56,8 +52,7 @@ before=$(count "$t1")
 sleep 5
 after=$(count "$t1")
 [[ $before == "$after" ]] || pd_die "removed target still scraped ($before -> $after)"
-echo "ok: removed target no longer scraped"
-kill -TERM "$pid"
-wait "$pid" || pd_die "exit status $?"
-echo "ok: clean stop"
-echo "3 passed, 0 failed"
+pd_ok "removed target no longer scraped"
+pd_daemon_stop
+pd_ok "clean stop"
+pd_passed

@@ -6,10 +6,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
 : "${PPROFD:?}" "${PD_TARGET_BIN:?}" "${PD_WORK:?}"
-W="$PD_WORK/daemon_kill9"
-rm -rf "$W"
-mkdir -p "$W"
-pd_cleanup_on_exit
+pd_test_dir daemon_kill9
 targets=()
 for i in 1 2 3; do
 	pd_target_start "$PD_TARGET_BIN" -load 0.1 -duration 2m || pd_die "target $i"
@@ -36,15 +33,13 @@ scrape_configs:
       mutex: {enabled: true}
       threadcreate: {enabled: true}
 YAML
-db="$W/data/pprofd.db"
-q() { sqlite3 -batch -noheader "$db" "$@"; }
+q() { pd_db_query "$@"; }
 RANDOM=4242
-checks=0
 prev_max=0
 for round in 1 2 3; do
 	log="$W/pprofd-$round.log"
-	"$PPROFD" run -c "$W/pprofd.yaml" 2>"$log" &
-	pid=$!
+	pd_daemon_start "$W/pprofd.yaml" "$log"
+	pid=$PD_DAEMON_PID
 	sleep "$((3 + RANDOM % 3)).$((RANDOM % 10))"
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null || true
@@ -57,7 +52,6 @@ for round in 1 2 3; do
 		((first > prev_max)) || pd_die "round $round: id $first reused (previous max $prev_max)"
 	done <<<"$ranges"
 	prev_max=$(q "SELECT max(id) FROM profiles")
-	checks=$((checks + 1))
-	echo "ok: round $round: killed -9, integrity ok, $(wc -l <<<"$ranges") logged batches all stored, max id $prev_max"
+	pd_ok "round $round: killed -9, integrity ok, $(wc -l <<<"$ranges") logged batches all stored, max id $prev_max"
 done
-echo "$checks passed, 0 failed"
+pd_passed

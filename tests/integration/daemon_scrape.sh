@@ -7,15 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
 : "${PPROFD:?}" "${PD_TARGET_BIN:?}" "${PD_WORK:?}"
-W="$PD_WORK/daemon_scrape"
-rm -rf "$W"
-mkdir -p "$W"
-pd_cleanup_on_exit
-checks=0
-ok() {
-	checks=$((checks + 1))
-	echo "ok: $*"
-}
+pd_test_dir daemon_scrape
 
 pd_target_start "$PD_TARGET_BIN" -load 0.2 -duration 2m || pd_die "target 1"
 t1=$PD_TARGET_ADDR
@@ -45,23 +37,13 @@ scrape_configs:
 YAML
 "$PPROFD" check-config "$W/pprofd.yaml" >/dev/null || pd_die "config rejected"
 
-"$PPROFD" run -c "$W/pprofd.yaml" 2>"$W/pprofd.log" &
-pid=$!
-pd_on_exit "kill -9 $pid 2>/dev/null || true"
+pd_daemon_start "$W/pprofd.yaml"
 sleep 17
-kill -0 "$pid" 2>/dev/null || pd_die "pprofd died: $(tail -5 "$W/pprofd.log")"
-start=$SECONDS
-kill -TERM "$pid"
-rc=0
-wait "$pid" || rc=$?
-elapsed=$((SECONDS - start))
-[[ $rc == 0 ]] || pd_die "pprofd exited $rc after SIGTERM: $(tail -5 "$W/pprofd.log")"
-((elapsed <= 5)) || pd_die "SIGTERM took ${elapsed}s"
+kill -0 "$PD_DAEMON_PID" 2>/dev/null || pd_die "pprofd died: $(tail -5 "$W/pprofd.log")"
+pd_daemon_stop
 grep -q 'msg="stopped"' "$W/pprofd.log" || pd_die "no stopped line"
-ok "SIGTERM: exit 0 in ${elapsed}s"
-
-db="$W/data/pprofd.db"
-q() { sqlite3 -batch -noheader "$db" "$@"; }
+pd_ok "SIGTERM: exit 0 within 5 s"
+q() { pd_db_query "$@"; }
 [[ $(q "PRAGMA integrity_check") == ok ]] || pd_die "integrity_check failed"
 
 # Every (instance, type) has profiles: with a 4 s interval over ~17 s, each
@@ -77,14 +59,14 @@ for inst in "$t1" "$t2"; do
 		((n >= min && n <= 5)) || pd_die "$inst $type: $n profiles stored, want $min..5"
 	done
 done
-ok "every instance and type stored on schedule"
+pd_ok "every instance and type stored on schedule"
 
 # Labels: job, instance, type, the static and the external ones.
 labels=$(q "SELECT labels FROM series WHERE labels LIKE '%instance=\"$t2\"%' AND labels LIKE '%type=\"heap\"%'")
 for want in 'job="demo"' "instance=\"$t2\"" 'type="heap"' 'deployment="v2"' 'cluster="test"'; do
 	[[ $labels == *"$want"* ]] || pd_die "series $labels lacks $want"
 done
-ok "series labels: $labels"
+pd_ok "series labels: $labels"
 
 # CPU profiles of one target never overlap in time.
 for inst in "$t1" "$t2"; do
@@ -94,25 +76,25 @@ for inst in "$t1" "$t2"; do
 	                AND a.time_ns < b.time_ns + b.duration_ns AND b.time_ns < a.time_ns + a.duration_ns")
 	[[ $overlaps == 0 ]] || pd_die "$inst: $overlaps overlapping CPU profiles"
 done
-ok "no overlapping CPU profiles"
+pd_ok "no overlapping CPU profiles"
 
 # A stored cumulative profile is a delta: its window is the scrape interval,
 # far less than the process lifetime its raw counts would cover.
 dur=$(q "SELECT max(p.duration_ns) FROM profiles p JOIN series s ON s.id = p.series_id
          WHERE s.labels LIKE '%type=\"allocs\"%'")
 ((dur > 2000000000 && dur < 8000000000)) || pd_die "allocs delta window ${dur}ns, want ~4s"
-ok "allocs stored as deltas over ~4 s windows"
+pd_ok "allocs stored as deltas over ~4 s windows"
 
 # What the log says was stored is in the database.
 last=$(grep -o 'last_id=[0-9]*' "$W/pprofd.log" | tail -1 | cut -d= -f2)
 [[ -n $last ]] || pd_die "no stored line in the log"
 [[ $(q "SELECT count(*) FROM profiles WHERE id = $last") == 1 ]] || pd_die "logged id $last missing"
-ok "last logged id $last is stored"
+pd_ok "last logged id $last is stored"
 
 # Every stored profile opens in go tool pprof.
 pd_go_env
 id=$(q "SELECT p.id FROM profiles p JOIN series s ON s.id = p.series_id WHERE s.labels LIKE '%type=\"block\"%' LIMIT 1")
 q "SELECT writefile('$W/block.pb.gz', data) FROM profiles WHERE id = $id" >/dev/null
 go tool pprof -raw -symbolize=none "$W/block.pb.gz" >/dev/null 2>&1 || pd_die "stored block delta unreadable"
-ok "a stored delta opens in go tool pprof"
-echo "$checks passed, 0 failed"
+pd_ok "a stored delta opens in go tool pprof"
+pd_passed
