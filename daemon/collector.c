@@ -16,68 +16,7 @@
 
 #define SD_POLL_MS 5000
 
-typedef struct tstate tstate;
-
-/* One (target, profile type): its schedule, health and delta baseline. */
-typedef struct slot {
-    tstate *t;
-    char *name; /* profile name, also the series' type label */
-    pd_profile_kind kind;
-    bool is_cpu;     /* Go allows one CPU profile per process */
-    int64_t seconds; /* ?seconds=N: the target answers only after that long */
-    char *url;
-    pd_labels series;
-    uv_timer_t timer;
-    int64_t interval_ms;
-    int64_t due_ms;        /* next regular tick, loop (monotonic) time */
-    int64_t tick_ms;       /* the tick the pending attempt belongs to, for the lag */
-    int64_t retry_at_ms;   /* an earlier retry after a failure; 0 = none */
-    int64_t not_before_ms; /* Retry-After */
-    bool busy;             /* fetch or ingest running: never two for one slot */
-    bool queued;           /* waiting for a free transfer */
-    int failures;
-    uint64_t skipped, ok, failed;
-    uint8_t *prev; /* last snapshot of a cumulative profile */
-    size_t prev_len;
-    const char *last_reason;
-} slot;
-
-struct tstate {
-    pd_collector *c;
-    pd_target tg;
-    char *job;
-    int64_t timeout_ms;
-    char *bearer, *basic_user, *basic_password, *ca_file, *cert_file, *key_file;
-    bool insecure;
-    bool cpu_busy;
-    bool retired;
-    int refs; /* scrapes and ingests still running */
-    size_t open_timers;
-    slot *slots;
-    size_t nslots;
-};
-
-struct pd_collector {
-    uv_loop_t *loop;
-    const pd_config *cfg;
-    pd_writer *writer;
-    pd_fetcher *fetcher;
-    tstate **targets;
-    size_t ntargets;
-    tstate **retired; /* replaced by a reload, freed when idle */
-    size_t nretired, capretired;
-    slot **queue; /* waiting for a transfer, FIFO */
-    size_t qhead, qlen, qcap;
-    size_t in_flight;
-    size_t ingesting;
-    bool stopping;
-    uv_timer_t grace;
-    uv_timer_t sd_poll; /* re-reads file_sd files when they change */
-    uint64_t sd_fp;
-    int open_own; /* grace and sd_poll, closed last */
-    void (*done)(void *);
-    void *done_arg;
-};
+#include "collector_int.h"
 
 typedef struct ingest_job {
     uv_work_t req;
@@ -94,7 +33,7 @@ static void arm(slot *s);
 static void maybe_finish_stop(pd_collector *c);
 static void pump(pd_collector *c);
 
-static int64_t wall_ms(void)
+int64_t pd_collector_wall_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -160,6 +99,8 @@ static void tstate_retire(tstate *t)
 {
     pd_collector *c = t->c;
     t->retired = true;
+    for (size_t i = 0; i < t->nslots; i++)
+        c->skipped_total_retired += t->slots[i].skipped;
     pd_xgrow((void **)&c->retired, &c->capretired, c->nretired + 1, sizeof(tstate *));
     c->retired[c->nretired++] = t;
     for (size_t i = 0; i < t->nslots; i++)
@@ -266,6 +207,7 @@ static void ingest_done(uv_work_t *req, int status)
     if (j->rc < 0) {
         s->failed++;
         s->last_reason = "invalid_profile";
+        pd_collector_count(c, s, "invalid_profile", -1, 0, j->err.msg);
         pd_log_warn("scrape failed",
                     "job=%s instance=%s type=%s reason=invalid_profile error=\"%s\"", t->job,
                     instance_of(t), s->name, j->err.msg);
@@ -306,6 +248,7 @@ static void on_fetched(void *ctx, pd_fetch_result *res)
     if (s->is_cpu)
         t->cpu_busy = false;
     int64_t now = (int64_t)uv_now(c->loop);
+    pd_collector_count(c, s, res->reason, res->duration_ms, res->bytes, res->message);
     if (strcmp(res->reason, "ok") == 0) {
         s->failures = 0;
         s->retry_at_ms = 0;
@@ -382,6 +325,7 @@ static void start_fetch(slot *s)
         return;
     }
     s->busy = true;
+    s->last_scrape_wall_ms = pd_collector_wall_ms();
     t->refs++;
     c->in_flight++;
     if (s->is_cpu)
@@ -490,7 +434,8 @@ static void schedule_first(slot *s)
     for (const char *p = seed; *p; p++)
         h = (h ^ (uint8_t)*p) * 1099511628211ULL;
     int64_t offset = pd_sched_offset(h, s->interval_ms);
-    int64_t first = pd_sched_first_due((int64_t)uv_now(c->loop), wall_ms(), offset, s->interval_ms);
+    int64_t first = pd_sched_first_due((int64_t)uv_now(c->loop), pd_collector_wall_ms(), offset,
+                                       s->interval_ms);
     s->due_ms = first;
     arm(s);
 }
@@ -695,6 +640,7 @@ int pd_collector_reload(pd_collector *c, const pd_config *cfg, pd_err *err)
                 s->ok = old->ok;
                 s->failed = old->failed;
                 s->skipped = old->skipped;
+                old->skipped = 0; /* counted once, by the new slot */
                 kept++;
             }
             schedule_first(s);

@@ -5,6 +5,7 @@
 #define PD_COLLECTOR_H
 
 #include "pd_config.h"
+#include "pd_buf.h"
 #include "writer.h"
 
 #include <uv.h>
@@ -25,5 +26,14 @@ int pd_collector_reload(pd_collector *c, const pd_config *cfg, pd_err *err);
  * are aborted; when every scrape and ingest is done and the handles are
  * closed, calls done. */
 void pd_collector_stop(pd_collector *c, int64_t grace_ms, void (*done)(void *arg), void *arg);
+
+/* GET /api/v1/targets: every target with its labels, and per profile type
+ * its URL, health, last error, last and next scrape (JSON, appended). */
+int pd_collector_targets_json(pd_collector *c, pd_buf *out);
+
+/* /metrics: pprofd_target_up, scrape duration histogram, failures by job and
+ * reason, bytes scraped, skipped ticks, profiles stored, database size
+ * (Prometheus text format, appended). */
+int pd_collector_metrics(pd_collector *c, pd_buf *out, const char *db_path);
 
 #endif

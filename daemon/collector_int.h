@@ -1,0 +1,106 @@
+/* The collector's state, shared by collector.c (scheduling, scraping) and
+ * collector_status.c (what /api/v1/targets and /metrics report). Private
+ * to daemon/. Everything here lives on the loop thread. */
+#ifndef PD_COLLECTOR_INT_H
+#define PD_COLLECTOR_INT_H
+
+#include "collector.h"
+#include "pd_fetch.h"
+#include "pd_targets.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+/* Distinct (job, reason) failure counters kept for /metrics. */
+#define PD_REASONS_MAX 256
+/* Bounds (seconds) of the scrape duration histogram: see collector_status.c. */
+#define PD_DURATION_BUCKETS 10
+
+typedef struct tstate tstate;
+
+/* One (target, profile type): its schedule, health and delta baseline. */
+typedef struct slot {
+    tstate *t;
+    char *name; /* profile name, also the series' type label */
+    pd_profile_kind kind;
+    bool is_cpu;     /* Go allows one CPU profile per process */
+    int64_t seconds; /* ?seconds=N: the target answers only after that long */
+    char *url;
+    pd_labels series;
+    uv_timer_t timer;
+    int64_t interval_ms;
+    int64_t due_ms;        /* next regular tick, loop (monotonic) time */
+    int64_t tick_ms;       /* the tick the pending attempt belongs to, for the lag */
+    int64_t retry_at_ms;   /* an earlier retry after a failure; 0 = none */
+    int64_t not_before_ms; /* Retry-After */
+    bool busy;             /* fetch or ingest running: never two for one slot */
+    bool queued;           /* waiting for a free transfer */
+    int failures;
+    uint64_t skipped, ok, failed;
+    uint8_t *prev; /* last snapshot of a cumulative profile */
+    size_t prev_len;
+    const char *last_reason; /* static string */
+    char last_error[200];
+    int64_t last_scrape_wall_ms; /* when the last attempt started */
+    int64_t last_duration_ms;
+    uint64_t bytes; /* received, all attempts */
+} slot;
+
+struct tstate {
+    pd_collector *c;
+    pd_target tg;
+    char *job;
+    int64_t timeout_ms;
+    char *bearer, *basic_user, *basic_password, *ca_file, *cert_file, *key_file;
+    bool insecure;
+    bool cpu_busy;
+    bool retired;
+    int refs; /* scrapes and ingests still running */
+    size_t open_timers;
+    slot *slots;
+    size_t nslots;
+};
+
+struct pd_collector {
+    uv_loop_t *loop;
+    const pd_config *cfg;
+    pd_writer *writer;
+    pd_fetcher *fetcher;
+    tstate **targets;
+    size_t ntargets;
+    tstate **retired; /* replaced by a reload, freed when idle */
+    size_t nretired, capretired;
+    slot **queue; /* waiting for a transfer, FIFO */
+    size_t qhead, qlen, qcap;
+    size_t in_flight;
+    size_t ingesting;
+    bool stopping;
+    uv_timer_t grace;
+    uv_timer_t sd_poll; /* re-reads file_sd files when they change */
+    uint64_t sd_fp;
+    int open_own; /* grace and sd_poll, closed last */
+    void (*done)(void *);
+    void *done_arg;
+    /* for /metrics */
+    struct {
+        char job[64];
+        const char *reason; /* static string */
+        uint64_t n;
+    } failures[PD_REASONS_MAX];
+    size_t nfailures;
+    uint64_t duration_buckets[PD_DURATION_BUCKETS + 1]; /* the last is +Inf */
+    double duration_sum;
+    uint64_t duration_count;
+    uint64_t bytes_total;
+    uint64_t skipped_total_retired; /* ticks skipped by slots that are gone */
+};
+
+/* Unix milliseconds now. */
+int64_t pd_collector_wall_ms(void);
+
+/* Counts a finished scrape (loop thread). */
+void pd_collector_count(pd_collector *c, slot *s, const char *reason, int64_t duration_ms,
+                        size_t bytes, const char *message);
+
+#endif
