@@ -71,13 +71,29 @@ const pd_job *pd_config_job(const pd_config *cfg, const char *name)
     return NULL;
 }
 
+/* host:port, where port 0 asks the system for a free port (tests, and
+ * several daemons on one machine). */
+static bool listen_valid(const char *listen)
+{
+    size_t n = strlen(listen);
+    if (n >= 2 && strcmp(listen + n - 2, ":0") == 0) {
+        char probe[300];
+        if (n + 4 >= sizeof(probe))
+            return false;
+        memcpy(probe, listen, n - 1);
+        memcpy(probe + n - 1, "1", 2);
+        return pd_hostport_valid(probe);
+    }
+    return pd_hostport_valid(listen);
+}
+
 static int server(cfg_ctx *c, const yn *node, pd_config *cfg)
 {
     static const char *const keys[] = {"listen", "auth_token_file", NULL};
     if (cfg_check_map(c, node, "server", keys) < 0)
         return -EINVAL;
     int rc = cfg_str(c, node, "server", "listen", &cfg->server.listen);
-    if (rc == 0 && !pd_hostport_valid(cfg->server.listen))
+    if (rc == 0 && !listen_valid(cfg->server.listen))
         rc = cfg_fail(c, yn_get(node, "listen"), "server.listen",
                       "invalid address \"%s\": want host:port", cfg->server.listen);
     rc |= cfg_file(c, node, "server", "auth_token_file", &cfg->server.auth_token_file);

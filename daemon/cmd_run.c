@@ -4,7 +4,9 @@
 #include "collector.h"
 #include "writer.h"
 
+#include "pd_api.h"
 #include "pd_config.h"
+#include "pd_file.h"
 #include "pd_log.h"
 
 #include <stdio.h>
@@ -21,6 +23,7 @@ typedef struct daemon_state {
     pd_config *cfg;
     pd_writer *writer;
     pd_collector *collector;
+    pd_api *api;
     uv_signal_t sigterm, sigint, sighup;
     uv_timer_t watchdog;
     bool stopping;
@@ -51,15 +54,94 @@ static void on_collector_stopped(void *arg)
     pd_writer_close(d->writer, on_writer_closed, d);
 }
 
+static void on_api_stopped(void *arg)
+{
+    daemon_state *d = arg;
+    d->api = NULL;
+    pd_collector_stop(d->collector, STOP_GRACE_MS, on_collector_stopped, d);
+}
+
+/* The API goes first (no new queries), then the collector, then the writer. */
+static void stop_all(daemon_state *d)
+{
+    d->stopping = true;
+    if (d->api != NULL)
+        pd_api_stop(d->api, on_api_stopped, d);
+    else
+        on_api_stopped(d);
+}
+
 static void on_stop_signal(uv_signal_t *h, int signum)
 {
     daemon_state *d = h->data;
     if (d->stopping)
         return;
-    d->stopping = true;
     sd_notify(0, "STOPPING=1");
     pd_log_info("stopping", "signal=%d", signum);
-    pd_collector_stop(d->collector, STOP_GRACE_MS, on_collector_stopped, d);
+    stop_all(d);
+}
+
+/* The bearer token of server.auth_token_file ("" = none): *out (OUT,
+ * malloc'd or NULL), trailing whitespace cut. */
+static int read_token(const pd_config *cfg, char **out, pd_err *err)
+{
+    *out = NULL;
+    if (cfg->server.auth_token_file[0] == '\0')
+        return 0;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int rc = pd_read_file(cfg->server.auth_token_file, 4096, &data, &len, err);
+    if (rc < 0) {
+        pd_err_prefix(err, "server.auth_token_file");
+        return rc;
+    }
+    while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r' || data[len - 1] == ' ' ||
+                       data[len - 1] == '\t'))
+        len--;
+    char *tok = malloc(len + 1);
+    if (tok == NULL)
+        abort();
+    memcpy(tok, data, len);
+    tok[len] = '\0';
+    free(data);
+    if (len == 0) {
+        free(tok);
+        return pd_errf(err, -EINVAL, "server.auth_token_file: %s is empty",
+                       cfg->server.auth_token_file);
+    }
+    *out = tok;
+    return 0;
+}
+
+static int hook_targets(void *ctx, pd_buf *out)
+{
+    daemon_state *d = ctx;
+    return d->collector != NULL ? pd_collector_targets_json(d->collector, out) : -ENOENT;
+}
+
+static int hook_metrics(void *ctx, pd_buf *out)
+{
+    daemon_state *d = ctx;
+    return d->collector != NULL ? pd_collector_metrics(d->collector, out, d->cfg->storage.path) : 0;
+}
+
+static int start_api(daemon_state *d, pd_err *err)
+{
+    char *token = NULL;
+    int rc = read_token(d->cfg, &token, err);
+    if (rc < 0)
+        return rc;
+    pd_api_opts ao = {0};
+    ao.listen = d->cfg->server.listen;
+    ao.db_path = d->cfg->storage.path;
+    ao.auth_token = token;
+    ao.max_query_profiles = d->cfg->limits.max_query_profiles;
+    ao.targets_json = hook_targets;
+    ao.metrics_text = hook_metrics;
+    ao.hooks_ctx = d;
+    rc = pd_api_start(&d->loop, &ao, &d->api, err);
+    free(token);
+    return rc;
 }
 
 static void on_hup(uv_signal_t *h, int signum)
@@ -158,14 +240,21 @@ int pd_cmd_run(int argc, char **argv)
     uint64_t wd_usec = 0;
     if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0)
         uv_timer_start(&d.watchdog, on_watchdog, wd_usec / 2000, wd_usec / 2000);
-    pd_log_info("ready", "config=%s storage=%s", d.config_path ? d.config_path : "(defaults)",
-                d.cfg->storage.path);
-    sd_notify(0, "READY=1");
+    bool failed = false;
+    if (start_api(&d, &err) < 0) {
+        fprintf(stderr, "pprofd run: %s\n", err.msg);
+        failed = true;
+        stop_all(&d);
+    } else {
+        pd_log_info("ready", "config=%s storage=%s", d.config_path ? d.config_path : "(defaults)",
+                    d.cfg->storage.path);
+        sd_notify(0, "READY=1");
+    }
 
     uv_run(&d.loop, UV_RUN_DEFAULT);
     rc = uv_loop_close(&d.loop);
     if (rc < 0)
         pd_log_error("loop not closed cleanly", "error=\"%s\"", uv_strerror(rc));
     pd_config_free(d.cfg);
-    return rc < 0 ? PD_EXIT_ERROR : PD_EXIT_OK;
+    return rc < 0 || failed ? PD_EXIT_ERROR : PD_EXIT_OK;
 }

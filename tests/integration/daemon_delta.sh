@@ -14,6 +14,8 @@ pd_target_start "$PD_TARGET_BIN" -load 0.2 -duration 2m || pd_die "target"
 addr=$PD_TARGET_ADDR
 tpid=$PD_TARGET_PID
 cat >"$W/pprofd.yaml" <<YAML
+server:
+  listen: 127.0.0.1:0
 storage:
   path: $W/data/pprofd.db
 global:

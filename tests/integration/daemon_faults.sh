@@ -19,6 +19,8 @@ kill "$PD_TARGET_PID"
 wait "$PD_TARGET_PID" 2>/dev/null || true
 
 cat >"$W/pprofd.yaml" <<YAML
+server:
+  listen: 127.0.0.1:0
 storage:
   path: $W/data/pprofd.db
 limits:

@@ -15,6 +15,8 @@ pd_target_start "$PD_TARGET_BIN" -load 0.1 -duration 2m || pd_die "target 2"
 t2=$PD_TARGET_ADDR
 printf '[{"targets": ["%s"], "labels": {"team": "red"}}]\n' "$t1" >"$W/sd/one.json"
 cat >"$W/pprofd.yaml" <<YAML
+server:
+  listen: 127.0.0.1:0
 storage:
   path: $W/data/pprofd.db
 global:

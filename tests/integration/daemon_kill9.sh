@@ -17,6 +17,8 @@ list=$(
 	echo "${targets[*]}"
 )
 cat >"$W/pprofd.yaml" <<YAML
+server:
+  listen: 127.0.0.1:0
 storage:
   path: $W/data/pprofd.db
 global:

@@ -13,6 +13,8 @@ pd_target_start "$PD_TARGET_BIN" -load 0.1 -duration 2m || pd_die "target 2"
 t2=$PD_TARGET_ADDR
 config() { # config TARGETS-YAML-LIST
 	cat <<YAML
+server:
+  listen: 127.0.0.1:0
 storage:
   path: $W/data/pprofd.db
 global:

@@ -15,6 +15,8 @@ pd_target_start "$PD_TARGET_BIN" -load 0.2 -duration 2m -variant v2 || pd_die "t
 t2=$PD_TARGET_ADDR
 
 cat >"$W/pprofd.yaml" <<YAML
+server:
+  listen: 127.0.0.1:0
 storage:
   path: $W/data/pprofd.db
 global:

@@ -1,0 +1,406 @@
+/* Requests on the loop thread: MHD's access handler, routing, auth, the
+ * answers that need no storage, and the suspend → thread pool → resume
+ * round trip of the ones that do. One log line per request. */
+#include <microhttpd.h>
+
+#include "api_int.h"
+
+#include "pd_log.h"
+#include "pd_mem.h"
+#include "pd_profile.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *arg_of(void *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static void req_free(api_req *r)
+{
+    api_query_free(&r->q);
+    pd_buf_free(&r->body);
+    free(r->path);
+    free(r);
+}
+
+static bool compressible(const api_req *r)
+{
+    return r->gzip_ok && !r->body_gzip && r->body.len > 0 && r->ctype != NULL &&
+           strcmp(r->ctype, "application/octet-stream") != 0;
+}
+
+/* Replaces the body by its gzip when the client takes it. */
+static void maybe_gzip(api_req *r)
+{
+    if (!compressible(r))
+        return;
+    uint8_t *gz = NULL;
+    size_t len = 0;
+    if (pd_gzip(r->body.data, r->body.len, 6, &gz, &len) < 0)
+        return; /* send it plain */
+    pd_buf_free(&r->body);
+    pd_buf_init(&r->body, 0);
+    r->body.data = gz;
+    r->body.len = r->body.cap = len;
+    r->body_gzip = true;
+}
+
+static bool is_pprof(const api_req *r)
+{
+    return r->ctype != NULL && strcmp(r->ctype, "application/octet-stream") == 0;
+}
+
+static void log_request(const api_req *r, int status, size_t bytes)
+{
+    char path[201];
+    size_t i = 0;
+    for (const char *c = r->path; *c && i < sizeof(path) - 1; c++)
+        path[i++] = (*c <= ' ' || *c == '"' || *c == '\\' || *c >= 0x7f) ? '?' : *c;
+    path[i] = '\0';
+    uint64_t ms = (uv_hrtime() - r->start_ns) / 1000000;
+    pd_log(PD_LOG_INFO, "request", "method=%s path=%s status=%d bytes=%zu duration_ms=%llu",
+           r->method, path, status, bytes, (unsigned long long)ms);
+}
+
+/* Queues r's answer on its connection. */
+static enum MHD_Result send_answer(api_req *r)
+{
+    struct MHD_Connection *conn = r->conn;
+    maybe_gzip(r);
+    size_t len = 0;
+    uint8_t *data = pd_buf_steal(&r->body, &len);
+    struct MHD_Response *resp =
+        data != NULL ? MHD_create_response_from_buffer_with_free_callback(len, data, free)
+                     : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL) {
+        free(data);
+        return MHD_NO;
+    }
+    if (r->ctype != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
+    if (r->body_gzip && !is_pprof(r))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    if (!is_pprof(r))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+    if (r->disposition[0] != '\0')
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, r->disposition);
+    if (r->status == 401)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    if (r->status == 405)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    log_request(r, r->status, len);
+    api_metrics_observe(r->api, r->status, r->work_seconds, r->fn != NULL);
+    return ret;
+}
+
+static void set_text(api_req *r, int status, const char *ctype, const char *text)
+{
+    pd_buf_reset(&r->body);
+    pd_buf_append(&r->body, text, strlen(text));
+    r->status = status;
+    r->ctype = ctype;
+}
+
+/* --- the thread pool round trip ----------------------------------------- */
+
+static void work_cb(uv_work_t *w)
+{
+    api_req *r = w->data;
+    uint64_t t0 = uv_hrtime();
+    pd_store_reader *rd = NULL;
+    pd_err err = {{0}};
+    if (api_reader_take(r->api, &rd, &err) < 0) {
+        api_set_error(r, 503, err.msg);
+    } else {
+        r->fn(r, rd);
+        api_reader_give(r->api, rd);
+    }
+    maybe_gzip(r);
+    r->work_seconds = (double)(uv_hrtime() - t0) / 1e9;
+}
+
+static void resume_done(api_req *r)
+{
+    r->state = REQ_DONE;
+    if (r->orphaned) {
+        req_free(r);
+    } else {
+        MHD_resume_connection(r->conn);
+        api_kick(r->api);
+    }
+}
+
+static int queue(api_req *r);
+
+static void after_work_cb(uv_work_t *w, int status)
+{
+    api_req *r = w->data;
+    pd_api *api = r->api;
+    if (status == UV_ECANCELED)
+        api_set_error(r, 503, "server stopping");
+    api->running--;
+    while (api->wait_head != NULL && api->running < API_MAX_RUNNING) {
+        api_req *next = api->wait_head;
+        api->wait_head = next->next_waiting;
+        if (api->wait_head == NULL)
+            api->wait_tail = NULL;
+        if (queue(next) < 0) {
+            api_set_error(next, 503, "cannot queue the query");
+            resume_done(next);
+            api->inflight--;
+        }
+    }
+    resume_done(r);
+    api_work_returned(api); /* may stop MHD, which completes (frees) r */
+}
+
+/* Onto the thread pool. */
+static int queue(api_req *r)
+{
+    int rc = uv_queue_work(r->api->loop, &r->work, work_cb, after_work_cb);
+    if (rc == 0)
+        r->api->running++;
+    return rc;
+}
+
+void api_drop_waiting(pd_api *api)
+{
+    while (api->wait_head != NULL) {
+        api_req *r = api->wait_head;
+        api->wait_head = r->next_waiting;
+        api_set_error(r, 503, "server stopping");
+        resume_done(r);
+        api->inflight--;
+    }
+    api->wait_tail = NULL;
+}
+
+/* Parses the parameters for `what` (NULL: none), then queues fn. `name`
+ * (malloc'd or NULL) is taken: it becomes q.name. */
+static enum MHD_Result start_work(api_req *r, api_work_fn fn, const char *what, char *name)
+{
+    pd_err err = {{0}};
+    if (what != NULL && api_parse_query(arg_of, r->conn, what, &r->q, &err) < 0) {
+        free(name);
+        api_set_error(r, 400, err.msg);
+        return send_answer(r);
+    }
+    pd_api *api = r->api;
+    r->fn = fn;
+    r->q.name = name;
+    r->work.data = r;
+    if (api->running >= API_MAX_RUNNING) {
+        r->state = REQ_WORKING;
+        MHD_suspend_connection(r->conn);
+        if (api->wait_tail != NULL)
+            api->wait_tail->next_waiting = r;
+        else
+            api->wait_head = r;
+        api->wait_tail = r;
+        api->inflight++;
+        return MHD_YES;
+    }
+    if (queue(r) < 0) {
+        api_set_error(r, 503, "cannot queue the query");
+        return send_answer(r);
+    }
+    r->state = REQ_WORKING;
+    MHD_suspend_connection(r->conn);
+    api->inflight++;
+    return MHD_YES;
+}
+
+/* --- routing ------------------------------------------------------------- */
+
+static bool ct_equal(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char d = la != lb;
+    for (size_t i = 0; i < la; i++)
+        d |= (unsigned char)(a[i] ^ (lb > 0 ? b[i % lb] : 0));
+    return d == 0;
+}
+
+static bool authorized(api_req *r)
+{
+    const char *tok = r->api->token;
+    if (tok == NULL)
+        return true;
+    const char *h =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+        return false;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return ct_equal(h, tok);
+}
+
+static enum MHD_Result add_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    size_t *sum = cls;
+    *sum += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+/* "/api/v1/labels/NAME/values" -> NAME (malloc'd) or NULL. */
+static char *label_values_name(const char *path)
+{
+    static const char pre[] = "/api/v1/labels/", suf[] = "/values";
+    size_t lp = sizeof(pre) - 1, ls = sizeof(suf) - 1, n = strlen(path);
+    if (n <= lp + ls || strncmp(path, pre, lp) != 0 || strcmp(path + n - ls, suf) != 0)
+        return NULL;
+    char *name = pd_xmalloc(n - lp - ls + 1);
+    memcpy(name, path + lp, n - lp - ls);
+    name[n - lp - ls] = '\0';
+    return name;
+}
+
+static enum MHD_Result route_api(api_req *r, const char *p)
+{
+    if (!authorized(r)) {
+        api_set_error(r, 401, "missing or wrong bearer token");
+        return send_answer(r);
+    }
+    if (strcmp(p, "/api/v1/targets") == 0) {
+        pd_api *api = r->api;
+        if (api->hooks.targets_json == NULL) {
+            api_set_error(r, 404, "no collector");
+            return send_answer(r);
+        }
+        pd_buf_reset(&r->body);
+        int rc = api->hooks.targets_json(api->hooks.hooks_ctx, &r->body);
+        if (rc < 0)
+            api_set_error(r, 500, "targets unavailable");
+        else
+            r->status = 200, r->ctype = "application/json";
+        return send_answer(r);
+    }
+    if (strcmp(p, "/api/v1/profiles") == 0)
+        return start_work(r, api_work_profiles, "profiles", NULL);
+    if (strncmp(p, "/api/v1/profiles/", 17) == 0) {
+        char *end = NULL;
+        long long id = strtoll(p + 17, &end, 10);
+        if (p[17] < '0' || p[17] > '9' || *end != '\0' || id <= 0) {
+            api_set_error(r, 404, "no such profile");
+            return send_answer(r);
+        }
+        r->q.id = id;
+        return start_work(r, api_work_profile, NULL, NULL);
+    }
+    if (strcmp(p, "/api/v1/merge") == 0)
+        return start_work(r, api_work_merge, "merge", NULL);
+    if (strcmp(p, "/api/v1/diff") == 0)
+        return start_work(r, api_work_diff, "diff", NULL);
+    if (strcmp(p, "/api/v1/series") == 0)
+        return start_work(r, api_work_series, "series", NULL);
+    if (strcmp(p, "/api/v1/labels") == 0)
+        return start_work(r, api_work_labels, "labels", NULL);
+    char *name = label_values_name(p);
+    if (name != NULL)
+        return start_work(r, api_work_label_values, "labels", name);
+    api_set_error(r, 404, "not found");
+    return send_answer(r);
+}
+
+static enum MHD_Result route(api_req *r)
+{
+    const char *p = r->path;
+    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+        api_set_error(r, 405, "method not allowed");
+        return send_answer(r);
+    }
+    size_t hsize = 0;
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_size, &hsize);
+    if (hsize > API_MAX_HEADER_BYTES) {
+        api_set_error(r, 431, "request headers too large");
+        return send_answer(r);
+    }
+    const char *ae =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    r->gzip_ok = ae != NULL && strstr(ae, "gzip") != NULL;
+    if (strcmp(p, "/-/healthy") == 0) {
+        set_text(r, 200, "text/plain; charset=utf-8", "ok\n");
+        return send_answer(r);
+    }
+    if (strcmp(p, "/-/ready") == 0) {
+        if (r->api->stopping)
+            set_text(r, 503, "text/plain; charset=utf-8", "stopping\n");
+        else
+            set_text(r, 200, "text/plain; charset=utf-8", "ready\n");
+        return send_answer(r);
+    }
+    if (strcmp(p, "/metrics") == 0) {
+        pd_buf_reset(&r->body);
+        pd_api *api = r->api;
+        if (api->hooks.metrics_text != NULL)
+            api->hooks.metrics_text(api->hooks.hooks_ctx, &r->body);
+        api_metrics_render(api, &r->body);
+        r->status = 200;
+        r->ctype = "text/plain; version=0.0.4; charset=utf-8";
+        return send_answer(r);
+    }
+    if (strncmp(p, "/api/", 5) == 0)
+        return route_api(r, p);
+    api_set_error(r, 404, "not found");
+    return send_answer(r);
+}
+
+enum MHD_Result api_mhd_access(void *cls, struct MHD_Connection *conn, const char *url,
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    (void)upload_data;
+    api_req *r = *con_cls;
+    if (r == NULL) {
+        r = pd_xcalloc(1, sizeof(*r));
+        r->api = cls;
+        r->conn = conn;
+        r->start_ns = uv_hrtime();
+        snprintf(r->method, sizeof(r->method), "%s", method);
+        r->path = pd_xstrdup(url);
+        pd_buf_init(&r->body, API_MAX_BODY_OUT);
+        *con_cls = r;
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl != NULL && strtoull(cl, NULL, 10) > API_MAX_BODY_IN) {
+            api_set_error(r, 413, "request body too large");
+            return send_answer(r);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        /* No endpoint takes a body yet: swallow it, answer 405 at the end
+         * (MHD's memory limit caps what it buffers). */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (r->state == REQ_DONE)
+        return send_answer(r);
+    if (r->state == REQ_WORKING)
+        return MHD_YES; /* defensive: not resumed yet */
+    return route(r);
+}
+
+void api_mhd_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                       enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    api_req *r = *con_cls;
+    *con_cls = NULL;
+    if (r == NULL)
+        return;
+    if (r->state == REQ_WORKING)
+        r->orphaned = true;
+    else
+        req_free(r);
+}

@@ -1,0 +1,156 @@
+/* Internals of the HTTP API shared by its files (not for other modules).
+ * microhttpd.h stays out of here: a request keeps its connection as an
+ * opaque pointer and only api_server.c / api_http.c talk to MHD. */
+#ifndef PD_API_INT_H
+#define PD_API_INT_H
+
+#include "pd_api.h"
+#include "pd_selector.h"
+#include "pd_store.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#define API_POOL_MAX 8 /* idle readers kept */
+#define API_QUERY_TIMEOUT_NS 30000000000LL
+#define API_MAX_BODY_OUT (256u << 20) /* rendered answers */
+#define API_MAX_HEADER_BYTES 16384
+#define API_MAX_BODY_IN (1u << 20)
+#define API_DEFAULT_LIST_LIMIT 1000
+#define API_NBUCKETS 12
+/* Queries on the thread pool at once: the rest wait in our own queue, so
+ * the scraper's ingest work always finds a free pool thread. */
+#define API_MAX_RUNNING 2
+
+typedef enum { FMT_PPROF, FMT_JSON, FMT_FOLDED, FMT_TOP, FMT_SVG } api_format;
+
+/* Parameters of a query, parsed on the loop thread (api_params.c). */
+typedef struct api_query {
+    char *type;         /* NULL if absent */
+    pd_selector *sel;   /* query / base */
+    pd_selector *sel2;  /* diff: target */
+    int64_t from, to;   /* ns */
+    int64_t from2, to2; /* diff: base_from, base_to */
+    size_t limit;       /* 0 = none */
+    api_format format;
+    char *sample_type; /* NULL = the default */
+    bool agg_sum;      /* aggregation=sum */
+    bool normalize;    /* diff */
+    int64_t step;      /* series, ns (0 = derived) */
+    char **group_by;   /* series */
+    size_t ngroup_by;
+    char *name; /* label values: the label name */
+    int64_t id; /* one profile */
+} api_query;
+
+typedef struct api_req api_req;
+/* A handler that runs on a worker thread: fills r->status, r->body, r->ctype. */
+typedef void (*api_work_fn)(api_req *r, pd_store_reader *rd);
+
+struct api_metrics {
+    uint64_t codes[600]; /* requests by status */
+    uint64_t buckets[API_NBUCKETS];
+    uint64_t count;
+    double sum;
+};
+
+struct pd_api {
+    uv_loop_t *loop;
+    void *mhd; /* struct MHD_Daemon * */
+    uv_poll_t poll;
+    uv_timer_t timer;
+    int port;
+    char *db_path;
+    char *token;
+    uint64_t max_query_profiles;
+    pd_api_opts hooks; /* only the hook fields are used */
+    uv_mutex_t pool_mu;
+    pd_store_reader *idle[API_POOL_MAX];
+    size_t nidle;
+    size_t inflight;                       /* work items waiting or running */
+    size_t running;                        /* on the thread pool */
+    struct api_req *wait_head, *wait_tail; /* waiting for a pool slot */
+    atomic_bool cancel;                    /* stopping: running work aborts */
+    bool stopping;
+    int open_handles;
+    void (*done)(void *arg);
+    void *done_arg;
+    struct api_metrics m;
+};
+
+typedef enum { REQ_NEW, REQ_WORKING, REQ_DONE } api_req_state;
+
+struct api_req {
+    pd_api *api;
+    void *conn; /* struct MHD_Connection * */
+    uint64_t start_ns;
+    char method[16];
+    char *path;
+    api_req_state state;
+    bool orphaned; /* the connection went while working: after_work frees */
+    bool gzip_ok;  /* the client accepts gzip */
+    uv_work_t work;
+    struct api_req *next_waiting;
+    api_work_fn fn;
+    api_query q;
+    double work_seconds;
+    /* the answer */
+    int status;
+    pd_buf body;
+    const char *ctype;
+    char disposition[96];
+    bool body_gzip; /* body is already gzip (pprof) */
+};
+
+/* api_params.c: parse the request's arguments for a handler. Returns 0, or
+ * -EINVAL with err = "<param>: what is wrong". */
+typedef const char *(*api_arg_fn)(void *conn, const char *name);
+int api_parse_query(api_arg_fn arg, void *conn, const char *what, api_query *q, pd_err *err);
+void api_query_free(api_query *q);
+
+/* api_reply.c: answers built on any thread. */
+void api_set_error(api_req *r, int status, const char *msg);
+void api_set_json(api_req *r, int status, void *json /* json_t *, stolen */);
+int api_status_of(int rc); /* a negative code -> an HTTP status */
+/* True if the query ran past its deadline or the API is stopping. */
+bool api_should_abort(api_req *r, uint64_t deadline_ns);
+
+/* The storage query for selector `sel` over [from, to] (matchers borrowed). */
+void api_store_query(const api_query *q, const pd_selector *sel, int64_t from, int64_t to,
+                     pd_store_query *sq);
+
+/* Worker handlers. */
+void api_work_profiles(api_req *r, pd_store_reader *rd);
+void api_work_profile(api_req *r, pd_store_reader *rd);
+void api_work_labels(api_req *r, pd_store_reader *rd);
+void api_work_label_values(api_req *r, pd_store_reader *rd);
+void api_work_series(api_req *r, pd_store_reader *rd);
+void api_work_merge(api_req *r, pd_store_reader *rd);
+void api_work_diff(api_req *r, pd_store_reader *rd);
+
+/* api_metrics.c (loop thread). */
+void api_metrics_observe(pd_api *api, int status, double query_seconds, bool was_query);
+int api_metrics_render(pd_api *api, pd_buf *out);
+
+/* api_server.c: the reader pool (any thread). */
+int api_reader_take(pd_api *api, pd_store_reader **out, pd_err *err);
+void api_reader_give(pd_api *api, pd_store_reader *rd);
+/* Runs MHD now and re-arms the timer (loop thread). */
+void api_kick(pd_api *api);
+/* A work item is back (loop thread): finishes a pending stop. */
+void api_work_returned(pd_api *api);
+/* api_http.c: answers every waiting query with 503 (stopping). */
+void api_drop_waiting(pd_api *api);
+
+/* api_http.c: the MHD callbacks (declared only where microhttpd.h is in). */
+#ifdef MHD_VERSION
+enum MHD_Result api_mhd_access(void *cls, struct MHD_Connection *conn, const char *url,
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_data_size, void **con_cls);
+void api_mhd_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                       enum MHD_RequestTerminationCode toe);
+#endif
+
+#endif

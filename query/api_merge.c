@@ -1,0 +1,334 @@
+/* GET /api/v1/merge and /api/v1/diff (SPEC §5.2, §5.4), on a worker
+ * thread: the matching profiles are fetched one at a time from the reader
+ * and merged with pprof's rules (pd_profile_merge_stream); gauges are
+ * averaged per series first. The deadline and the stop flag are checked
+ * between inputs. */
+#include "api_int.h"
+
+#include "pd_mem.h"
+#include "pd_profile.h"
+#include "pd_render.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct pick {
+    int64_t id, series;
+    size_t order;
+} pick;
+
+typedef struct picks {
+    pick *v;
+    size_t n, cap, max;
+    bool over;
+} picks;
+
+typedef struct source {
+    api_req *r;
+    pd_store_reader *rd;
+    const pick *v;
+    size_t n, i;
+    uint64_t deadline;
+} source;
+
+static int on_pick(void *ctx, const pd_store_meta *m)
+{
+    picks *c = ctx;
+    if (c->n >= c->max) {
+        c->over = true;
+        return 1;
+    }
+    pd_xgrow((void **)&c->v, &c->cap, c->n + 1, sizeof(pick));
+    c->v[c->n] = (pick){m->id, m->series_id, c->n};
+    c->n++;
+    return 0;
+}
+
+/* The next stored profile of the selection, decoded (a pd_profile_source). */
+static int next_stored(void *ctx, pd_profile **p, pd_err *err)
+{
+    source *s = ctx;
+    while (s->i < s->n) {
+        if (atomic_load(&s->r->api->cancel))
+            return pd_errf(err, -ECANCELED, "server stopping");
+        if (uv_hrtime() > s->deadline)
+            return pd_errf(err, -ETIMEDOUT, "query took longer than 30 s");
+        int64_t id = s->v[s->i++].id;
+        uint8_t *data = NULL;
+        size_t len = 0;
+        int rc = pd_store_get(s->rd, id, &data, &len, NULL, err);
+        if (rc == -ENOENT) { /* deleted by retention meanwhile */
+            pd_err_clear(err);
+            continue;
+        }
+        if (rc < 0)
+            return rc;
+        rc = pd_profile_decode(data, len, 0, p, err);
+        free(data);
+        if (rc < 0) {
+            pd_err_prefix(err, "profile %lld", (long long)id);
+            return rc;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct list_source {
+    pd_profile **v;
+    size_t n, i;
+} list_source;
+
+static int next_listed(void *ctx, pd_profile **p, pd_err *err)
+{
+    (void)err;
+    list_source *s = ctx;
+    if (s->i == s->n)
+        return 0;
+    *p = s->v[s->i];
+    s->v[s->i++] = NULL; /* the merge owns it now */
+    return 1;
+}
+
+/* Types whose series hold snapshots: goroutine, and the inuse_* of heap
+ * (and of allocs, the same data). */
+static bool has_gauges(const char *type)
+{
+    return strcmp(type, "goroutine") == 0 || strcmp(type, "heap") == 0 ||
+           strcmp(type, "allocs") == 0;
+}
+
+/* Divides the gauge values of one series' merge by its profile count n.
+ * Samples are not dropped here (pd_profile_scale_n would drop those whose
+ * gauges round to 0 even when their alloc_* values are not). */
+static void average(pd_profile *p, const char *type, size_t n)
+{
+    bool all = strcmp(type, "goroutine") == 0;
+    for (uint32_t j = 0; j < p->nsample_types; j++) {
+        pd_str name = p->strings[p->sample_types[j].type];
+        if (!all && (name.len < 6 || memcmp(name.ptr, "inuse_", 6) != 0))
+            continue;
+        for (uint32_t i = 0; i < p->nsamples; i++)
+            p->samples[i].values[j] = llround((double)p->samples[i].values[j] / (double)n);
+    }
+}
+
+static int cmp_series(const void *a, const void *b)
+{
+    const pick *x = a, *y = b;
+    if (x->series != y->series)
+        return x->series < y->series ? -1 : 1;
+    return x->order < y->order ? -1 : (x->order > y->order);
+}
+
+/* Per series: merge, average; then the merge of the series results. */
+static int merge_gauges(source *s, pick *v, size_t n, pd_profile **out, pd_err *err)
+{
+    qsort(v, n, sizeof(pick), cmp_series);
+    list_source ls = {NULL, 0, 0};
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0;) {
+        size_t j = i;
+        while (j < n && v[j].series == v[i].series)
+            j++;
+        source one = *s;
+        one.v = v + i;
+        one.n = j - i;
+        one.i = 0;
+        pd_profile *p = NULL;
+        rc = pd_profile_merge_stream(next_stored, &one, &p, err);
+        if (rc == 0) {
+            average(p, s->r->q.type, j - i);
+            ls.v = pd_xrealloc(ls.v, (ls.n + 1) * sizeof(*ls.v));
+            ls.v[ls.n++] = p;
+        }
+        i = j;
+    }
+    if (rc == 0)
+        rc = pd_profile_merge_stream(next_listed, &ls, out, err);
+    for (size_t i = 0; i < ls.n; i++)
+        pd_profile_free(ls.v[i]);
+    free(ls.v);
+    return rc;
+}
+
+/* The merge of selection `sel` over [from, to]. On error sets r's answer
+ * and returns < 0; `what` names the selection in messages. */
+static int merge_selection(api_req *r, pd_store_reader *rd, const pd_selector *sel, int64_t from,
+                           int64_t to, const char *what, pd_profile **out)
+{
+    *out = NULL;
+    pd_store_query sq;
+    api_store_query(&r->q, sel, from, to, &sq);
+    picks c = {NULL, 0, 0, r->api->max_query_profiles, false};
+    pd_err err = {{0}};
+    char msg[PD_ERR_MAX + 64];
+    int rc = pd_store_find(rd, &sq, on_pick, &c, &err);
+    if (rc < 0) {
+        api_set_error(r, api_status_of(rc), err.msg);
+    } else if (c.over) {
+        snprintf(msg, sizeof(msg),
+                 "%s: matches more than %llu profiles (limits.max_query_profiles)", what,
+                 (unsigned long long)c.max);
+        api_set_error(r, 422, msg);
+        rc = -E2BIG;
+    } else if (c.n == 0) {
+        snprintf(msg, sizeof(msg), "%s: no profiles of type %s match in the time range", what,
+                 r->q.type);
+        api_set_error(r, 404, msg);
+        rc = -ENOENT;
+    } else {
+        source s = {r, rd, c.v, c.n, 0, uv_hrtime() + API_QUERY_TIMEOUT_NS};
+        if (has_gauges(r->q.type) && !r->q.agg_sum)
+            rc = merge_gauges(&s, c.v, c.n, out, &err);
+        else
+            rc = pd_profile_merge_stream(next_stored, &s, out, &err);
+        if (rc < 0) {
+            int status = rc == -ETIMEDOUT || rc == -ECANCELED ? 503 : rc == -EINVAL ? 422 : 500;
+            api_set_error(r, status, err.msg);
+        }
+    }
+    free(c.v);
+    return rc;
+}
+
+/* Renders p (not consumed) in r's format, or sets the error. */
+static void render(api_req *r, const pd_profile *p, const char *title)
+{
+    pd_err err = {{0}};
+    int rc = 0;
+    if (r->q.format == FMT_PPROF) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        rc = pd_profile_encode(p, true, &data, &len, &err);
+        if (rc == 0) {
+            pd_buf_free(&r->body);
+            pd_buf_init(&r->body, 0);
+            r->body.data = data;
+            r->body.len = r->body.cap = len;
+            r->body_gzip = true;
+            r->status = 200;
+            r->ctype = "application/octet-stream";
+            snprintf(r->disposition, sizeof(r->disposition), "attachment; filename=\"%s.pb.gz\"",
+                     title);
+        }
+    } else {
+        int si = pd_profile_sample_type_index(p, r->q.sample_type);
+        if (si < 0) {
+            char msg[160];
+            snprintf(msg, sizeof(msg), "sample_type: \"%s\" is not in the profile",
+                     r->q.sample_type ? r->q.sample_type : "(default)");
+            api_set_error(r, 400, msg);
+            return;
+        }
+        pd_buf_reset(&r->body);
+        switch (r->q.format) {
+        case FMT_JSON:
+            rc = pd_render_tree_json(p, si, 0, &r->body, &err);
+            r->ctype = "application/json";
+            break;
+        case FMT_FOLDED:
+            rc = pd_render_folded(p, si, &r->body, &err);
+            r->ctype = "text/plain; charset=utf-8";
+            break;
+        case FMT_TOP:
+            rc = pd_render_top(p, si, r->q.limit, &r->body, &err);
+            r->ctype = "application/json";
+            break;
+        default:
+            rc = pd_render_svg(p, si, title, &r->body, &err);
+            r->ctype = "image/svg+xml";
+            break;
+        }
+        r->status = 200;
+    }
+    if (rc < 0)
+        api_set_error(r, rc == -E2BIG ? 422 : 500, err.msg);
+}
+
+void api_work_merge(api_req *r, pd_store_reader *rd)
+{
+    pd_profile *p = NULL;
+    if (merge_selection(r, rd, r->q.sel, r->q.from, r->q.to, "query", &p) < 0)
+        return;
+    render(r, p, "merge");
+    pd_profile_free(p);
+}
+
+/* Scales base per sample type to target's totals (pprof -normalize, with
+ * the base as the side scaled, as SPEC §5.4 says). */
+static void normalize_base(pd_profile *base, const pd_profile *target)
+{
+    size_t n = base->nsample_types;
+    int64_t *bt = pd_xcalloc(n, sizeof(int64_t)), *tt = pd_xcalloc(n, sizeof(int64_t));
+    double *ratios = pd_xcalloc(n, sizeof(double));
+    pd_profile_totals(base, bt);
+    pd_profile_totals(target, tt);
+    for (size_t i = 0; i < n; i++)
+        ratios[i] = bt[i] != 0 ? (double)tt[i] / (double)bt[i] : 1.0;
+    pd_profile_scale_n(base, ratios);
+    free(bt);
+    free(tt);
+    free(ratios);
+}
+
+void api_work_diff(api_req *r, pd_store_reader *rd)
+{
+    if (r->q.format == FMT_JSON || r->q.format == FMT_FOLDED) {
+        api_set_error(r, 400, "format: diff answers pprof, top or svg");
+        return;
+    }
+    pd_profile *base = NULL, *target = NULL, *d = NULL;
+    pd_err err = {{0}};
+    if (merge_selection(r, rd, r->q.sel, r->q.from2, r->q.to2, "base", &base) < 0)
+        return;
+    if (merge_selection(r, rd, r->q.sel2, r->q.from, r->q.to, "target", &target) < 0) {
+        pd_profile_free(base);
+        return;
+    }
+    pd_profile *both[2] = {base, target};
+    int rc = pd_profiles_scale_units(both, 2, &err);
+    if (rc == 0)
+        rc = pd_profile_compatible(base, target, &err);
+    if (rc < 0) {
+        api_set_error(r, 422, err.msg);
+        goto out;
+    }
+    if (r->q.normalize)
+        normalize_base(base, target);
+    int si = pd_profile_sample_type_index(target, r->q.sample_type);
+    if (r->q.format != FMT_PPROF && si < 0) {
+        api_set_error(r, 400, "sample_type: not in the profiles");
+        goto out;
+    }
+    if (r->q.format == FMT_TOP) {
+        pd_buf_reset(&r->body);
+        rc = pd_render_top_diff(base, target, si, r->q.limit, &r->body, &err);
+        r->status = 200;
+        r->ctype = "application/json";
+        if (rc < 0)
+            api_set_error(r, 500, err.msg);
+        goto out;
+    }
+    rc = pd_profile_diff(base, target, PD_DIFF_DIFF_BASE, false, &d, &err);
+    base = target = NULL; /* consumed */
+    if (rc < 0) {
+        api_set_error(r, 422, err.msg);
+        goto out;
+    }
+    if (r->q.format == FMT_PPROF) {
+        render(r, d, "diff");
+    } else {
+        pd_buf_reset(&r->body);
+        rc = pd_render_svg_diff(d, si, "diff", &r->body, &err);
+        r->status = 200;
+        r->ctype = "image/svg+xml";
+        if (rc < 0)
+            api_set_error(r, 500, err.msg);
+    }
+out:
+    pd_profile_free(base);
+    pd_profile_free(target);
+    pd_profile_free(d);
+}

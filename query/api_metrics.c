@@ -1,0 +1,68 @@
+/* The API's own metrics in Prometheus text format: requests by status code
+ * and a histogram of query durations (the time a request spent on the
+ * thread pool). Updated and rendered on the loop thread only. */
+#include "api_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const double bounds[API_NBUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                            0.5,   1,    2.5,   5,    10,  30};
+
+void api_metrics_observe(pd_api *api, int status, double query_seconds, bool was_query)
+{
+    struct api_metrics *m = &api->m;
+    if (status >= 100 && status < 600)
+        m->codes[status]++;
+    if (!was_query)
+        return;
+    m->count++;
+    m->sum += query_seconds;
+    for (int i = 0; i < API_NBUCKETS; i++)
+        if (query_seconds <= bounds[i])
+            m->buckets[i]++;
+}
+
+static int put(pd_buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int put(pd_buf *out, const char *fmt, ...)
+{
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(line))
+        return -EINVAL;
+    return pd_buf_append(out, line, (size_t)n);
+}
+
+int api_metrics_render(pd_api *api, pd_buf *out)
+{
+    const struct api_metrics *m = &api->m;
+    int rc = put(out, "# HELP pprofd_http_requests_total HTTP requests answered, by status code.\n"
+                      "# TYPE pprofd_http_requests_total counter\n");
+    for (int c = 100; c < 600 && rc == 0; c++)
+        if (m->codes[c] > 0)
+            rc = put(out, "pprofd_http_requests_total{code=\"%d\"} %llu\n", c,
+                     (unsigned long long)m->codes[c]);
+    if (rc == 0)
+        rc = put(out, "# HELP pprofd_query_duration_seconds Time queries spent on the thread "
+                      "pool.\n# TYPE pprofd_query_duration_seconds histogram\n");
+    for (int i = 0; i < API_NBUCKETS && rc == 0; i++)
+        rc = put(out, "pprofd_query_duration_seconds_bucket{le=\"%g\"} %llu\n", bounds[i],
+                 (unsigned long long)m->buckets[i]);
+    if (rc == 0)
+        rc = put(out,
+                 "pprofd_query_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+                 "pprofd_query_duration_seconds_sum %.6f\n"
+                 "pprofd_query_duration_seconds_count %llu\n",
+                 (unsigned long long)m->count, m->sum, (unsigned long long)m->count);
+    if (rc == 0)
+        rc = put(out,
+                 "# HELP pprofd_http_queries_in_flight Queries on the thread pool.\n"
+                 "# TYPE pprofd_http_queries_in_flight gauge\n"
+                 "pprofd_http_queries_in_flight %zu\n",
+                 api->inflight);
+    return rc;
+}

@@ -1,0 +1,57 @@
+/* Building answers (any thread): JSON bodies and errors, status codes for
+ * negative error codes, and the abort check of long queries. */
+#include "api_int.h"
+
+#include <jansson.h>
+#include <string.h>
+
+void api_set_json(api_req *r, int status, void *json)
+{
+    json_t *j = json;
+    pd_buf_reset(&r->body);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (s == NULL || pd_buf_append(&r->body, s, strlen(s)) < 0 ||
+        pd_buf_append(&r->body, "\n", 1) < 0) {
+        free(s);
+        pd_buf_reset(&r->body);
+        static const char oom[] = "{\"error\":\"answer too large\"}\n";
+        pd_buf_append(&r->body, oom, sizeof(oom) - 1);
+        r->status = 500;
+        r->ctype = "application/json";
+        return;
+    }
+    free(s);
+    r->status = status;
+    r->ctype = "application/json";
+    r->body_gzip = false;
+    r->disposition[0] = '\0';
+}
+
+void api_set_error(api_req *r, int status, const char *msg)
+{
+    api_set_json(r, status, json_pack("{s:s}", "error", msg));
+}
+
+int api_status_of(int rc)
+{
+    switch (rc) {
+    case -EINVAL:
+        return 400;
+    case -ENOENT:
+        return 404;
+    case -E2BIG:
+        return 422;
+    case -ETIMEDOUT:
+    case -ECANCELED:
+    case -EBUSY:
+        return 503;
+    default:
+        return 500;
+    }
+}
+
+bool api_should_abort(api_req *r, uint64_t deadline_ns)
+{
+    return atomic_load(&r->api->cancel) || uv_hrtime() > deadline_ns;
+}

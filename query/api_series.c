@@ -1,0 +1,159 @@
+/* GET /api/v1/series (SPEC §5.3), on a worker thread: the stored totals of
+ * one sample type, summed per `step` bucket and per group of `group_by`
+ * labels. Nothing is decoded: the totals were computed at ingest. */
+#include "api_int.h"
+
+#include "pd_hash.h"
+#include "pd_mem.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_POINTS 11000 /* per series, as Prometheus */
+
+typedef struct group {
+    json_t *labels;
+    int64_t *sums;   /* one per bucket */
+    uint8_t *filled; /* bucket had a profile */
+} group;
+
+typedef struct series_ctx {
+    api_req *r;
+    int64_t step;
+    size_t nbuckets;
+    pd_keymap keys; /* group key -> index */
+    group *groups;
+    size_t ngroups, cap;
+    size_t seen;
+    uint64_t deadline;
+    int rc;
+} series_ctx;
+
+/* Index of the sample type to sum in m, or -1. */
+static int pick_type(const pd_store_meta *m, const char *want)
+{
+    const char *name = want;
+    if (name == NULL && m->default_sample_type[0] != '\0')
+        name = m->default_sample_type;
+    const char *s = m->sample_types;
+    int i = 0, last = -1;
+    while (s != NULL && *s != '\0') {
+        const char *slash = strchr(s, '/');
+        const char *comma = strchr(s, ',');
+        size_t nl = slash && (!comma || slash < comma) ? (size_t)(slash - s)
+                                                       : (comma ? (size_t)(comma - s) : strlen(s));
+        if (name != NULL && strlen(name) == nl && strncmp(s, name, nl) == 0)
+            return i;
+        last = i++;
+        s = comma ? comma + 1 : s + strlen(s);
+    }
+    return name == NULL ? last : -1;
+}
+
+static const char *label_of(const pd_store_meta *m, const char *name)
+{
+    for (size_t i = 0; i < m->nlabels; i++)
+        if (strcmp(m->labels[i].name, name) == 0)
+            return m->labels[i].value;
+    return "";
+}
+
+static int on_meta(void *arg, const pd_store_meta *m)
+{
+    series_ctx *c = arg;
+    const api_query *q = &c->r->q;
+    if (++c->seen > c->r->api->max_query_profiles) {
+        c->rc = -E2BIG;
+        return 1;
+    }
+    if ((c->seen & 1023) == 0 && api_should_abort(c->r, c->deadline)) {
+        c->rc = -ETIMEDOUT;
+        return 1;
+    }
+    int ti = pick_type(m, q->sample_type);
+    if (ti < 0 || (size_t)ti >= m->ntotals)
+        return 0;
+    char key[4096];
+    size_t kl = 0;
+    for (size_t i = 0; i < q->ngroup_by; i++) {
+        int w = snprintf(key + kl, sizeof(key) - kl, "%s\xff", label_of(m, q->group_by[i]));
+        kl = w < 0 || (size_t)w >= sizeof(key) - kl ? sizeof(key) - 1 : kl + (size_t)w;
+    }
+    bool added = false;
+    uint32_t gi = pd_keymap_intern(&c->keys, key, kl, (uint32_t)c->ngroups, &added, NULL);
+    if (added) {
+        pd_xgrow((void **)&c->groups, &c->cap, c->ngroups + 1, sizeof(group));
+        group *g = &c->groups[c->ngroups++];
+        g->labels = json_object();
+        for (size_t i = 0; i < q->ngroup_by; i++)
+            json_object_set_new(g->labels, q->group_by[i],
+                                json_string(label_of(m, q->group_by[i])));
+        g->sums = pd_xcalloc(c->nbuckets, sizeof(int64_t));
+        g->filled = pd_xcalloc(c->nbuckets, 1);
+    }
+    size_t b = (size_t)((m->time_ns - q->from) / c->step);
+    if (b >= c->nbuckets)
+        b = c->nbuckets - 1;
+    c->groups[gi].sums[b] += m->totals[ti];
+    c->groups[gi].filled[b] = 1;
+    return 0;
+}
+
+static json_t *points(const series_ctx *c, const group *g)
+{
+    json_t *pts = json_array();
+    for (size_t b = 0; b < c->nbuckets; b++) {
+        if (!g->filled[b])
+            continue;
+        int64_t t = c->r->q.from + (int64_t)b * c->step;
+        json_t *tj =
+            t % 1000000000 == 0 ? json_integer(t / 1000000000) : json_real((double)t / 1e9);
+        json_array_append_new(pts, json_pack("[o,I]", tj, (json_int_t)g->sums[b]));
+    }
+    return pts;
+}
+
+void api_work_series(api_req *r, pd_store_reader *rd)
+{
+    series_ctx c;
+    memset(&c, 0, sizeof(c));
+    c.r = r;
+    c.deadline = uv_hrtime() + API_QUERY_TIMEOUT_NS;
+    int64_t range = r->q.to - r->q.from;
+    c.step = r->q.step ? r->q.step : range / 100;
+    if (c.step < 1000000000)
+        c.step = r->q.step ? r->q.step : 1000000000;
+    if (range / c.step + 1 > MAX_POINTS) {
+        api_set_error(r, 400, "step: too many points (over 11000 per series); raise step");
+        return;
+    }
+    c.nbuckets = (size_t)(range / c.step) + 1;
+    pd_keymap_init(&c.keys, 16);
+    pd_store_query sq;
+    api_store_query(&r->q, r->q.sel, r->q.from, r->q.to, &sq);
+    pd_err err = {{0}};
+    int rc = pd_store_find(rd, &sq, on_meta, &c, &err);
+    if (rc == 0 && c.rc == -E2BIG)
+        api_set_error(r, 422, "query matches more than limits.max_query_profiles profiles");
+    else if (rc == 0 && c.rc < 0)
+        api_set_error(r, 503, "query took longer than 30 s");
+    else if (rc < 0)
+        api_set_error(r, api_status_of(rc), err.msg);
+    json_t *list = json_array();
+    for (size_t i = 0; i < c.ngroups; i++) {
+        group *g = &c.groups[i];
+        if (rc == 0 && c.rc == 0)
+            json_array_append_new(
+                list, json_pack("{s:O,s:o}", "labels", g->labels, "points", points(&c, g)));
+        json_decref(g->labels);
+        free(g->sums);
+        free(g->filled);
+    }
+    free(c.groups);
+    pd_keymap_free(&c.keys);
+    if (rc == 0 && c.rc == 0)
+        api_set_json(r, 200, json_pack("{s:o}", "series", list));
+    else
+        json_decref(list);
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The HTTP API without targets: health and readiness, 404s, a 400 naming
+# every bad parameter, 405, oversized headers, gzip, /metrics, the request
+# log line, bearer auth on and off, and a clean SIGTERM.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/lib.sh"
+. "$here/api_lib.sh"
+: "${PPROFD:?}" "${PD_WORK:?}"
+pd_test_dir api_basic
+
+api_start ""
+api_expect 200 /-/healthy
+[[ $(cat "$W/body") == ok ]] || pd_die "healthy body: $(cat "$W/body")"
+api_expect 200 /-/ready
+pd_ok "healthy and ready on $API"
+
+api_expect 200 "/api/v1/profiles?type=cpu"
+[[ $(cat "$W/body") == '{"profiles":[]}' ]] || pd_die "empty list: $(cat "$W/body")"
+api_expect 200 "/api/v1/labels"
+[[ $(cat "$W/body") == '{"data":[]}' ]] || pd_die "empty labels: $(cat "$W/body")"
+pd_ok "empty database: empty list and labels"
+
+api_expect 404 /nope
+api_expect 404 /api/v1/nope
+api_expect 404 /api/v1/profiles/12345
+grep -q '"error"' "$W/body" || pd_die "404 is not a JSON error"
+api_expect 404 "/api/v1/merge?type=cpu"
+pd_ok "404 for unknown paths, profile ids and empty merges"
+
+q='%7Bjob%3D%22a%22'                  # {job="a"   (unterminated)
+api_expect_error 400 "/api/v1/profiles?type=cpu&query=$q" query
+api_expect_error 400 "/api/v1/merge?type=cpu&query=$q" query
+api_expect_error 400 "/api/v1/profiles?type=cpu&from=yesterday" from
+api_expect_error 400 "/api/v1/profiles?type=cpu&to=2026-13-01T00:00:00Z" to
+api_expect_error 400 "/api/v1/profiles?type=c%20p%20u" type
+api_expect_error 400 "/api/v1/merge?query=%7B%7D" type
+api_expect_error 400 "/api/v1/merge?type=cpu&format=png" format
+api_expect_error 400 "/api/v1/series?type=cpu&step=fast" step
+api_expect_error 400 "/api/v1/series?type=cpu&step=1ms" step
+api_expect_error 400 "/api/v1/profiles?type=cpu&limit=-1" limit
+api_expect_error 400 "/api/v1/merge?type=cpu&aggregation=max" aggregation
+api_expect_error 400 "/api/v1/merge?type=cpu&sample_type=a/b" sample_type
+api_expect_error 400 "/api/v1/series?type=cpu&group_by=job,1x" group_by
+api_expect_error 400 "/api/v1/diff?type=cpu&target=%7B%7D" base
+api_expect_error 400 "/api/v1/diff?type=cpu&base=%7B%7D&target=%7Bx" target
+api_expect_error 400 "/api/v1/diff?type=cpu&base=%7B%7D&target=%7B%7D&normalize=maybe" normalize
+api_expect_error 400 "/api/v1/diff?type=cpu&base=%7B%7D&target=%7B%7D&base_from=x" base_from
+api_expect_error 400 "/api/v1/labels?from=now-1x" from
+pd_ok "400 with a JSON error naming each bad parameter"
+
+api_expect 405 /api/v1/profiles -X POST -d x
+api_expect 413 /api/v1/profiles -X POST -H 'Content-Length: 2000000000' -H 'Expect:'
+pd_ok "405 for POST, 413 for a huge body"
+
+seen=""
+for kib in 20 64; do
+	printf 'X-Big: %s\r\n' "$(head -c $((kib * 1024)) /dev/zero | tr '\0' a)" >"$W/hdr"
+	api_get /-/healthy -H "@$W/hdr"
+	[[ $STATUS == 431 || $STATUS == 000 ]] || pd_die "$kib KiB header: status $STATUS"
+	seen+=" $kib KiB: $STATUS"
+done
+api_expect 200 /-/healthy -H "X-Ok: $(head -c 8000 /dev/zero | tr '\0' a)"
+pd_ok "oversized headers refused ($seen), 8 KiB ones fine"
+
+hdr=$(curl -sS --noproxy '*' -D - -o "$W/gz" -H 'Accept-Encoding: gzip' "$API/api/v1/labels")
+grep -qi '^content-encoding: gzip' <<<"$hdr" || pd_die "no gzip: $hdr"
+[[ $(gzip -dc "$W/gz") == '{"data":[]}' ]] || pd_die "gzip body"
+pd_ok "gzip when asked"
+
+# Keep-alive: two requests on one connection.
+out=$(curl -sS --noproxy '*' -v "$API/-/healthy" "$API/-/ready" 2>&1)
+grep -q 'Re-using existing connection' <<<"$out" || pd_die "no keep-alive"
+pd_ok "HTTP/1.1 keep-alive"
+
+api_expect 200 /metrics
+grep -q '^pprofd_http_requests_total{code="400"} [1-9]' "$W/body" || pd_die "metrics: $(head "$W/body")"
+grep -q '^pprofd_query_duration_seconds_count [1-9]' "$W/body" || pd_die "no query histogram"
+grep -q 'msg="request" method=GET path=/api/v1/profiles status=200 bytes=[0-9]* duration_ms=[0-9]*' \
+	"$W/pprofd.log" || pd_die "no request log line"
+grep -q '^pprofd_profiles_stored_total 0$' "$W/body" || pd_die "no collector metrics: $(head "$W/body")"
+grep -q '^pprofd_database_bytes [1-9]' "$W/body" || pd_die "no database size metric"
+api_expect 200 /api/v1/targets
+[[ $(cat "$W/body") == '{"targets":[]}' ]] || pd_die "targets without a config: $(head -c 200 "$W/body")"
+pd_ok "/metrics (API and collector), /api/v1/targets and the request log"
+
+pd_daemon_stop
+grep -q 'msg="http server stopped"' "$W/pprofd.log" || pd_die "no server stopped line"
+pd_ok "SIGTERM: exit 0"
+
+# Auth on: /api/ needs the token, the rest stays open.
+echo "s3cret-token" >"$W/token"
+API_TOKEN_FILE="$W/token" api_start ""
+hdr=$(curl -sS --noproxy '*' -D - -o /dev/null "$API/api/v1/labels")
+grep -q '^HTTP/1.1 401' <<<"$hdr" || pd_die "no 401: $hdr"
+grep -qi '^WWW-Authenticate: Bearer' <<<"$hdr" || pd_die "no WWW-Authenticate: $hdr"
+api_expect 401 /api/v1/labels -H 'Authorization: Bearer s3cret-tokeX'
+api_expect 401 /api/v1/labels -H 'Authorization: Bearer s3cret-token-longer'
+api_expect 401 /api/v1/labels -H 'Authorization: Basic czNjcmV0LXRva2Vu'
+api_expect 200 /api/v1/labels -H 'Authorization: Bearer s3cret-token'
+api_expect 200 /-/healthy
+api_expect 200 /-/ready
+api_expect 200 /metrics
+pd_ok "auth: 401 without or with a wrong token, 200 with it; health and metrics open"
+pd_daemon_stop
+pd_passed

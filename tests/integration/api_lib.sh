@@ -1,0 +1,78 @@
+# shellcheck shell=bash
+# Shared by the api_* tests (sourced after lib.sh): start pprofd with its
+# HTTP API and talk to it.
+#
+# The config validator refuses `listen: 127.0.0.1:0` today, so api_start
+# picks a free port itself; either way the port is read back from the
+# daemon's `msg="listening" ... port=N` line, so the tests do not depend on
+# how it was chosen.
+
+# api_free_port: a loopback port nobody listens on (random, checked).
+api_free_port() {
+	local p i
+	for ((i = 0; i < 50; i++)); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# api_start CONFIG_BODY: write $W/pprofd.yaml = server section (listen, and
+# auth_token_file if API_TOKEN_FILE is set) + storage + CONFIG_BODY, start
+# the daemon and wait (10 s) for its listening line. Sets API (base URL).
+api_start() {
+	local body="$1" try port line i
+	for ((try = 0; try < 3; try++)); do
+		port=$(api_free_port) || pd_die "no free port"
+		{
+			echo "server:"
+			echo "  listen: 127.0.0.1:$port"
+			[[ -z "${API_TOKEN_FILE:-}" ]] || echo "  auth_token_file: $API_TOKEN_FILE"
+			echo "storage:"
+			echo "  path: $W/data/pprofd.db"
+			echo "$body"
+		} >"$W/pprofd.yaml"
+		: >"$W/pprofd.log"
+		pd_daemon_start "$W/pprofd.yaml"
+		for ((i = 0; i < 100; i++)); do
+			line=$(grep -m1 'msg="listening"' "$W/pprofd.log" || true)
+			[[ -z "$line" ]] || break
+			kill -0 "$PD_DAEMON_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		if [[ -n "$line" ]]; then
+			port=$(sed -n 's/.* port=\([0-9]*\).*/\1/p' <<<"$line")
+			API="http://127.0.0.1:$port"
+			return 0
+		fi
+		wait "$PD_DAEMON_PID" 2>/dev/null || true
+		grep -q 'cannot bind' "$W/pprofd.log" || break
+	done
+	pd_die "pprofd did not listen: $(tail -3 "$W/pprofd.log")"
+}
+
+# api_get PATH [CURL_ARGS...]: body in $W/body, status in $STATUS.
+api_get() {
+	local path="$1"
+	shift
+	STATUS=$(curl --max-time 30 -sS --noproxy '*' -o "$W/body" -w '%{http_code}' "$@" "$API$path") ||
+		STATUS=000
+}
+
+# api_expect STATUS PATH [CURL_ARGS...]: the answer has that status.
+api_expect() {
+	local want="$1" path="$2"
+	shift 2
+	api_get "$path" "$@"
+	[[ "$STATUS" == "$want" ]] || pd_die "GET $path: status $STATUS, want $want: $(head -c 300 "$W/body")"
+}
+
+# api_expect_error STATUS PATH PARAM: status and {"error":"PARAM: ..."}.
+api_expect_error() {
+	api_expect "$1" "$2"
+	grep -q "^{\"error\":\"$3: " "$W/body" ||
+		pd_die "GET $2: error does not name $3: $(head -c 300 "$W/body")"
+}

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# The read side of the API against a daemon scraping two real Go targets
+# (deployments v1 and v2): the profile list, one stored profile, merge
+# (equal to `pprofd merge` of the listed profiles), every format, gauges,
+# series, labels and diff; `go tool pprof URL` opens merge, single profile
+# and diff URLs.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/lib.sh"
+. "$here/api_lib.sh"
+: "${PPROFD:?}" "${PD_TARGET_BIN:?}" "${PD_WORK:?}"
+pd_test_dir api_merge
+pd_go_env
+
+pd_target_start "$PD_TARGET_BIN" -load 0.3 -duration 2m || pd_die "target 1"
+t1=$PD_TARGET_ADDR
+pd_target_start "$PD_TARGET_BIN" -load 0.3 -duration 2m -variant v2 || pd_die "target 2"
+t2=$PD_TARGET_ADDR
+
+api_start "global:
+  scrape_interval: 2s
+scrape_configs:
+  - job_name: demo
+    static_configs:
+      - targets: [\"$t1\"]
+        labels: {deployment: v1}
+      - targets: [\"$t2\"]
+        labels: {deployment: v2}
+    profiles:
+      cpu: {enabled: true, seconds: 1}
+      heap: {enabled: true}
+      goroutine: {enabled: true}"
+sleep 9
+kill -0 "$PD_DAEMON_PID" 2>/dev/null || pd_die "pprofd died: $(tail -5 "$W/pprofd.log")"
+
+# A closed range: every profile in it is stored by now.
+to=$(($(date +%s) - 3))
+from=$((to - 60))
+rng="from=$from&to=$to"
+sel='%7Bjob%3D%22demo%22%7D' # {job="demo"}
+
+# Scrape health: every target up, with URLs and next due times.
+api_expect 200 /api/v1/targets
+grep -q '"health":"up"' "$W/body" || pd_die "targets: $(head -c 300 "$W/body")"
+grep -q '"url":"http://127.0.0.1:[0-9]*/debug/pprof/profile?seconds=' "$W/body" || pd_die "no cpu URL"
+grep -q '"next_due":"20' "$W/body" || pd_die "no next_due"
+api_expect 200 /metrics
+grep -q '^pprofd_target_up{job="demo",instance="127.0.0.1:[0-9]*",type="cpu"} 1$' "$W/body" ||
+	pd_die "no pprofd_target_up: $(grep target_up "$W/body" | head -3)"
+grep -q '^pprofd_scrape_duration_seconds_count [1-9]' "$W/body" || pd_die "no scrape histogram"
+grep -q '^pprofd_profiles_stored_total [1-9]' "$W/body" || pd_die "no stored counter"
+pd_ok "targets health and collector metrics"
+
+api_expect 200 "/api/v1/profiles?type=cpu&query=$sel&$rng"
+cp "$W/body" "$W/list.json"
+ids=$(grep -o '"id":[0-9]*' "$W/list.json" | cut -d: -f2)
+n=$(wc -w <<<"$ids")
+((n >= 4)) || pd_die "only $n cpu profiles listed: $(head -c 400 "$W/list.json")"
+for want in '"time":"20' '"time_unix_nano":' '"duration_ns":' '"labels":{' '"instance":' \
+	'"deployment":"v1"' '"size":' '"sample_types":["samples/count","cpu/nanoseconds"]' \
+	'"totals":{"samples":'; do
+	grep -qF "$want" "$W/list.json" || pd_die "list lacks $want: $(head -c 400 "$W/list.json")"
+done
+api_expect 200 "/api/v1/profiles?type=cpu&query=$sel&$rng&limit=2"
+[[ $(grep -o '"id":' "$W/body" | wc -l) == 2 ]] || pd_die "limit=2 ignored"
+pd_ok "list: $n cpu profiles with their metadata; limit works"
+
+# Each listed profile, then pprofd merge of them = the merge endpoint.
+files=()
+for id in $ids; do
+	api_expect 200 "/api/v1/profiles/$id"
+	mv "$W/body" "$W/p$id.pb.gz"
+	files+=("$W/p$id.pb.gz")
+done
+hdr=$(curl -sS --noproxy '*' -D - -o /dev/null "$API/api/v1/profiles/$id")
+grep -qi '^content-type: application/octet-stream' <<<"$hdr" || pd_die "content type: $hdr"
+grep -qi '^content-disposition: attachment' <<<"$hdr" || pd_die "disposition: $hdr"
+"$PPROFD" merge -o "$W/offline.pb.gz" "${files[@]}" || pd_die "pprofd merge"
+api_expect 200 "/api/v1/merge?type=cpu&query=$sel&$rng"
+mv "$W/body" "$W/api.pb.gz"
+raw() { go tool pprof -raw -symbolize=none "$1" 2>"$W/pprof.err" || pd_die "pprof $1: $(cat "$W/pprof.err")"; }
+raw "$W/offline.pb.gz" >"$W/offline.raw"
+raw "$W/api.pb.gz" >"$W/api.raw"
+grep -q '^Samples:' "$W/api.raw" || pd_die "merged dump has no samples"
+cmp -s "$W/offline.raw" "$W/api.raw" || {
+	diff "$W/offline.raw" "$W/api.raw" | head -20 >&2
+	pd_die "merge endpoint differs from pprofd merge of the listed profiles"
+}
+pd_ok "merge of $n profiles equals pprofd merge ($(wc -l <"$W/api.raw") raw lines)"
+
+# Concurrent queries (more than run on the pool at once) all answer.
+pids=()
+for i in 1 2 3 4 5 6; do
+	curl -sS --noproxy '*' -o "$W/c$i.pb.gz" -w '%{http_code}' \
+		"$API/api/v1/merge?type=cpu&query=$sel&$rng" >"$W/c$i.code" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+for i in 1 2 3 4 5 6; do
+	[[ $(cat "$W/c$i.code") == 200 ]] || pd_die "concurrent merge $i: $(cat "$W/c$i.code")"
+	cmp -s "$W/c$i.pb.gz" "$W/api.pb.gz" || pd_die "concurrent merge $i differs"
+done
+pd_ok "6 concurrent merges, identical answers"
+
+# go tool pprof opens the URLs directly.
+top() { go tool pprof -top "$1" >"$W/top.txt" 2>"$W/top.err" || pd_die "go tool pprof -top $1: $(tail -3 "$W/top.err")"; }
+top "$API/api/v1/merge?type=cpu&query=$sel&$rng"
+grep -q 'flat%' "$W/top.txt" || pd_die "no top table"
+top "$API/api/v1/profiles/$id"
+d1='%7Bdeployment%3D%22v1%22%7D' d2='%7Bdeployment%3D%22v2%22%7D'
+top "$API/api/v1/diff?type=cpu&base=$d1&target=$d2&$rng"
+grep -q 'flat%' "$W/top.txt" || pd_die "no diff top table"
+pd_ok "go tool pprof -top opens merge, profile and diff URLs"
+
+# Every format of merge, and of diff.
+for f in json folded top svg; do
+	api_expect 200 "/api/v1/merge?type=cpu&query=$sel&$rng&format=$f"
+	[[ -s "$W/body" ]] || pd_die "empty $f"
+done
+grep -q '<svg' "$W/body" || pd_die "not an svg"
+api_expect 200 "/api/v1/merge?type=cpu&query=$sel&$rng&format=top&sample_type=samples&limit=3"
+grep -q '"sample_type":"samples"' "$W/body" || pd_die "sample_type ignored: $(head -c 200 "$W/body")"
+api_expect_error 400 "/api/v1/merge?type=cpu&query=$sel&$rng&format=top&sample_type=nope" sample_type
+api_expect 200 "/api/v1/diff?type=cpu&base=$d1&target=$d2&$rng&format=top"
+grep -q '"base_total"' "$W/body" || pd_die "diff top: $(head -c 200 "$W/body")"
+api_expect 200 "/api/v1/diff?type=cpu&base=$d1&target=$d2&$rng&format=svg&normalize=false"
+grep -q '<svg' "$W/body" || pd_die "diff svg"
+api_expect 200 "/api/v1/diff?type=cpu&base=$d1&target=$d2&$rng"
+raw "$W/body" | grep -q 'pprof::base' || pd_die "diff profile lacks pprof::base labels"
+pd_ok "merge formats json, folded, top, svg; diff pprof, top, svg"
+
+# Gauges: goroutine averaged per series (about one target's count each),
+# aggregation=sum adds the snapshots up.
+api_expect 200 "/api/v1/merge?type=goroutine&query=$sel&$rng&format=top"
+avg=$(grep -o '"total":[0-9]*' "$W/body" | head -1 | cut -d: -f2)
+api_expect 200 "/api/v1/merge?type=goroutine&query=$sel&$rng&format=top&aggregation=sum"
+sum=$(grep -o '"total":[0-9]*' "$W/body" | head -1 | cut -d: -f2)
+api_expect 200 "/api/v1/profiles?type=goroutine&query=$sel&$rng"
+ng=$(grep -o '"id":' "$W/body" | wc -l)
+((ng >= 4 && avg > 0 && sum >= avg * ng / 3)) || pd_die "goroutine avg $avg sum $sum over $ng"
+api_expect 200 "/api/v1/merge?type=heap&query=$sel&$rng"
+raw "$W/body" >/dev/null
+pd_ok "goroutine averaged ($avg) vs summed ($sum) over $ng snapshots; heap merges"
+
+# Series from the stored totals.
+api_expect 200 "/api/v1/series?type=cpu&query=$sel&$rng&step=10s&group_by=deployment"
+grep -q '"labels":{"deployment":"v1"}' "$W/body" || pd_die "series v1: $(head -c 300 "$W/body")"
+grep -q '"labels":{"deployment":"v2"}' "$W/body" || pd_die "series v2"
+grep -qE '"points":\[\[[0-9]+,[0-9]+\]' "$W/body" || pd_die "series points"
+api_expect 200 "/api/v1/series?type=cpu&query=$sel&$rng&sample_type=samples"
+[[ $(grep -o '"labels":{}' "$W/body" | wc -l) == 1 ]] || pd_die "one group without group_by"
+pd_ok "series grouped by deployment and as one total"
+
+# Labels.
+api_expect 200 "/api/v1/labels?$rng"
+for l in deployment instance job type; do
+	grep -q "\"$l\"" "$W/body" || pd_die "labels lack $l: $(cat "$W/body")"
+done
+api_expect 200 "/api/v1/labels/deployment/values?$rng"
+[[ $(cat "$W/body") == '{"data":["v1","v2"]}' ]] || pd_die "values: $(cat "$W/body")"
+api_expect 200 "/api/v1/labels/type/values?query=$d1&$rng"
+[[ $(cat "$W/body") == '{"data":["cpu","goroutine","heap"]}' ]] || pd_die "types: $(cat "$W/body")"
+pd_ok "label names and values"
+
+api_expect 200 /metrics
+grep -q '^pprofd_query_duration_seconds_count [1-9]' "$W/body" || pd_die "no query histogram"
+pd_daemon_stop
+grep -q 'msg="http server stopped"' "$W/pprofd.log" || pd_die "no server stopped line"
+pd_ok "SIGTERM: exit 0"
+
+# The same database behind a low limits.max_query_profiles: 422, not a merge.
+api_start "limits:
+  max_query_profiles: 2"
+api_expect 422 "/api/v1/merge?type=cpu&query=$sel&$rng"
+grep -q 'max_query_profiles' "$W/body" || pd_die "422 body: $(cat "$W/body")"
+api_expect 422 "/api/v1/series?type=cpu&query=$sel&$rng"
+first=$(grep -o '"time_unix_nano":[0-9]*' "$W/list.json" | head -1 | cut -d: -f2)
+api_expect 200 "/api/v1/merge?type=cpu&query=$sel&from=$from&to=$((first / 1000000 + 1))"
+pd_daemon_stop
+pd_ok "422 past limits.max_query_profiles"
+pd_passed
