@@ -1,4 +1,4 @@
-/* GET /api/v1/merge and /api/v1/diff (SPEC §5.2, §5.4), on a worker
+/* GET /api/v1/merge and /api/v1/diff, on a worker
  * thread: the matching profiles are fetched one at a time from the reader
  * and merged with pprof's rules (pd_profile_merge_stream); gauges are
  * averaged per series first. The deadline and the stop flag are checked
@@ -257,7 +257,7 @@ void api_work_merge(api_req *r, pd_store_reader *rd)
 }
 
 /* Scales base per sample type to target's totals (pprof -normalize, with
- * the base as the side scaled, as SPEC §5.4 says). */
+ * the base as the side scaled, as the API promises). */
 static void normalize_base(pd_profile *base, const pd_profile *target)
 {
     size_t n = base->nsample_types;

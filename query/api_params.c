@@ -1,4 +1,4 @@
-/* Query parameters of the API (SPEC §5), parsed on the loop thread before
+/* Query parameters of the API, parsed on the loop thread before
  * any work is queued: every error names its parameter ("from: invalid time
  * "x" at position 0") and answers 400. */
 #include "api_int.h"

@@ -1,4 +1,4 @@
-/* GET /api/v1/series (SPEC §5.3), on a worker thread: the stored totals of
+/* GET /api/v1/series, on a worker thread: the stored totals of
  * one sample type, summed per `step` bucket and per group of `group_by`
  * labels. Nothing is decoded: the totals were computed at ingest. */
 #include "api_int.h"

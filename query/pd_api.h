@@ -1,4 +1,4 @@
-/* The HTTP API (SPEC §5): GNU libmicrohttpd driven by the daemon's libuv
+/* The HTTP API: GNU libmicrohttpd driven by the daemon's libuv
  * loop. MHD runs in external-loop epoll mode: its epoll fd is watched by a
  * uv_poll_t and MHD_run is called when it is readable and on the timer
  * MHD_get_timeout asks for. Handlers that touch storage or profiles suspend
