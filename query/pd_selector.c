@@ -199,13 +199,81 @@ static int parse_op(sel_parser *p, pd_match_op *op)
     return 0;
 }
 
+/* Bounded repetition is expanded by regcomp: `((a{1000}){1000}){1000}`
+ * takes minutes and gigabytes, on whichever thread parses the query. So
+ * (as RE2 caps repeats at 1000) no bound may pass 1000 and the product of
+ * all of a pattern's bounds may not pass 10000: an overestimate of nesting
+ * that keeps every accepted pattern cheap to compile (milliseconds). */
+#define REGEX_MAX_LEN 4096
+#define REGEX_MAX_REPEAT 1000
+#define REGEX_MAX_EXPANSION 10000
+
+static int check_repeats(sel_parser *p, const char *name, const char *re, size_t at)
+{
+    size_t n = strlen(re);
+    if (n > REGEX_MAX_LEN)
+        return pd_errf(p->err, -EINVAL, "regex for %s at position %zu is longer than %d bytes",
+                       name, at, REGEX_MAX_LEN);
+    unsigned long long product = 1;
+    bool in_bracket = false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = re[i];
+        if (ch == '\\' && i + 1 < n) {
+            i++;
+            continue;
+        }
+        if (in_bracket) {
+            if (ch == ']')
+                in_bracket = false;
+            continue;
+        }
+        if (ch == '[') {
+            in_bracket = true;
+            if (i + 1 < n && re[i + 1] == ']')
+                i++; /* "[]...]": the first ] is a member */
+            continue;
+        }
+        if (ch != '{' || i + 1 >= n || re[i + 1] < '0' || re[i + 1] > '9')
+            continue;
+        unsigned long long lo = 0, hi = 0;
+        size_t k = i + 1;
+        while (k < n && re[k] >= '0' && re[k] <= '9' && lo <= REGEX_MAX_REPEAT)
+            lo = lo * 10 + (unsigned)(re[k++] - '0');
+        hi = lo;
+        if (k < n && re[k] == ',') {
+            k++;
+            if (k < n && re[k] >= '0' && re[k] <= '9') {
+                hi = 0;
+                while (k < n && re[k] >= '0' && re[k] <= '9' && hi <= REGEX_MAX_REPEAT)
+                    hi = hi * 10 + (unsigned)(re[k++] - '0');
+            } else {
+                hi = lo + 1; /* {m,}: m copies and a star */
+            }
+        }
+        if (lo > REGEX_MAX_REPEAT || hi > REGEX_MAX_REPEAT)
+            return pd_errf(p->err, -EINVAL, "regex for %s at position %zu: repeat count over %d",
+                           name, at, REGEX_MAX_REPEAT);
+        product *= hi > 0 ? hi : 1;
+        if (product > REGEX_MAX_EXPANSION)
+            return pd_errf(p->err, -EINVAL,
+                           "regex for %s at position %zu: nested repeats expand to over %d "
+                           "copies",
+                           name, at, REGEX_MAX_EXPANSION);
+        i = k - 1;
+    }
+    return 0;
+}
+
 /* Compiles `re` anchored as ^(re)$. The pattern is first compiled alone so
  * that one which closes the group early ("a)|(b") is an error, not a
  * differently anchored regex. */
 static int compile_regex(sel_parser *p, const char *name, const char *re, size_t at, regex_t *out)
 {
+    int rc = check_repeats(p, name, re, at);
+    if (rc < 0)
+        return rc;
     regex_t alone;
-    int rc = regcomp(&alone, re, REG_EXTENDED | REG_NOSUB);
+    rc = regcomp(&alone, re, REG_EXTENDED | REG_NOSUB);
     if (rc == 0) {
         regfree(&alone);
         size_t n = strlen(re);

@@ -202,6 +202,30 @@ static void test_anchoring(void **state)
     assert_false(matches("{x=~\"a\\\\.b\"}", "x=axb"));
 }
 
+/* Bounded repeats that would make regcomp take minutes and gigabytes are
+ * refused before compiling; ordinary ones still work. */
+static void test_regex_cost_bounded(void **state)
+{
+    (void)state;
+    const char *refused[] = {
+        "{x=~\"((a{1000}){1000}){1000}\"}", "{x=~\"(a{30000}){2}\"}",
+        "{x=~\"(a{200}){200}\"}",           "{x=~\"a{1001}\"}",
+        "{x!~\"(a{20,}){600}\"}",
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        pd_selector *sel = NULL;
+        pd_err err = {{0}};
+        assert_int_equal(pd_selector_parse(refused[i], &sel, &err), -EINVAL);
+        assert_null(sel);
+        assert_non_null(strstr(err.msg, "regex for x at position 4"));
+    }
+    assert_true(matches("{x=~\"a{3}\"}", "x=aaa"));
+    assert_false(matches("{x=~\"a{3}\"}", "x=aaaa"));
+    assert_true(matches("{x=~\"(ab{2}){10}\"}", "x=abbabbabbabbabbabbabbabbabbabb"));
+    /* braces that are not intervals are not counted */
+    assert_true(matches("{x=~\"[{]9999\\\\{9999\"}", "x={9999{9999"));
+}
+
 static void test_semantics(void **state)
 {
     (void)state;
@@ -236,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_prefix_and_null_err),
         cmocka_unit_test(test_too_many),
         cmocka_unit_test(test_anchoring),
+        cmocka_unit_test(test_regex_cost_bounded),
         cmocka_unit_test(test_semantics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
