@@ -160,38 +160,43 @@ int cfg_bool(cfg_ctx *c, const yn *map, const char *path, const char *key, bool 
     return cfg_fail(c, v, p, "invalid boolean \"%s\": want true or false", v->str);
 }
 
-int cfg_duration(cfg_ctx *c, const yn *map, const char *path, const char *key, int64_t *out)
+/* A scalar parsed by `parse`, whose error is reported at the value. */
+typedef int parse_fn(const char *s, void *out, pd_err *err);
+
+static int cfg_parsed(cfg_ctx *c, const yn *map, const char *path, const char *key, parse_fn *parse,
+                      void *out)
 {
     bool bad;
     const yn *v = scalar(c, map, path, key, &bad);
     if (v == NULL)
         return bad ? -EINVAL : 0;
     pd_err e = {{0}};
-    int64_t ms;
-    if (pd_parse_duration(v->str, &ms, &e) < 0) {
+    if (parse(v->str, out, &e) < 0) {
         char p[CFG_PATH_MAX];
         cfg_join(p, path, key);
         return cfg_fail(c, v, p, "%s", e.msg);
     }
-    *out = ms;
     return 0;
+}
+
+static int parse_duration(const char *s, void *out, pd_err *err)
+{
+    return pd_parse_duration(s, out, err);
+}
+
+static int parse_size(const char *s, void *out, pd_err *err)
+{
+    return pd_parse_size(s, out, err);
+}
+
+int cfg_duration(cfg_ctx *c, const yn *map, const char *path, const char *key, int64_t *out)
+{
+    return cfg_parsed(c, map, path, key, parse_duration, out);
 }
 
 int cfg_size(cfg_ctx *c, const yn *map, const char *path, const char *key, uint64_t *out)
 {
-    bool bad;
-    const yn *v = scalar(c, map, path, key, &bad);
-    if (v == NULL)
-        return bad ? -EINVAL : 0;
-    pd_err e = {{0}};
-    uint64_t b;
-    if (pd_parse_size(v->str, &b, &e) < 0) {
-        char p[CFG_PATH_MAX];
-        cfg_join(p, path, key);
-        return cfg_fail(c, v, p, "%s", e.msg);
-    }
-    *out = b;
-    return 0;
+    return cfg_parsed(c, map, path, key, parse_size, out);
 }
 
 int cfg_uint(cfg_ctx *c, const yn *map, const char *path, const char *key, uint64_t min,

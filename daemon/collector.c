@@ -2,6 +2,7 @@
 
 #include "ingest.h"
 #include "pd_fetch.h"
+#include "pd_hash.h"
 #include "pd_log.h"
 #include "pd_mem.h"
 #include "pd_schedule.h"
@@ -429,11 +430,9 @@ static void schedule_first(slot *s)
 {
     pd_collector *c = s->t->c;
     char seed[512];
-    snprintf(seed, sizeof(seed), "%llx/%s", (unsigned long long)s->t->tg.hash, s->name);
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *p = seed; *p; p++)
-        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-    int64_t offset = pd_sched_offset(h, s->interval_ms);
+    int n = snprintf(seed, sizeof(seed), "%llx/%s", (unsigned long long)s->t->tg.hash, s->name);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof(seed) ? (size_t)n : sizeof(seed) - 1;
+    int64_t offset = pd_sched_offset(pd_hash_bytes(seed, len), s->interval_ms);
     int64_t first = pd_sched_first_due((int64_t)uv_now(c->loop), pd_collector_wall_ms(), offset,
                                        s->interval_ms);
     s->due_ms = first;
@@ -528,7 +527,7 @@ static int build_targets(pd_collector *c, const pd_config *cfg, tstate ***out, s
  * and work the same for files replaced by rename as for files edited. */
 static uint64_t sd_fingerprint(const pd_config *cfg, bool *any)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = 0;
     *any = false;
     for (size_t j = 0; j < cfg->njobs; j++) {
         const pd_job *job = &cfg->jobs[j];
@@ -548,10 +547,9 @@ static uint64_t sd_fingerprint(const pd_config *cfg, bool *any)
                     v[1] = (uint64_t)st.st_mtim.tv_sec;
                     v[2] = (uint64_t)st.st_mtim.tv_nsec;
                 }
-                for (const char *p = paths[k]; *p; p++)
-                    h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-                for (int x = 0; x < 3; x++)
-                    h = (h ^ v[x]) * 1099511628211ULL;
+                /* Order matters (a rename changes the list): chain the hashes. */
+                h = pd_hash_bytes(paths[k], strlen(paths[k])) ^ (h * 31);
+                h = pd_hash_bytes(v, sizeof(v)) ^ (h * 31);
             }
             pd_file_sd_paths_free(paths, npaths);
         }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,6 +169,42 @@ static inline int64_t st_count(pd_store_reader *r)
     pd_err err = {{0}};
     assert_int_equal(pd_store_count(r, &n, &err), 0);
     return n;
+}
+
+/* The fixture most tests share: a fresh folder with pprofd.db, and, as
+ * asked, the writer and a reader open on it. */
+typedef struct st_fx {
+    char *dir;
+    char *path;
+    pd_store *s;        /* NULL unless opened */
+    pd_store_reader *r; /* NULL unless opened */
+} st_fx;
+
+static inline st_fx *st_fx_new(bool open_writer, bool open_reader)
+{
+    st_fx *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    f->dir = st_tmpdir();
+    f->path = st_path(f->dir, "pprofd.db");
+    pd_err err = {{0}};
+    if (open_writer)
+        assert_int_equal(pd_store_open(f->path, &f->s, &err), 0);
+    if (open_reader)
+        assert_int_equal(pd_store_reader_open(f->path, &f->r, &err), 0);
+    return f;
+}
+
+static inline int st_fx_teardown(void **state)
+{
+    st_fx *f = *state;
+    if (f->r != NULL)
+        pd_store_reader_close(f->r);
+    if (f->s != NULL)
+        pd_store_close(f->s);
+    free(f->path);
+    st_rmtree(f->dir);
+    free(f);
+    return 0;
 }
 
 #endif

@@ -2,34 +2,13 @@
  * error names the item and the problem. */
 #include "st_test.h"
 
-typedef struct fx {
-    char *dir;
-    char *path;
-    pd_store *s;
-    pd_store_reader *r;
-} fx;
+typedef st_fx fx;
 
 static int setup(void **state)
 {
-    fx *f = calloc(1, sizeof(*f));
-    f->dir = st_tmpdir();
-    f->path = st_path(f->dir, "pprofd.db");
-    pd_err err = {{0}};
-    assert_int_equal(pd_store_open(f->path, &f->s, &err), 0);
-    assert_int_equal(pd_store_reader_open(f->path, &f->r, &err), 0);
+    fx *f = st_fx_new(true, true);
     st_put1(f->s, "job=api,type=cpu", 1, 8);
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    pd_store_reader_close(f->r);
-    pd_store_close(f->s);
-    free(f->path);
-    st_rmtree(f->dir);
-    free(f);
     return 0;
 }
 
@@ -150,9 +129,9 @@ static void test_good_batch(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_invalid_items, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failure_inside_transaction, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_good_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_items, setup, st_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_failure_inside_transaction, setup, st_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_good_batch, setup, st_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

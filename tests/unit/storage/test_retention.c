@@ -2,40 +2,19 @@
  * series, size accounting. */
 #include "st_test.h"
 
-typedef struct fx {
-    char *dir;
-    char *path;
-    pd_store *s;
-    pd_store_reader *r;
-} fx;
+typedef st_fx fx;
 
 /* 20 profiles of 100 bytes at t = 1..20: job=old holds t 1..5 only, job=a
  * and job=b alternate over t 6..20. */
 static int setup(void **state)
 {
-    fx *f = calloc(1, sizeof(*f));
-    f->dir = st_tmpdir();
-    f->path = st_path(f->dir, "pprofd.db");
-    pd_err err = {{0}};
-    assert_int_equal(pd_store_open(f->path, &f->s, &err), 0);
-    assert_int_equal(pd_store_reader_open(f->path, &f->r, &err), 0);
+    fx *f = st_fx_new(true, true);
     for (int64_t t = 1; t <= 20; t++) {
         const char *labels =
             t <= 5 ? "job=old,type=cpu" : (t % 2 ? "job=a,type=cpu" : "job=b,type=cpu");
         st_put1(f->s, labels, t, 100);
     }
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    pd_store_reader_close(f->r);
-    pd_store_close(f->s);
-    free(f->path);
-    st_rmtree(f->dir);
-    free(f);
     return 0;
 }
 
@@ -178,10 +157,10 @@ static void test_file_shrinks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_by_age_in_steps, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_by_size_in_steps, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_size_survives_reopen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_file_shrinks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_by_age_in_steps, setup, st_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_by_size_in_steps, setup, st_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_size_survives_reopen, setup, st_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_file_shrinks, setup, st_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,26 +2,12 @@
  * are not pprofd databases refused. */
 #include "st_test.h"
 
-typedef struct fx {
-    char *dir;
-    char *path;
-} fx;
+typedef st_fx fx;
 
 static int setup(void **state)
 {
-    fx *f = calloc(1, sizeof(*f));
-    f->dir = st_tmpdir();
-    f->path = st_path(f->dir, "pprofd.db");
+    fx *f = st_fx_new(false, false);
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    free(f->path);
-    st_rmtree(f->dir);
-    free(f);
     return 0;
 }
 
@@ -134,10 +120,10 @@ static void test_parent_not_a_directory(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_newer_version_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_foreign_files_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_parent_not_a_directory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, st_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_newer_version_refused, setup, st_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_files_refused, setup, st_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_parent_not_a_directory, setup, st_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

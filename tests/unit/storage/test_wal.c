@@ -6,30 +6,12 @@
 #include <pthread.h>
 #include <time.h>
 
-typedef struct fx {
-    char *dir;
-    char *path;
-    pd_store *s;
-} fx;
+typedef st_fx fx;
 
 static int setup(void **state)
 {
-    fx *f = calloc(1, sizeof(*f));
-    f->dir = st_tmpdir();
-    f->path = st_path(f->dir, "pprofd.db");
-    pd_err err = {{0}};
-    assert_int_equal(pd_store_open(f->path, &f->s, &err), 0);
+    fx *f = st_fx_new(true, false);
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    pd_store_close(f->s);
-    free(f->path);
-    st_rmtree(f->dir);
-    free(f);
     return 0;
 }
 
@@ -200,9 +182,10 @@ static void test_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_reader_sees_later_commits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reader_does_not_wait_for_writer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_sees_later_commits, setup, st_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reader_does_not_wait_for_writer, setup,
+                                        st_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_threads, setup, st_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
