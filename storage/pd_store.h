@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 /* The schema version this code writes and reads. */
-#define PD_STORE_SCHEMA_VERSION 1
+#define PD_STORE_SCHEMA_VERSION 2
 /* Caps on what one series may carry. */
 #define PD_STORE_MAX_LABELS 64
 #define PD_STORE_MAX_LABEL_VALUE 4096
@@ -101,6 +101,31 @@ int pd_store_retention_step(pd_store *s, int64_t older_than_ns, int64_t max_byte
  * total; *file_bytes (OUT, may be NULL): page_count * page_size. */
 int pd_store_size(pd_store *s, int64_t *data_bytes, int64_t *file_bytes, pd_err *err);
 
+/* --- registered targets -------------------------------------------------- */
+
+/* A target registered over the API. Every pointer is borrowed: for the call
+ * when given, during the callback when listed. */
+typedef struct pd_store_target {
+    int64_t id;
+    const char *job;
+    const char *address;          /* host:port */
+    const pd_store_label *labels; /* valid names, unique, non-empty values */
+    size_t nlabels;
+    const char *profiles;       /* "cpu,heap"; "" = the job's */
+    int64_t scrape_interval_ms; /* 0 = the job's */
+} pd_store_target;
+
+/* Inserts t (t->id is ignored); *id (OUT) receives the new id. -EEXIST if
+ * the same (job, address) is registered, -EINVAL for a bad label. */
+int pd_store_target_insert(pd_store *s, const pd_store_target *t, int64_t *id, pd_err *err);
+/* Replaces everything about target t->id but its job and address.
+ * -ENOENT if there is no such target. */
+int pd_store_target_update(pd_store *s, const pd_store_target *t, pd_err *err);
+/* -ENOENT if there is no such target. */
+int pd_store_target_delete(pd_store *s, int64_t id, pd_err *err);
+
+typedef int (*pd_store_target_cb)(void *ctx, const pd_store_target *t);
+
 /* --- readers ---------------------------------------------------------- */
 
 /* Opens a read-only (query_only) connection to an existing database made
@@ -155,6 +180,10 @@ int pd_store_label_names(pd_store_reader *r, const pd_store_query *q, pd_store_s
                          void *ctx, pd_err *err);
 int pd_store_label_values(pd_store_reader *r, const char *name, const pd_store_query *q,
                           pd_store_string_cb cb, void *ctx, pd_err *err);
+
+/* Calls cb for every registered target, by id, labels sorted by name. A
+ * non-zero return of cb stops the iteration. */
+int pd_store_targets_list(pd_store_reader *r, pd_store_target_cb cb, void *ctx, pd_err *err);
 
 /* *n (OUT): the number of stored profiles. */
 int pd_store_count(pd_store_reader *r, int64_t *n, pd_err *err);

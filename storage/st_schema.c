@@ -40,6 +40,21 @@ static const char *const migrations[PD_STORE_SCHEMA_VERSION] = {
                                              metadata reads skip its pages */
     "CREATE INDEX profiles_series_time ON profiles(series_id, time_ns);"
     "CREATE INDEX profiles_time ON profiles(time_ns);",
+    /* 1 -> 2: targets registered over the API, kept across restarts */
+    "CREATE TABLE targets ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT," /* handed to API users, never reused */
+    " job TEXT NOT NULL,"
+    " address TEXT NOT NULL,"
+    " profiles TEXT NOT NULL,"              /* "cpu,heap"; "" = the job's */
+    " scrape_interval_ms INTEGER NOT NULL," /* 0 = the job's */
+    " created_ns INTEGER NOT NULL,"
+    " updated_ns INTEGER NOT NULL,"
+    " UNIQUE (job, address));"
+    "CREATE TABLE target_labels ("
+    " target_id INTEGER NOT NULL REFERENCES targets(id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL,"
+    " value TEXT NOT NULL,"
+    " PRIMARY KEY (target_id, name)) WITHOUT ROWID;",
 };
 
 _Static_assert(APPLICATION_ID == 1886417508, "application_id in migrations[0]");

@@ -47,7 +47,7 @@ static void test_newer_version_refused(void **state)
 
     char want[512];
     snprintf(want, sizeof(want),
-             "%s: database schema version 99 is newer than this pprofd supports (1): "
+             "%s: database schema version 99 is newer than this pprofd supports (2): "
              "upgrade pprofd",
              f->path);
     s = (pd_store *)1;
