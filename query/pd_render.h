@@ -60,9 +60,11 @@ int pd_render_tree_json(const pd_profile *p, int si, size_t max_nodes, pd_buf *o
  * PD_RENDER_SVG_FRAME_HEIGHT row, widths proportional to value, children
  * left to right by name, frames narrower than 0.5 px omitted (with their
  * descendants). Each frame is <g><title>name (value unit, pct%)</title>
- * <rect/><text/></g>; the text is the name, cut to the width with "..".
+ * <rect/><svg><text/></svg></g>: the text is the name, cut with ".." to
+ * the width estimated for the font, inside a nested <svg> of the frame's
+ * size that clips it (no <svg><text/></svg> where not one character fits).
  * Colours are warm and fixed per name. `title` (NULL = none) heads the
- * graph. */
+ * graph, cut like the names to the graph's width. */
 int pd_render_svg(const pd_profile *p, int si, const char *title, pd_buf *out, pd_err *err);
 
 /* The diff `top`: functions ranked by the change of their flat share of the
@@ -85,7 +87,8 @@ int pd_render_top_diff(const pd_profile *base, const pd_profile *target, int si,
  * follow the target's values; a frame's colour follows its delta
  * (target - base of that node): red where it grew, blue where it shrank,
  * deeper with |delta| relative to the largest |delta| of any frame, grey
- * if unchanged. Frames only in the base have no width and are not drawn.
+ * if unchanged; white text where black would contrast under 3:1. Frames
+ * only in the base have no width and are not drawn.
  * Titles read "name (value unit, pct%; base B, delta +D)". */
 int pd_render_svg_diff(const pd_profile *diff, int si, const char *title, pd_buf *out, pd_err *err);
 

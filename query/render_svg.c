@@ -8,6 +8,8 @@
 #include "rn_int.h"
 
 #include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +17,25 @@
 #define PAD_TOP 40
 #define PAD_BOTTOM 10
 #define MIN_WIDTH_PX 0.5
-#define CHAR_WIDTH_PX 7.08 /* 12px Verdana, as flamegraph.pl estimates */
+#define FONT_PX 12       /* frame labels */
+#define TITLE_PX 17      /* the heading */
+#define TEXT_INSET 3     /* label to frame edge, px */
+#define TEXT_BASELINE 12 /* from the frame's top, px */
+
+/* Advance widths of ASCII ' '..'~' at FONT_PX, in tenths of a pixel, to cut
+ * labels before they overflow their frame: DejaVu Sans as Chromium measures
+ * it (the style names it after Verdana, which has nearly its metrics, so
+ * that Linux does not fall back to a narrower Arial), raised to Verdana's
+ * where that is wider (I, J and the punctuation of Go names). One average width of 7.08 px, as
+ * flamegraph.pl uses, lets "WWW" or "MMM" run two thirds past the estimate. */
+static const uint8_t ADVANCE[95] = {
+    39,  49, 56, 101, 77, 129, 94, 33,  55, 55, 77, 101, 44,  52,  44,  55, /*  !"#$%&'()*+,-./ */
+    77,  77, 77, 77,  77, 77,  77, 77,  77, 77, 55, 55,  101, 101, 101, 64, /* 0-9 :;<=>? */
+    120, 83, 83, 84,  93, 76,  69, 93,  91, 51, 55, 79,  67,  104, 90,  95, /* @A-O */
+    73,  95, 84, 77,  74, 88,  83, 119, 83, 74, 83, 55,  55,  55,  101, 77, /* P-Z [\]^_ */
+    60,  74, 77, 66,  77, 74,  43, 77,  77, 34, 34, 70,  34,  117, 77,  74, /* `a-o */
+    77,  77, 50, 63,  48, 77,  71, 99,  71, 71, 63, 77,  55,  77,  101,     /* p-z {|}~ */
+};
 
 typedef struct svg_ctx {
     const pd_profile *p;
@@ -40,7 +60,9 @@ static int64_t abs64(int64_t v)
     return v < 0 ? (int64_t)(0 - (uint64_t)v) : v;
 }
 
-/* Fills x and visible; returns the deepest visible depth. */
+/* Fills x, visible and max_delta; returns the deepest visible depth. The
+ * root counts for max_delta like any frame: without normalization its
+ * delta is the sum of its children's and may exceed each of them. */
 static uint32_t layout(svg_ctx *c)
 {
     const rn_tree *t = c->t;
@@ -51,6 +73,9 @@ static uint32_t layout(svg_ctx *c)
             continue;
         if (t->nodes[i].depth > max_depth)
             max_depth = t->nodes[i].depth;
+        int64_t d = abs64(rn_add(t->nodes[i].total, -t->nodes[i].base));
+        if (c->diff && d > c->max_delta)
+            c->max_delta = d;
         double cursor = c->x[i];
         for (uint32_t k = t->child_off[i]; k < t->child_off[i + 1]; k++) {
             uint32_t ch = t->children[k];
@@ -58,11 +83,6 @@ static uint32_t layout(svg_ctx *c)
             c->x[ch] = cursor;
             c->visible[ch] = v > 0 && (double)v * c->scale >= MIN_WIDTH_PX;
             cursor += (double)v;
-            if (c->visible[ch] && c->diff) {
-                int64_t d = abs64(rn_add(t->nodes[ch].total, -t->nodes[ch].base));
-                if (d > c->max_delta)
-                    c->max_delta = d;
-            }
         }
     }
     return max_depth;
@@ -84,32 +104,79 @@ static void diff_colour(const svg_ctx *c, const rn_node *nd, int rgb[3])
         rgb[0] = rgb[1] = rgb[2] = 220;
         return;
     }
-    double i = (double)abs64(d) / (double)c->max_delta;
+    /* fabs of the double: abs64(INT64_MIN) is negative. Over 1 only for
+     * such hostile values; never emit rgb(255,-9,-9). */
+    double i = fabs((double)d) / (double)c->max_delta;
+    if (i > 1)
+        i = 1;
     int fade = (int)(220.0 * (1.0 - i));
     rgb[0] = d > 0 ? 255 : fade;
     rgb[1] = fade;
     rgb[2] = d > 0 ? fade : 255;
 }
 
-/* The name cut to `max_chars` code points with "..", or nothing if fewer
- * than 3 fit. */
-static int label(pd_buf *out, const uint8_t *name, size_t len, int max_chars)
+/* Estimated width in px, at font size `px`, of the code point at s; *step
+ * (OUT) its length in bytes, as rn_xml_text steps. Other than ASCII counts
+ * a full em: CJK is that wide, and too wide only cuts a label early. */
+static double glyph_px(const uint8_t *s, size_t len, double px, size_t *step)
 {
-    size_t cps = 0, cut = 0;
-    for (size_t i = 0; i < len; cps++) {
-        size_t l = rn_utf8_len(name + i, len - i);
-        i += l > 0 ? l : 1;
-        if ((int)cps + 1 == max_chars - 2)
+    size_t l = rn_utf8_len(s, len);
+    *step = l > 0 ? l : 1;
+    if (s[0] >= ' ' && s[0] <= '~')
+        return ADVANCE[s[0] - ' '] / 10.0 * px / FONT_PX;
+    return px;
+}
+
+/* How many bytes of the name to show in `avail` px at font size `px`: all
+ * of them (*whole set), or the longest prefix that fits with "..", or 0 if
+ * not even one character does. */
+static size_t fit(const uint8_t *name, size_t len, double avail, double px, bool *whole)
+{
+    size_t step, cut = 0;
+    double dots = 2 * glyph_px((const uint8_t *)".", 1, px, &step), w = 0;
+    *whole = false;
+    for (size_t i = 0; i < len;) {
+        w += glyph_px(name + i, len - i, px, &step);
+        if (w > avail)
+            return cut;
+        i += step;
+        if (w + dots <= avail)
             cut = i;
     }
-    if ((int)cps <= max_chars)
-        return rn_xml_text(out, name, len);
-    if (max_chars < 3)
+    *whole = true;
+    return len;
+}
+
+/* The name fitted to `avail` px as <text>, with `attrs` (or nothing at all
+ * if no character fits). */
+static int label(pd_buf *out, const char *attrs, const uint8_t *name, size_t len, double avail,
+                 double px)
+{
+    bool whole;
+    size_t n = fit(name, len, avail, px, &whole);
+    if (n == 0)
         return 0;
-    int rc = rn_xml_text(out, name, cut);
+    int rc = rn_printf(out, "<text %s>", attrs);
     if (rc == 0)
+        rc = rn_xml_text(out, name, n);
+    if (rc == 0 && !whole)
         rc = rn_puts(out, "..");
+    if (rc == 0)
+        rc = rn_puts(out, "</text>");
     return rc;
+}
+
+/* Black text, unless its contrast with the fill would be under 3:1 (WCAG
+ * relative luminance), as on the deepest blues of a diff: white there. */
+static bool dark_fill(const int rgb[3])
+{
+    static const double weight[3] = {0.2126, 0.7152, 0.0722};
+    double l = 0;
+    for (int i = 0; i < 3; i++) {
+        double v = rgb[i] / 255.0;
+        l += weight[i] * (v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4));
+    }
+    return (l + 0.05) / 0.05 < 3.0;
 }
 
 static int frame(svg_ctx *c, uint32_t id, int height)
@@ -135,8 +202,11 @@ static int frame(svg_ctx *c, uint32_t id, int height)
     if (rc == 0)
         rc = rn_xml_text(c->out, name, len);
     if (rc == 0)
-        rc = rn_printf(c->out, " (%" PRId64 " %.*s, %.2f%%", nd->total, (int)unit->len, unit->ptr,
-                       pct);
+        rc = rn_printf(c->out, " (%" PRId64 " ", nd->total);
+    if (rc == 0) /* the profile's own string: escaped like a name */
+        rc = rn_xml_text(c->out, (const uint8_t *)unit->ptr, unit->len);
+    if (rc == 0)
+        rc = rn_printf(c->out, ", %.2f%%", pct);
     if (rc == 0 && c->diff)
         rc = rn_printf(c->out, "; base %" PRId64 ", delta %+" PRId64, nd->base,
                        rn_add(nd->total, -nd->base));
@@ -145,14 +215,23 @@ static int frame(svg_ctx *c, uint32_t id, int height)
                        ")</title><rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
                        "fill=\"rgb(%d,%d,%d)\" rx=\"2\" ry=\"2\"/>",
                        x, y, w, PD_RENDER_SVG_FRAME_HEIGHT - 1, rgb[0], rgb[1], rgb[2]);
-    int max_chars = (int)((w - 6) / CHAR_WIDTH_PX);
-    if (rc == 0 && max_chars >= 3) {
-        rc = rn_printf(c->out, "<text x=\"%.1f\" y=\"%d\">", x + 3, y + 12);
-        if (rc == 0)
-            rc = label(c->out, name, len, max_chars);
-        if (rc == 0)
-            rc = rn_puts(c->out, "</text>");
-    }
+    /* The label sits in a nested <svg> of the frame's size, which clips
+     * (overflow is hidden on inner viewports): the widths are estimates,
+     * and a font wider than them must not spill over the neighbours. */
+    size_t mark = c->out->len;
+    if (rc == 0)
+        rc = rn_printf(c->out, "<svg x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\">", x, y, w,
+                       PD_RENDER_SVG_FRAME_HEIGHT - 1);
+    size_t inner = c->out->len;
+    char attrs[48];
+    snprintf(attrs, sizeof(attrs), "x=\"%d\" y=\"%d\"%s", TEXT_INSET, TEXT_BASELINE,
+             dark_fill(rgb) ? " class=\"w\"" : "");
+    if (rc == 0)
+        rc = label(c->out, attrs, name, len, w - 2 * TEXT_INSET, FONT_PX);
+    if (rc == 0 && c->out->len == inner)
+        c->out->len = mark; /* no label: no viewport either */
+    else if (rc == 0)
+        rc = rn_puts(c->out, "</svg>");
     if (rc == 0)
         rc = rn_puts(c->out, "</g>\n");
     return rc;
@@ -160,22 +239,24 @@ static int frame(svg_ctx *c, uint32_t id, int height)
 
 static int header(pd_buf *out, int height, const char *title)
 {
-    int rc = rn_printf(out,
-                       "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
-                       "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
-                       "height=\"%d\" viewBox=\"0 0 %d %d\">\n"
-                       "<style>text{font-family:Verdana,sans-serif;font-size:12px;fill:#000}"
-                       "g:hover rect{stroke:#000;stroke-width:0.5}</style>\n",
-                       PD_RENDER_SVG_WIDTH, height, PD_RENDER_SVG_WIDTH, height);
+    int rc = rn_printf(
+        out,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
+        "height=\"%d\" viewBox=\"0 0 %d %d\">\n"
+        "<style>text{font-family:Verdana,'DejaVu Sans',sans-serif;font-size:12px;fill:#000}"
+        "text.w{fill:#fff}g:hover rect{stroke:#000;stroke-width:0.5}</style>\n",
+        PD_RENDER_SVG_WIDTH, height, PD_RENDER_SVG_WIDTH, height);
     if (rc == 0 && title != NULL) {
-        rc = rn_printf(out,
-                       "<text x=\"%d\" y=\"24\" text-anchor=\"middle\" "
-                       "style=\"font-size:17px\">",
-                       PD_RENDER_SVG_WIDTH / 2);
+        /* centred, so a title wider than the graph would lose both ends */
+        char attrs[96];
+        snprintf(attrs, sizeof(attrs),
+                 "x=\"%d\" y=\"24\" text-anchor=\"middle\" style=\"font-size:%dpx\"",
+                 PD_RENDER_SVG_WIDTH / 2, TITLE_PX);
+        rc = label(out, attrs, (const uint8_t *)title, strlen(title),
+                   PD_RENDER_SVG_WIDTH - 2 * PAD_X, TITLE_PX);
         if (rc == 0)
-            rc = rn_xml_text(out, (const uint8_t *)title, strlen(title));
-        if (rc == 0)
-            rc = rn_puts(out, "</text>\n");
+            rc = rn_puts(out, "\n");
     }
     return rc;
 }

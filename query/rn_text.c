@@ -94,6 +94,13 @@ int rn_json_str(pd_buf *b, const uint8_t *s, size_t n)
     return rc;
 }
 
+/* U+FFFE and U+FFFF: valid UTF-8, but outside XML 1.0's Char production,
+ * so a parser (and a browser showing an SVG) rejects the whole document. */
+static bool xml_nonchar(const uint8_t *s, size_t len)
+{
+    return len == 3 && s[0] == 0xef && s[1] == 0xbf && s[2] >= 0xbe;
+}
+
 int rn_xml_text(pd_buf *b, const uint8_t *s, size_t n)
 {
     int rc = 0;
@@ -112,7 +119,7 @@ int rn_xml_text(pd_buf *b, const uint8_t *s, size_t n)
             ent = "&quot;";
         else if (c == '\'')
             ent = "&apos;";
-        else if (len == 0 || c < 0x20 || c == 0x7f)
+        else if (len == 0 || c < 0x20 || c == 0x7f || xml_nonchar(s + i, len))
             ent = "?";
         if (ent != NULL) {
             rc = rn_puts(b, ent);

@@ -256,7 +256,7 @@ static void test_svg_truncation_and_tiny(void **state)
     pd_profile *p = tp_new("cpu/nanoseconds", NULL, 0);
     char stack[256];
     snprintf(stack, sizeof(stack), "%s;main", long_name);
-    tp_stack(p, stack, TP_V(500), NULL);     /* 59 px: 7 characters fit */
+    tp_stack(p, stack, TP_V(500), NULL);     /* 59 px: "github." and ".." fit */
     tp_stack(p, "tiny;main", TP_V(1), NULL); /* 0.118 px: omitted */
     tp_stack(p, "big;main", TP_V(8499), NULL);
     tp_stack(p, "x<&>\"'y;main", TP_V(1000), NULL);
@@ -267,7 +267,7 @@ static void test_svg_truncation_and_tiny(void **state)
     char want[256];
     snprintf(want, sizeof(want), "<title>%s (500 nanoseconds, 5.00%%)</title>", long_name);
     assert_non_null(strstr(s, want));
-    assert_non_null(strstr(s, ">githu..</text>"));
+    assert_non_null(strstr(s, ">github...</text>"));
     assert_non_null(strstr(s, "<title>x&lt;&amp;&gt;&quot;&apos;y (1000 nanoseconds, 10.00%)"));
     free(s);
     pd_profile_free(p);
@@ -278,6 +278,108 @@ static void test_svg_truncation_and_tiny(void **state)
     check_xml(s);
     assert_int_equal(count(s, "<rect "), 0);
     assert_non_null(strstr(s, "No samples"));
+    free(s);
+    pd_profile_free(p);
+}
+
+/* The label of the frame whose title starts with `title` ("" if none):
+ * its <text> attributes and text. */
+static void label_of(const char *svg_text, const char *title, char *out, size_t cap)
+{
+    char needle[160];
+    snprintf(needle, sizeof(needle), "<title>%s", title);
+    const char *at = strstr(svg_text, needle);
+    if (at == NULL)
+        fail_msg("no frame %s", title);
+    const char *end = strstr(at, "</g>");
+    at = strstr(at, "<text ");
+    out[0] = '\0';
+    if (at == NULL || at > end)
+        return;
+    at += 6;
+    size_t n = (size_t)(strstr(at, "</text>") - at);
+    assert_true(n < cap);
+    memcpy(out, at, n);
+    out[n] = '\0';
+}
+
+/* Labels are cut by per-character widths, not one average: a name of W
+ * (11.9 px each in Verdana/DejaVu) would overflow the frame with the
+ * 7.08 px flamegraph.pl assumes. Each label sits in a nested <svg> the size
+ * of its frame, which clips whatever a wider font still overflows. */
+static void test_svg_label_widths(void **state)
+{
+    (void)state;
+    pd_profile *p = tp_new("cpu/nanoseconds", NULL, 0);
+    /* 1180 px over 10000: 146.3 px, 140.3 for text after the 3 px insets */
+    tp_stack(p, "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW;main", TP_V(1240), NULL);
+    tp_stack(p, "iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii;main", TP_V(1240), NULL);
+    tp_stack(p, "ab;main", TP_V(5), NULL); /* 0.6 px: no room for text */
+    tp_stack(p, "wide;main", TP_V(7515), NULL);
+    char *s = svg(p, 0, false);
+    check_xml(s);
+    char got[256];
+    label_of(s, "WWWW", got, sizeof(got)); /* 11 x 11.9 + ".." 8.8 = 139.7 */
+    assert_string_equal(got, "x=\"3\" y=\"12\">WWWWWWWWWWW..");
+    label_of(s, "iiii", got, sizeof(got)); /* 40 x 3.4 = 136: whole */
+    assert_string_equal(got, "x=\"3\" y=\"12\">iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii");
+    label_of(s, "ab ", got, sizeof(got));
+    assert_string_equal(got, "");
+    /* the clip: the label's viewport is the frame's rectangle */
+    const char *at = strstr(s, "<title>WWWW");
+    assert_non_null(at);
+    assert_non_null(strstr(at, "<rect x=\"10.0\" y=\"40\" width=\"146.3\" height=\"15\""));
+    assert_non_null(strstr(at, "<svg x=\"10.0\" y=\"40\" width=\"146.3\" height=\"15\"><text "));
+    assert_int_equal(count(s, "<svg "), 1 + 5); /* root, and every frame but "ab" */
+    assert_int_equal(count(s, "</svg>"), 1 + 5);
+    free(s);
+    pd_profile_free(p);
+}
+
+/* A title wider than the graph is cut with "..": centred, it would lose
+ * both ends. */
+static void test_svg_long_title(void **state)
+{
+    (void)state;
+    pd_profile *p = profile_a();
+    char title[400];
+    memset(title, 'x', sizeof(title) - 1); /* 7.1 px each at 12px, 10.1 at 17px */
+    title[sizeof(title) - 1] = '\0';
+    pd_buf b;
+    pd_buf_init(&b, 0);
+    pd_err err = {{0}};
+    assert_int_equal(pd_render_svg(p, CPU, title, &b, &err), 0);
+    char *s = take(&b);
+    check_xml(s);
+    /* 1180 px: 116 x 10.06 + ".." 12.47 = 1179.2 */
+    char want[200] = ">";
+    memset(want + 1, 'x', 116);
+    strcpy(want + 117, "..</text>");
+    assert_non_null(strstr(s, want));
+    free(s);
+    pd_profile_free(p);
+}
+
+/* The unit is the profile's own string: escaped like names, or one '<' in
+ * it breaks the document. U+FFFE and U+FFFF are valid UTF-8 but not XML
+ * characters: a browser refuses the whole SVG for one of them. */
+static void test_svg_hostile_strings(void **state)
+{
+    (void)state;
+    pd_profile *p = tp_new("cpu/ns<&>\"'", NULL, 0);
+    tp_stack(p,
+             "a\xef\xbf\xbe"
+             "b\xef\xbf\xbf"
+             "c\xef\xbf\xbd"
+             "d;main",
+             TP_V(10), NULL);
+    char *s = svg(p, 0, false);
+    check_xml(s);
+    assert_non_null(strstr(s, "<title>main (10 ns&lt;&amp;&gt;&quot;&apos;, 100.00%)</title>"));
+    assert_non_null(strstr(s, "<title>a?b?c\xef\xbf\xbd"
+                              "d (10 ns&lt;")); /* U+FFFD is fine */
+    assert_null(strstr(s, "\xef\xbf\xbe"));
+    assert_null(strstr(s, "\xef\xbf\xbf"));
     free(s);
     pd_profile_free(p);
 }
@@ -390,6 +492,56 @@ static void test_svg_diff(void **state)
     pd_profile_free(d);
 }
 
+/* Without normalization the root's delta is the sum of its children's and
+ * the largest of all: it sets the scale (it used to be left out, giving
+ * the root rgb(255,-220,-220)). Text on the deepest blues is white: black
+ * on rgb(0,0,255) contrasts 2.4:1. */
+static void test_svg_diff_root_and_text(void **state)
+{
+    (void)state;
+    pd_profile *base = tp_new("samples/count,cpu/nanoseconds", "cpu/nanoseconds", 10);
+    pd_profile *target = tp_new("samples/count,cpu/nanoseconds", "cpu/nanoseconds", 10);
+    tp_stack(base, "work;main", TP_V(1, 100), NULL);
+    tp_stack(base, "gc;runtime.gcBgMarkWorker", TP_V(1, 100), NULL);
+    tp_stack(target, "work;main", TP_V(1, 200), NULL);
+    tp_stack(target, "gc;runtime.gcBgMarkWorker", TP_V(1, 200), NULL);
+    pd_profile *d = NULL;
+    pd_err err = {{0}};
+    if (pd_profile_diff(base, target, PD_DIFF_DIFF_BASE, false, &d, &err) != 0)
+        fail_msg("diff: %s", err.msg);
+    char *s = svg(d, CPU, true);
+    check_xml(s);
+    assert_null(strstr(s, "\"-")); /* no negative coordinate */
+    assert_null(strstr(s, ",-"));  /* nor colour component */
+    char fill[64];
+    fill_of(s, "total ", fill, sizeof(fill));
+    assert_string_equal(fill, "rgb(255,0,0)"); /* +200 */
+    fill_of(s, "main ", fill, sizeof(fill));
+    assert_string_equal(fill, "rgb(255,110,110)"); /* +100 of 200 */
+    char got[128];
+    label_of(s, "total ", got, sizeof(got));
+    assert_string_equal(got, "x=\"3\" y=\"12\">total"); /* black on red: 5.3:1 */
+    free(s);
+    pd_profile_free(d);
+
+    /* everything shrank: deep blue, white text; pale blue keeps black */
+    base = diff_side(10, 50, 40);
+    target = diff_side(10, 20, 40);
+    if (pd_profile_diff(base, target, PD_DIFF_DIFF_BASE, false, &d, &err) != 0)
+        fail_msg("diff: %s", err.msg);
+    s = svg(d, CPU, true);
+    check_xml(s);
+    fill_of(s, "shrink ", fill, sizeof(fill));
+    assert_string_equal(fill, "rgb(0,0,255)");
+    label_of(s, "shrink ", got, sizeof(got));
+    assert_string_equal(got, "x=\"3\" y=\"12\" class=\"w\">shrink");
+    assert_non_null(strstr(s, "text.w{fill:#fff}"));
+    label_of(s, "same ", got, sizeof(got)); /* grey */
+    assert_string_equal(got, "x=\"3\" y=\"12\">same");
+    free(s);
+    pd_profile_free(d);
+}
+
 /* --- errors ---------------------------------------------------------------- */
 
 static void test_errors(void **state)
@@ -478,11 +630,20 @@ static void test_deep_and_wide(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_folded),   cmocka_unit_test(test_folded_inline_and_addresses),
-        cmocka_unit_test(test_top),      cmocka_unit_test(test_tree),
-        cmocka_unit_test(test_svg),      cmocka_unit_test(test_svg_truncation_and_tiny),
-        cmocka_unit_test(test_top_diff), cmocka_unit_test(test_svg_diff),
-        cmocka_unit_test(test_errors),   cmocka_unit_test(test_deep_and_wide),
+        cmocka_unit_test(test_folded),
+        cmocka_unit_test(test_folded_inline_and_addresses),
+        cmocka_unit_test(test_top),
+        cmocka_unit_test(test_tree),
+        cmocka_unit_test(test_svg),
+        cmocka_unit_test(test_svg_truncation_and_tiny),
+        cmocka_unit_test(test_svg_label_widths),
+        cmocka_unit_test(test_svg_long_title),
+        cmocka_unit_test(test_svg_hostile_strings),
+        cmocka_unit_test(test_top_diff),
+        cmocka_unit_test(test_svg_diff),
+        cmocka_unit_test(test_svg_diff_root_and_text),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_deep_and_wide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
