@@ -320,6 +320,53 @@ static int timing(cfg_ctx *c, const yn *node, const char *path, const pd_config 
     return 0;
 }
 
+/* The fields every job starts from, before its YAML is read. */
+static void job_defaults(const pd_config *cfg, pd_job *job)
+{
+    memset(job, 0, sizeof(*job));
+    job->name = pd_xstrdup("");
+    job->scheme = pd_xstrdup("http");
+    job->path_prefix = pd_xstrdup("");
+    job->bearer_token_file = pd_xstrdup("");
+    job->basic_auth.username = pd_xstrdup("");
+    job->basic_auth.password_file = pd_xstrdup("");
+    job->tls.ca_file = pd_xstrdup("");
+    job->tls.cert_file = pd_xstrdup("");
+    job->tls.key_file = pd_xstrdup("");
+    job->scrape_interval_ms = cfg->global.scrape_interval_ms;
+    cfg_profiles_default(job);
+}
+
+int64_t pd_job_timeout_ms(const pd_config *cfg, int64_t interval_ms, int64_t max_seconds)
+{
+    int64_t t = cfg->global.scrape_timeout_ms;
+    if (t <= 0)
+        t = max_seconds * MS_SECOND + CPU_TIMEOUT_SLACK_MS;
+    return t > interval_ms ? interval_ms : t;
+}
+
+pd_job *pd_job_default(const pd_config *cfg, const char *name)
+{
+    pd_job *job = pd_xcalloc(1, sizeof(*job));
+    job_defaults(cfg, job);
+    free(job->name);
+    job->name = pd_xstrdup(name);
+    int64_t max_seconds = 0;
+    for (size_t i = 0; i < job->nprofiles; i++)
+        if (job->profiles[i].enabled && job->profiles[i].seconds > max_seconds)
+            max_seconds = job->profiles[i].seconds;
+    job->scrape_timeout_ms = pd_job_timeout_ms(cfg, job->scrape_interval_ms, max_seconds);
+    return job;
+}
+
+void pd_job_free(pd_job *job)
+{
+    if (job == NULL)
+        return;
+    cfg_job_free(job);
+    free(job);
+}
+
 int cfg_job(cfg_ctx *c, const yn *node, const char *path, const pd_config *cfg, pd_job *job)
 {
     static const char *const keys[] = {"job_name",
@@ -335,18 +382,7 @@ int cfg_job(cfg_ctx *c, const yn *node, const char *path, const pd_config *cfg, 
                                        "relabel_configs",
                                        "profiles",
                                        NULL};
-    memset(job, 0, sizeof(*job));
-    job->name = pd_xstrdup("");
-    job->scheme = pd_xstrdup("http");
-    job->path_prefix = pd_xstrdup("");
-    job->bearer_token_file = pd_xstrdup("");
-    job->basic_auth.username = pd_xstrdup("");
-    job->basic_auth.password_file = pd_xstrdup("");
-    job->tls.ca_file = pd_xstrdup("");
-    job->tls.cert_file = pd_xstrdup("");
-    job->tls.key_file = pd_xstrdup("");
-    job->scrape_interval_ms = cfg->global.scrape_interval_ms;
-    cfg_profiles_default(job);
+    job_defaults(cfg, job);
     if (yn_null(node) || node->kind != YN_MAP)
         return cfg_fail(c, node, path, "want a mapping with job_name, got %s", yn_kind_name(node));
     if (cfg_check_map(c, node, path, keys) < 0)

@@ -131,6 +131,16 @@ const pd_job *pd_config_job(const pd_config *cfg, const char *name);
 const pd_profile_cfg *pd_job_profile(const pd_job *job, const char *name);
 const char *pd_profile_kind_name(pd_profile_kind kind);
 
+/* A job for targets registered over the API under a name no scrape_config
+ * has: http, the global scrape_interval, Go's default profiles, no auth and
+ * no relabeling. Free with pd_job_free. */
+pd_job *pd_job_default(const pd_config *cfg, const char *name);
+void pd_job_free(pd_job *job);
+/* The scrape timeout a job derives for `interval_ms` when its profiles take
+ * up to max_seconds: global.scrape_timeout if set, else max_seconds + 10s;
+ * never over the interval. */
+int64_t pd_job_timeout_ms(const pd_config *cfg, int64_t interval_ms, int64_t max_seconds);
+
 /* Prometheus durations: "1y2w3d4h5m6s7ms" with units in that order, each
  * once, integer amounts; "0" alone is 0. y = 365d, w = 7d. -EINVAL on an
  * empty, negative or malformed string, -ERANGE on overflow. */

@@ -1,7 +1,10 @@
 /* `pprofd run`: the daemon. One libuv loop does the I/O and timers; the
  * thread pool decodes, computes deltas and writes to SQLite. */
+#include "capture.h"
 #include "cli.h"
 #include "collector.h"
+#include "push.h"
+#include "registry.h"
 #include "writer.h"
 
 #include "pd_api.h"
@@ -23,6 +26,7 @@ typedef struct daemon_state {
     pd_config *cfg;
     pd_writer *writer;
     pd_collector *collector;
+    pd_captures *captures; /* freed after the loop: writer callbacks use it */
     pd_api *api;
     uv_signal_t sigterm, sigint, sighup;
     uv_timer_t watchdog;
@@ -58,6 +62,7 @@ static void on_api_stopped(void *arg)
 {
     daemon_state *d = arg;
     d->api = NULL;
+    pd_captures_detach(d->captures);
     pd_collector_stop(d->collector, STOP_GRACE_MS, on_collector_stopped, d);
 }
 
@@ -125,6 +130,35 @@ static int hook_metrics(void *ctx, pd_buf *out)
     return d->collector != NULL ? pd_collector_metrics(d->collector, out, d->cfg->storage.path) : 0;
 }
 
+/* The write side of the API. */
+static void hook_act(void *ctx, pd_api_call *call, const pd_api_request *rq)
+{
+    daemon_state *d = ctx;
+    if (d->collector == NULL || d->writer == NULL) {
+        pd_api_reply_error(call, 503, "stopping");
+        return;
+    }
+    switch (rq->action) {
+    case PD_API_TARGET_ADD:
+    case PD_API_TARGET_UPDATE:
+    case PD_API_TARGET_DELETE:
+        pd_registry_handle(d->collector, d->writer, call, rq);
+        break;
+    case PD_API_CAPTURE:
+        pd_captures_start(d->captures, call, rq);
+        break;
+    case PD_API_CAPTURE_GET:
+        pd_captures_get(d->captures, call, rq->id);
+        break;
+    case PD_API_ALERTS:
+        pd_captures_alerts(d->captures, call, rq);
+        break;
+    case PD_API_INGEST:
+        pd_push_handle(&d->loop, d->cfg, d->writer, call, rq);
+        break;
+    }
+}
+
 static int start_api(daemon_state *d, pd_err *err)
 {
     char *token = NULL;
@@ -138,6 +172,8 @@ static int start_api(daemon_state *d, pd_err *err)
     ao.max_query_profiles = d->cfg->limits.max_query_profiles;
     ao.targets_json = hook_targets;
     ao.metrics_text = hook_metrics;
+    ao.act = hook_act;
+    ao.max_ingest_bytes = d->cfg->limits.max_profile_bytes;
     ao.hooks_ctx = d;
     rc = pd_api_start(&d->loop, &ao, &d->api, err);
     free(token);
@@ -229,6 +265,10 @@ int pd_cmd_run(int argc, char **argv)
         pd_config_free(d.cfg);
         return PD_EXIT_ERROR;
     }
+    d.captures = pd_captures_new(d.collector, d.writer);
+    pd_collector_set_captures(d.collector, d.captures);
+    if (pd_registry_load(d.collector, d.cfg->storage.path, &err) < 0)
+        pd_log_error("registered targets not loaded", "error=\"%s\"", err.msg);
     uv_signal_init(&d.loop, &d.sigterm);
     uv_signal_init(&d.loop, &d.sigint);
     uv_signal_init(&d.loop, &d.sighup);
@@ -255,6 +295,7 @@ int pd_cmd_run(int argc, char **argv)
     rc = uv_loop_close(&d.loop);
     if (rc < 0)
         pd_log_error("loop not closed cleanly", "error=\"%s\"", uv_strerror(rc));
+    pd_captures_free(d.captures);
     pd_config_free(d.cfg);
     return rc < 0 || failed ? PD_EXIT_ERROR : PD_EXIT_OK;
 }

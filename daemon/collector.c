@@ -9,6 +9,7 @@
 #include "pd_sd.h"
 #include "pd_targets.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ typedef struct ingest_job {
     pd_ingest_out out;
     int rc;
     pd_err err;
+    pd_collector_ingested_fn done;
 } ingest_job;
 
 static void arm(slot *s);
@@ -47,6 +49,38 @@ static const char *instance_of(const tstate *t)
     return i ? i : t->tg.address;
 }
 
+const char *pd_collector_instance(const tstate *t)
+{
+    return instance_of(t);
+}
+
+void pd_collector_target_id(const tstate *t, char *buf, size_t size)
+{
+    if (t->reg_id > 0)
+        snprintf(buf, size, "%lld", (long long)t->reg_id);
+    else
+        snprintf(buf, size, "c%016llx", (unsigned long long)t->tg.hash);
+}
+
+void pd_reg_target_copy(pd_reg_target *dst, const pd_reg_target *src)
+{
+    dst->id = src->id;
+    dst->job = pd_xstrdup(src->job);
+    dst->address = pd_xstrdup(src->address);
+    pd_labels_copy(&dst->labels, &src->labels);
+    dst->profiles = pd_xstrdup(src->profiles ? src->profiles : "");
+    dst->interval_ms = src->interval_ms;
+}
+
+void pd_reg_target_free(pd_reg_target *r)
+{
+    free(r->job);
+    free(r->address);
+    pd_labels_free(&r->labels);
+    free(r->profiles);
+    memset(r, 0, sizeof(*r));
+}
+
 /* --- lifetime of targets ---------------------------------------------------- */
 
 static void tstate_free(tstate *t)
@@ -59,6 +93,11 @@ static void tstate_free(tstate *t)
         pd_labels_free(&s->series);
     }
     free(t->slots);
+    for (size_t i = 0; i < t->navail; i++) {
+        free(t->avail[i].name);
+        free(t->avail[i].path);
+    }
+    free(t->avail);
     pd_labels_free(&t->tg.labels);
     free(t->tg.address);
     free(t->tg.scheme);
@@ -96,10 +135,26 @@ static void on_timer_closed(uv_handle_t *h)
     tstate_release(t);
 }
 
+/* Takes t's scheduled slots out of the queue: the slots go with t. Capture
+ * slots stay; they hold a reference on t and learn it is gone in pump. */
+static void queue_purge(pd_collector *c, const tstate *t)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < c->qlen; i++) {
+        slot *s = c->queue[(c->qhead + i) % c->qcap];
+        if (s->t == t && s->cap == NULL)
+            s->queued = false;
+        else
+            c->queue[(c->qhead + kept++) % c->qcap] = s;
+    }
+    c->qlen = kept;
+}
+
 static void tstate_retire(tstate *t)
 {
     pd_collector *c = t->c;
     t->retired = true;
+    queue_purge(c, t);
     for (size_t i = 0; i < t->nslots; i++)
         c->skipped_total_retired += t->slots[i].skipped;
     pd_xgrow((void **)&c->retired, &c->capretired, c->nretired + 1, sizeof(tstate *));
@@ -132,7 +187,31 @@ static char *dup_or_null(const char *s)
     return s && s[0] ? pd_xstrdup(s) : NULL;
 }
 
-static tstate *tstate_new(pd_collector *c, const pd_job *job, const pd_target *tg, pd_err *err)
+/* Whether profile `name` is in the comma-separated list. */
+static bool in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p != '\0';) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && memcmp(p, name, n) == 0)
+            return true;
+        p += len + (e != NULL);
+    }
+    return false;
+}
+
+/* The profiles a target scrapes: the job's enabled ones, or exactly those a
+ * registration lists. */
+static bool profile_on(const pd_profile_cfg *p, const pd_reg_target *reg)
+{
+    if (reg != NULL && reg->profiles != NULL && reg->profiles[0] != '\0')
+        return in_list(reg->profiles, p->name);
+    return p->enabled;
+}
+
+static tstate *tstate_new(pd_collector *c, const pd_job *job, const pd_target *tg,
+                          const pd_reg_target *reg, pd_err *err)
 {
     tstate *t = pd_xcalloc(1, sizeof(*t));
     t->c = c;
@@ -143,6 +222,25 @@ static tstate *tstate_new(pd_collector *c, const pd_job *job, const pd_target *t
     t->tg.hash = tg->hash;
     t->job = pd_xstrdup(job->name);
     t->timeout_ms = job->scrape_timeout_ms;
+    int64_t interval_ms = job->scrape_interval_ms;
+    if (reg != NULL) {
+        t->reg_id = reg->id;
+        int64_t max_seconds = 0;
+        for (size_t i = 0; i < job->nprofiles; i++)
+            if (profile_on(&job->profiles[i], reg) && job->profiles[i].seconds > max_seconds)
+                max_seconds = job->profiles[i].seconds;
+        if (reg->interval_ms > 0)
+            interval_ms = reg->interval_ms;
+        if (reg->interval_ms > 0 || (reg->profiles && reg->profiles[0]))
+            t->timeout_ms = pd_job_timeout_ms(c->cfg, interval_ms, max_seconds);
+    }
+    t->avail = pd_xcalloc(job->nprofiles + 1, sizeof(pd_profile_cfg));
+    t->navail = job->nprofiles;
+    for (size_t i = 0; i < job->nprofiles; i++) {
+        t->avail[i] = job->profiles[i];
+        t->avail[i].name = pd_xstrdup(job->profiles[i].name);
+        t->avail[i].path = pd_xstrdup(job->profiles[i].path);
+    }
     t->basic_user = dup_or_null(job->basic_auth.username);
     t->ca_file = dup_or_null(job->tls.ca_file);
     t->cert_file = dup_or_null(job->tls.cert_file);
@@ -156,12 +254,12 @@ static tstate *tstate_new(pd_collector *c, const pd_job *job, const pd_target *t
         return NULL;
     }
     for (size_t i = 0; i < job->nprofiles; i++)
-        t->nslots += job->profiles[i].enabled;
+        t->nslots += profile_on(&job->profiles[i], reg);
     t->slots = pd_xcalloc(t->nslots + 1, sizeof(slot));
     size_t k = 0;
     for (size_t i = 0; i < job->nprofiles; i++) {
         const pd_profile_cfg *p = &job->profiles[i];
-        if (!p->enabled)
+        if (!profile_on(p, reg))
             continue;
         slot *s = &t->slots[k++];
         s->t = t;
@@ -169,7 +267,7 @@ static tstate *tstate_new(pd_collector *c, const pd_job *job, const pd_target *t
         s->kind = p->kind;
         s->is_cpu = strcmp(p->name, "cpu") == 0;
         s->seconds = p->seconds;
-        s->interval_ms = job->scrape_interval_ms;
+        s->interval_ms = interval_ms;
         char url[2048];
         if (p->seconds > 0)
             snprintf(url, sizeof(url), "%s://%s%s%s?seconds=%lld", t->tg.scheme, t->tg.address,
@@ -198,44 +296,72 @@ static void ingest_work(uv_work_t *req)
 static void ingest_done(uv_work_t *req, int status)
 {
     ingest_job *j = req->data;
-    slot *s = j->s;
-    tstate *t = s->t;
-    pd_collector *c = t->c;
+    pd_collector *c = j->s->t->c;
     c->ingesting--;
-    s->busy = false;
     if (status < 0 && j->rc == 0)
         j->rc = pd_errf(&j->err, status, "%s", uv_strerror(status));
-    if (j->rc < 0) {
+    j->done(j->s, j->rc, &j->out, &j->err, j->body, j->len);
+    pd_ingest_out_free(&j->out);
+    free(j);
+    maybe_finish_stop(c);
+}
+
+void pd_collector_ingest(slot *s, uint8_t *body, size_t len, pd_profile_kind kind,
+                         const uint8_t *prev, size_t prev_len, pd_collector_ingested_fn done)
+{
+    pd_collector *c = s->t->c;
+    ingest_job *j = pd_xcalloc(1, sizeof(*j));
+    j->s = s;
+    j->body = body;
+    j->len = len;
+    j->in = (pd_ingest_in){body, len, c->cfg->limits.max_profile_bytes, kind, prev, prev_len};
+    j->done = done;
+    j->req.data = j;
+    int rc = uv_queue_work(c->loop, &j->req, ingest_work, ingest_done);
+    if (rc < 0) {
+        j->rc = pd_errf(&j->err, rc, "ingest: %s", uv_strerror(rc));
+        done(s, j->rc, &j->out, &j->err, body, len);
+        free(j);
+        return;
+    }
+    c->ingesting++;
+}
+
+/* A scheduled scrape's profile is decoded: store it, keep the baseline. */
+static void slot_ingested(slot *s, int rc, pd_ingest_out *out, const pd_err *err, uint8_t *body,
+                          size_t len)
+{
+    tstate *t = s->t;
+    pd_collector *c = t->c;
+    s->busy = false;
+    if (rc < 0) {
         s->failed++;
         s->last_reason = "invalid_profile";
-        pd_collector_count(c, s, "invalid_profile", -1, 0, j->err.msg);
+        pd_collector_count(c, s, "invalid_profile", -1, 0, err->msg);
         pd_log_warn("scrape failed",
                     "job=%s instance=%s type=%s reason=invalid_profile error=\"%s\"", t->job,
-                    instance_of(t), s->name, j->err.msg);
-        free(j->body);
+                    instance_of(t), s->name, err->msg);
+        free(body);
     } else {
         s->ok++;
         s->last_reason = "ok";
-        if (j->out.restarted)
+        if (out->restarted)
             pd_log_info("target restarted", "job=%s instance=%s type=%s", t->job, instance_of(t),
                         s->name);
         if (s->kind == PD_PROFILE_CUMULATIVE || s->kind == PD_PROFILE_MIXED) {
             free(s->prev);
             /* The next delta starts here. Kept for every cumulative series,
              * so trimmed to its size (the receive buffer grew by doubling). */
-            s->prev = pd_xrealloc(j->body, j->len ? j->len : 1);
-            s->prev_len = j->len;
+            s->prev = pd_xrealloc(body, len ? len : 1);
+            s->prev_len = len;
         } else {
-            free(j->body);
+            free(body);
         }
-        if (j->out.store) /* also the last scrape of a target just removed */
-            pd_writer_add(c->writer, &s->series, &j->out);
+        if (out->store) /* also the last scrape of a target just removed */
+            pd_writer_add(c->writer, &s->series, out);
     }
-    pd_ingest_out_free(&j->out);
-    free(j);
     t->refs--;
     tstate_release(t);
-    maybe_finish_stop(c);
 }
 
 /* --- fetching --------------------------------------------------------------- */
@@ -248,29 +374,24 @@ static void on_fetched(void *ctx, pd_fetch_result *res)
     c->in_flight--;
     if (s->is_cpu)
         t->cpu_busy = false;
+    if (s->cap != NULL) {
+        t->refs--;                        /* the fetch's; the capture slot holds its own */
+        pd_capture_fetched(s, res, NULL); /* takes the slot */
+        pump(c);
+        maybe_finish_stop(c);
+        return;
+    }
     int64_t now = (int64_t)uv_now(c->loop);
     pd_collector_count(c, s, res->reason, res->duration_ms, res->bytes, res->message);
     if (strcmp(res->reason, "ok") == 0) {
         s->failures = 0;
         s->retry_at_ms = 0;
-        ingest_job *j = pd_xcalloc(1, sizeof(*j));
-        j->s = s;
-        j->body = res->body;
-        j->len = res->len;
+        uint8_t *body = res->body;
         res->body = NULL;
-        j->in = (pd_ingest_in){j->body, j->len,  c->cfg->limits.max_profile_bytes,
-                               s->kind, s->prev, s->prev_len};
-        j->req.data = j;
-        int rc = uv_queue_work(c->loop, &j->req, ingest_work, ingest_done);
-        if (rc == 0) {
-            c->ingesting++;
-            pump(c);
-            return; /* the slot stays busy until ingest is done */
-        }
-        pd_log_error("ingest failed", "error=\"%s\"", uv_strerror(rc));
-        free(j->body);
-        free(j);
-    } else if (strcmp(res->reason, "ok") != 0) {
+        pd_collector_ingest(s, body, res->len, s->kind, s->prev, s->prev_len, slot_ingested);
+        pump(c);
+        return; /* the slot stays busy until ingest is done */
+    } else {
         s->failed++;
         s->last_reason = res->reason;
         s->failures++;
@@ -303,7 +424,7 @@ static void start_fetch(slot *s)
     pd_collector *c = t->c;
     pd_fetch_opts o = {0};
     o.url = s->url;
-    o.timeout_ms = t->timeout_ms;
+    o.timeout_ms = s->timeout_ms > 0 ? s->timeout_ms : t->timeout_ms;
     o.max_body = (size_t)c->cfg->limits.max_profile_bytes;
     /* A stalled target is cut off; one that profiles for N seconds sends
      * nothing until then, so its window starts after those. */
@@ -318,6 +439,10 @@ static void start_fetch(slot *s)
     o.insecure_skip_verify = t->insecure;
     pd_err err = {{0}};
     int rc = pd_fetch_start(c->fetcher, &o, on_fetched, s, &err);
+    if (rc < 0 && s->cap != NULL) {
+        pd_capture_fetched(s, NULL, err.msg);
+        return;
+    }
     if (rc < 0) {
         s->failed++;
         s->last_reason = "error";
@@ -345,6 +470,10 @@ static void pump(pd_collector *c)
         c->qhead = (c->qhead + 1) % c->qcap;
         c->qlen--;
         s->queued = false;
+        if (s->cap != NULL && s->t->retired) {
+            pd_capture_fetched(s, NULL, "target removed");
+            continue;
+        }
         if (s->t->retired || s->busy)
             continue;
         if (s->is_cpu && s->t->cpu_busy) { /* back in line behind the running CPU scrape */
@@ -372,6 +501,24 @@ static void enqueue(pd_collector *c, slot *s)
     c->queue[(c->qhead + c->qlen) % c->qcap] = s;
     c->qlen++;
     s->queued = true;
+}
+
+void pd_collector_attempt_capture(slot *s)
+{
+    pd_collector *c = s->t->c;
+    s->tick_ms = (int64_t)uv_now(c->loop);
+    if (c->stopping || s->t->retired)
+        pd_capture_fetched(s, NULL, c->stopping ? "daemon stopping" : "target removed");
+    else if (c->in_flight >= c->cfg->limits.max_concurrent_scrapes || (s->is_cpu && s->t->cpu_busy))
+        enqueue(c, s); /* behind the target's running CPU profile: Go allows one */
+    else
+        start_fetch(s);
+}
+
+void pd_collector_unref(tstate *t)
+{
+    t->refs--;
+    tstate_release(t);
 }
 
 /* --- the schedule ----------------------------------------------------------- */
@@ -481,6 +628,204 @@ static pd_target_group *job_groups(const pd_job *job, pd_group_list *loaded, siz
     return all;
 }
 
+/* --- targets registered over the API --------------------------------------- */
+
+/* The target registration r makes under cfg: its job (configured, or *own
+ * with defaults, freed by the caller) and its final labels in *list. */
+static int reg_build(const pd_config *cfg, const pd_reg_target *r, const pd_job **job, pd_job **own,
+                     pd_target_list *list, pd_err *err)
+{
+    *own = NULL;
+    *job = pd_config_job(cfg, r->job);
+    if (*job == NULL)
+        *job = *own = pd_job_default(cfg, r->job);
+    const pd_job *jb = *job;
+    int64_t interval = r->interval_ms > 0 ? r->interval_ms : jb->scrape_interval_ms;
+    size_t enabled = 0;
+    for (size_t i = 0; i < jb->nprofiles; i++) {
+        const pd_profile_cfg *p = &jb->profiles[i];
+        if (!profile_on(p, r))
+            continue;
+        enabled++;
+        if (p->seconds * 1000 >= interval)
+            return pd_errf(err, -EINVAL,
+                           "scrape_interval: must be longer than the %s profile's %lld seconds",
+                           p->name, (long long)p->seconds);
+    }
+    for (const char *p = r->profiles; p != NULL && *p != '\0';) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        char name[64];
+        snprintf(name, sizeof(name), "%.*s", (int)len, p);
+        if (pd_job_profile(jb, name) == NULL)
+            return pd_errf(err, -EINVAL, "profiles: job %s has no profile \"%s\"", jb->name, name);
+        p += len + (e != NULL);
+    }
+    if (enabled == 0)
+        return pd_errf(err, -EINVAL, "profiles: none enabled");
+    char *addr = r->address;
+    pd_target_group g = {&addr, 1, r->labels, (char *)"api"};
+    int rc = pd_targets_build(cfg, jb, &g, 1, list, err);
+    if (rc == 0 && list->n == 0)
+        rc = pd_errf(err, -EINVAL, "labels: the job's relabel_configs drop this target");
+    return rc;
+}
+
+/* A registered target, ready to schedule; NULL (err set) if it cannot be. */
+static tstate *reg_tstate(pd_collector *c, const pd_config *cfg, const pd_reg_target *r,
+                          pd_err *err)
+{
+    const pd_job *job = NULL;
+    pd_job *own = NULL;
+    pd_target_list list = {0};
+    tstate *t = NULL;
+    if (reg_build(cfg, r, &job, &own, &list, err) == 0)
+        t = tstate_new(c, job, &list.v[0], r, err);
+    pd_target_list_free(&list);
+    pd_job_free(own);
+    return t;
+}
+
+int pd_collector_reg_check(pd_collector *c, const pd_reg_target *r, int64_t except_id, pd_err *err)
+{
+    const pd_job *job = NULL;
+    pd_job *own = NULL;
+    pd_target_list list = {0};
+    int rc = reg_build(c->cfg, r, &job, &own, &list, err);
+    for (size_t i = 0; rc == 0 && i < c->ntargets; i++) {
+        const tstate *t = c->targets[i];
+        if (except_id > 0 && t->reg_id == except_id)
+            continue;
+        if (strcmp(t->job, job->name) == 0 &&
+            strcmp(instance_of(t), pd_labels_get(&list.v[0].labels, "instance")) == 0) {
+            char id[32];
+            pd_collector_target_id(t, id, sizeof(id));
+            rc = pd_errf(err, -EEXIST, "job %s already has instance %s (target %s)", t->job,
+                         instance_of(t), id);
+        }
+    }
+    pd_target_list_free(&list);
+    pd_job_free(own);
+    return rc;
+}
+
+static size_t target_index(const pd_collector *c, int64_t reg_id)
+{
+    for (size_t i = 0; i < c->ntargets; i++)
+        if (c->targets[i]->reg_id == reg_id)
+            return i;
+    return SIZE_MAX;
+}
+
+/* The new target takes over from the old one what is the same process's:
+ * delta baselines and counters, and the schedule of each profile it keeps. */
+static void take_over(tstate *t, tstate *old)
+{
+    for (size_t k = 0; k < t->nslots; k++) {
+        slot *s = &t->slots[k];
+        slot *o = NULL;
+        for (size_t i = 0; old != NULL && i < old->nslots && o == NULL; i++)
+            if (strcmp(old->slots[i].name, s->name) == 0 &&
+                old->slots[i].interval_ms == s->interval_ms)
+                o = &old->slots[i];
+        if (o == NULL) {
+            schedule_first(s);
+            continue;
+        }
+        if (!o->busy) {
+            s->prev = o->prev;
+            s->prev_len = o->prev_len;
+            o->prev = NULL;
+        }
+        s->ok = o->ok;
+        s->failed = o->failed;
+        s->last_reason = o->last_reason;
+        memcpy(s->last_error, o->last_error, sizeof(s->last_error));
+        s->last_scrape_wall_ms = o->last_scrape_wall_ms;
+        s->last_duration_ms = o->last_duration_ms;
+        /* The next tick of the old schedule: a scrape of the old target
+         * still in flight ends before it. */
+        s->due_ms = o->due_ms;
+        arm(s);
+    }
+}
+
+int pd_collector_reg_set(pd_collector *c, const pd_reg_target *r, pd_err *err)
+{
+    /* The registration is kept even when it does not fit the config now
+     * (a reload may make it fit); its target is then left out. */
+    size_t k = 0;
+    while (k < c->nregs && c->regs[k].id != r->id)
+        k++;
+    if (k == c->nregs)
+        pd_xgrow((void **)&c->regs, &c->capregs, ++c->nregs, sizeof(pd_reg_target));
+    else
+        pd_reg_target_free(&c->regs[k]);
+    pd_reg_target_copy(&c->regs[k], r);
+    tstate *t = reg_tstate(c, c->cfg, r, err);
+    size_t i = target_index(c, r->id);
+    tstate *old = i != SIZE_MAX ? c->targets[i] : NULL;
+    if (t == NULL) {
+        if (old != NULL) {
+            tstate_retire(old);
+            c->targets[i] = c->targets[--c->ntargets];
+        }
+        return -EINVAL;
+    }
+    take_over(t, old);
+    if (old != NULL) {
+        tstate_retire(old);
+        c->targets[i] = t;
+    } else {
+        pd_xgrow((void **)&c->targets, &c->captargets, c->ntargets + 1, sizeof(tstate *));
+        c->targets[c->ntargets++] = t;
+    }
+    return 0;
+}
+
+int pd_collector_reg_remove(pd_collector *c, int64_t id)
+{
+    size_t k = 0;
+    while (k < c->nregs && c->regs[k].id != id)
+        k++;
+    if (k == c->nregs)
+        return -ENOENT;
+    pd_reg_target_free(&c->regs[k]);
+    c->regs[k] = c->regs[--c->nregs];
+    size_t i = target_index(c, id);
+    if (i != SIZE_MAX) {
+        tstate_retire(c->targets[i]);
+        c->targets[i] = c->targets[--c->ntargets];
+    }
+    return 0;
+}
+
+const pd_reg_target *pd_collector_reg_get(const pd_collector *c, int64_t id)
+{
+    for (size_t k = 0; k < c->nregs; k++)
+        if (c->regs[k].id == id)
+            return &c->regs[k];
+    return NULL;
+}
+
+bool pd_collector_is_configured(const pd_collector *c, const char *id)
+{
+    char buf[32];
+    for (size_t i = 0; i < c->ntargets; i++) {
+        if (c->targets[i]->reg_id != 0)
+            continue;
+        pd_collector_target_id(c->targets[i], buf, sizeof(buf));
+        if (strcmp(buf, id) == 0)
+            return true;
+    }
+    return false;
+}
+
+void pd_collector_set_captures(pd_collector *c, pd_captures *caps)
+{
+    c->captures = caps;
+}
+
 static int build_targets(pd_collector *c, const pd_config *cfg, tstate ***out, size_t *nout,
                          pd_err *err)
 {
@@ -496,7 +841,7 @@ static int build_targets(pd_collector *c, const pd_config *cfg, tstate ***out, s
         free(groups);
         pd_group_list_free(&loaded);
         for (size_t i = 0; i < list.n && rc == 0; i++) {
-            tstate *t = tstate_new(c, &cfg->jobs[j], &list.v[i], err);
+            tstate *t = tstate_new(c, &cfg->jobs[j], &list.v[i], NULL, err);
             if (t == NULL) {
                 rc = -EIO;
                 break;
@@ -505,6 +850,19 @@ static int build_targets(pd_collector *c, const pd_config *cfg, tstate ***out, s
             v[n++] = t;
         }
         pd_target_list_free(&list);
+    }
+    /* Registrations that no longer fit the config are logged, kept in the
+     * database, and left out until they fit again. */
+    for (size_t k = 0; k < c->nregs && rc == 0; k++) {
+        pd_err rerr = {{0}};
+        tstate *t = reg_tstate(c, cfg, &c->regs[k], &rerr);
+        if (t == NULL) {
+            pd_log_warn("registered target left out", "id=%lld error=\"%s\"",
+                        (long long)c->regs[k].id, rerr.msg);
+            continue;
+        }
+        pd_xgrow((void **)&v, &cap, n + 1, sizeof(tstate *));
+        v[n++] = t;
     }
     if (rc < 0) {
         for (size_t i = 0; i < n; i++) {
@@ -604,6 +962,7 @@ int pd_collector_start(uv_loop_t *loop, const pd_config *cfg, pd_writer *writer,
     if (any_sd)
         uv_timer_start(&c->sd_poll, on_sd_poll, SD_POLL_MS, SD_POLL_MS);
     rc = build_targets(c, cfg, &c->targets, &c->ntargets, err);
+    c->captargets = c->ntargets;
     if (rc < 0) {
         /* Nothing was scheduled: stop at once. */
         pd_collector_stop(c, 0, NULL, NULL);
@@ -648,7 +1007,7 @@ int pd_collector_reload(pd_collector *c, const pd_config *cfg, pd_err *err)
         tstate_retire(c->targets[i]);
     free(c->targets);
     c->targets = v;
-    c->ntargets = n;
+    c->ntargets = c->captargets = n;
     c->cfg = cfg;
     bool any_sd = false;
     c->sd_fp = sd_fingerprint(cfg, &any_sd);
@@ -677,6 +1036,9 @@ static void on_own_closed(uv_handle_t *h)
     void *arg = c->done_arg;
     free(c->queue);
     free(c->retired);
+    for (size_t k = 0; k < c->nregs; k++)
+        pd_reg_target_free(&c->regs[k]);
+    free(c->regs);
     free(c);
     if (done)
         done(arg);
@@ -700,12 +1062,20 @@ void pd_collector_stop(pd_collector *c, int64_t grace_ms, void (*done)(void *arg
     uv_timer_stop(&c->sd_poll);
     c->done = done;
     c->done_arg = arg;
-    c->qlen = 0;
+    /* Captures waiting for a transfer will not get one. */
+    while (c->qlen > 0) {
+        slot *s = c->queue[c->qhead];
+        c->qhead = (c->qhead + 1) % c->qcap;
+        c->qlen--;
+        s->queued = false;
+        if (s->cap != NULL)
+            pd_capture_fetched(s, NULL, "daemon stopping");
+    }
     for (size_t i = 0; i < c->ntargets; i++)
         tstate_retire(c->targets[i]);
     free(c->targets);
     c->targets = NULL;
-    c->ntargets = 0;
+    c->ntargets = c->captargets = 0;
     if (c->in_flight > 0)
         uv_timer_start(&c->grace, on_grace, (uint64_t)(grace_ms > 0 ? grace_ms : 0), 0);
     maybe_finish_stop(c);

@@ -11,6 +11,20 @@
 #include <uv.h>
 
 typedef struct pd_collector pd_collector;
+typedef struct pd_captures pd_captures; /* capture.h */
+
+/* A target registered over the API. */
+typedef struct pd_reg_target {
+    int64_t id;
+    char *job;
+    char *address;
+    pd_labels labels;
+    char *profiles;      /* "cpu,heap"; "" = the job's */
+    int64_t interval_ms; /* 0 = the job's */
+} pd_reg_target;
+
+void pd_reg_target_copy(pd_reg_target *dst, const pd_reg_target *src);
+void pd_reg_target_free(pd_reg_target *r);
 
 /* Builds the targets of cfg (which must outlive the collector or be
  * replaced through pd_collector_reload) and starts their schedules. */
@@ -26,6 +40,24 @@ int pd_collector_reload(pd_collector *c, const pd_config *cfg, pd_err *err);
  * are aborted; when every scrape and ingest is done and the handles are
  * closed, calls done. */
 void pd_collector_stop(pd_collector *c, int64_t grace_ms, void (*done)(void *arg), void *arg);
+
+/* Checks that r would be a valid target (profiles the job knows, an
+ * interval longer than its CPU profile, not dropped by the job's
+ * relabel_configs): -EINVAL, err naming the field; and that no target but
+ * registration `except_id` has the same job and instance: -EEXIST. */
+int pd_collector_reg_check(pd_collector *c, const pd_reg_target *r, int64_t except_id, pd_err *err);
+/* Scrapes registration r (copied) from now on, replacing the one with the
+ * same id. When only the labels changed, the target keeps its schedule and
+ * delta baselines. */
+int pd_collector_reg_set(pd_collector *c, const pd_reg_target *r, pd_err *err);
+/* Stops scraping registration id: -ENOENT if there is none. */
+int pd_collector_reg_remove(pd_collector *c, int64_t id);
+/* The registration with that id, or NULL. */
+const pd_reg_target *pd_collector_reg_get(const pd_collector *c, int64_t id);
+/* Whether `id` (as GET /api/v1/targets shows it) is a configured target. */
+bool pd_collector_is_configured(const pd_collector *c, const char *id);
+/* Wires the capture registry in (captures run on the collector's targets). */
+void pd_collector_set_captures(pd_collector *c, pd_captures *caps);
 
 /* GET /api/v1/targets: every target with its labels, and per profile type
  * its URL, health, last error, last and next scrape (JSON, appended). */

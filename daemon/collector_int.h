@@ -18,6 +18,7 @@
 #define PD_DURATION_BUCKETS 10
 
 typedef struct tstate tstate;
+typedef struct pd_cap_item pd_cap_item; /* capture.c */
 
 /* One (target, profile type): its schedule, health and delta baseline. */
 typedef struct slot {
@@ -45,6 +46,10 @@ typedef struct slot {
     int64_t last_scrape_wall_ms; /* when the last attempt started */
     int64_t last_duration_ms;
     uint64_t bytes; /* received, all attempts */
+    /* A capture's one-off scrape (capture.c): allocated on its own, holds a
+     * reference on its target, freed when done. NULL for scheduled slots. */
+    pd_cap_item *cap;
+    int64_t timeout_ms; /* 0 = the target's */
 } slot;
 
 struct tstate {
@@ -54,6 +59,9 @@ struct tstate {
     int64_t timeout_ms;
     char *bearer, *basic_user, *basic_password, *ca_file, *cert_file, *key_file;
     bool insecure;
+    int64_t reg_id;        /* registered over the API; 0 = configured */
+    pd_profile_cfg *avail; /* every profile the job knows (copies), for captures */
+    size_t navail;
     bool cpu_busy;
     bool retired;
     int refs; /* scrapes and ingests still running */
@@ -68,7 +76,7 @@ struct pd_collector {
     pd_writer *writer;
     pd_fetcher *fetcher;
     tstate **targets;
-    size_t ntargets;
+    size_t ntargets, captargets;
     tstate **retired; /* replaced by a reload, freed when idle */
     size_t nretired, capretired;
     slot **queue; /* waiting for a transfer, FIFO */
@@ -94,7 +102,31 @@ struct pd_collector {
     uint64_t duration_count;
     uint64_t bytes_total;
     uint64_t skipped_total_retired; /* ticks skipped by slots that are gone */
+    pd_reg_target *regs;            /* registered over the API (copies) */
+    size_t nregs, capregs;
+    pd_captures *captures; /* NULL: none wired */
 };
+
+/* What a capture's scrape came to (capture.c): called once per capture
+ * slot, on the loop, with the fetch result, or res NULL and `why` when it
+ * never ran (target removed, daemon stopping). The slot is the callee's. */
+void pd_capture_fetched(slot *s, pd_fetch_result *res, const char *why);
+
+/* collector.c, for capture.c: starts a capture slot's scrape now, or queues
+ * it behind a running CPU profile of the target or for a free transfer. */
+void pd_collector_attempt_capture(slot *s);
+/* Decodes (and deltas) body on the thread pool, then done on the loop; the
+ * body is taken. */
+typedef void (*pd_collector_ingested_fn)(slot *s, int rc, pd_ingest_out *out, const pd_err *err,
+                                         uint8_t *body, size_t len);
+void pd_collector_ingest(slot *s, uint8_t *body, size_t len, pd_profile_kind kind,
+                         const uint8_t *prev, size_t prev_len, pd_collector_ingested_fn done);
+/* Releases a target reference taken for a capture slot. */
+void pd_collector_unref(tstate *t);
+/* Reads the whole state: the target's job and instance for messages. */
+const char *pd_collector_instance(const tstate *t);
+/* "123" for a registered target, "c" + 16 hex digits for a configured one. */
+void pd_collector_target_id(const tstate *t, char *buf, size_t size);
 
 /* Unix milliseconds now. */
 int64_t pd_collector_wall_ms(void);

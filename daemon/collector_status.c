@@ -86,10 +86,13 @@ int pd_collector_targets_json(pd_collector *c, pd_buf *out)
     for (size_t i = 0; i < c->ntargets; i++) {
         const tstate *t = c->targets[i];
         json_t *o = json_object();
+        char id[32];
+        pd_collector_target_id(t, id, sizeof(id));
+        json_object_set_new(o, "id", json_string(id));
         json_object_set_new(o, "job", json_string(t->job));
         json_object_set_new(o, "address", json_string(t->tg.address));
         json_object_set_new(o, "labels", labels_json(&t->tg.labels));
-        json_object_set_new(o, "source", json_string("config"));
+        json_object_set_new(o, "source", json_string(t->reg_id > 0 ? "api" : "config"));
         bool up = t->nslots > 0;
         json_t *profiles = json_object();
         for (size_t k = 0; k < t->nslots; k++) {

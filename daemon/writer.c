@@ -11,14 +11,21 @@
 typedef struct queued {
     pd_labels labels;
     pd_ingest_out p;
+    pd_writer_stored_fn cb; /* may be NULL */
+    void *cb_arg;
 } queued;
 
-/* One job for the writer connection: a batch, or a retention step. */
+/* One job for the writer connection: a batch, an exec, or a retention step. */
 typedef struct job {
     uv_work_t req;
     pd_writer *w;
-    queued *items; /* NULL: retention step */
+    queued *items; /* NULL: exec or retention step */
     size_t n;
+    int64_t *ids;           /* the batch's new ids */
+    pd_writer_exec_fn exec; /* NULL: batch or retention step */
+    pd_writer_exec_done_fn exec_done;
+    void *exec_arg;
+    struct job *next; /* in the exec queue */
     int64_t first_id, last_id;
     size_t deleted;
     int rc;
@@ -31,8 +38,10 @@ struct pd_writer {
     pd_writer_opts o;
     queued *q; /* waiting for the next batch */
     size_t nq, capq;
-    bool busy;             /* a job is running on the thread pool */
-    bool retention_wanted; /* a retention step is due */
+    job *exec_head, *exec_tail; /* exec jobs waiting, FIFO */
+    bool urgent;                /* someone waits for the queued batch */
+    bool busy;                  /* a job is running on the thread pool */
+    bool retention_wanted;      /* a retention step is due */
     bool closing;
     uv_timer_t flush_timer;
     uv_timer_t retention_timer;
@@ -58,6 +67,10 @@ static void job_work(uv_work_t *req)
 {
     job *j = req->data;
     pd_writer *w = j->w;
+    if (j->exec != NULL) {
+        j->rc = j->exec(w->store, j->exec_arg, &j->err);
+        return;
+    }
     if (j->items == NULL) {
         int64_t cutoff = 0;
         if (w->o.retention_ms > 0) {
@@ -71,6 +84,7 @@ static void job_work(uv_work_t *req)
     pd_store_item *items = pd_xcalloc(j->n, sizeof(*items));
     pd_store_label **labels = pd_xcalloc(j->n, sizeof(*labels));
     int64_t *ids = pd_xcalloc(j->n, sizeof(*ids));
+    j->ids = ids;
     for (size_t i = 0; i < j->n; i++) {
         queued *q = &j->items[i];
         labels[i] = pd_xcalloc(q->labels.n + 1, sizeof(pd_store_label));
@@ -87,7 +101,16 @@ static void job_work(uv_work_t *req)
         free(labels[i]);
     free(labels);
     free(items);
-    free(ids);
+}
+
+/* Tells whoever waits for a profile of the batch how it went. */
+static void notify(job *j)
+{
+    for (size_t i = 0; i < j->n; i++) {
+        queued *q = &j->items[i];
+        if (q->cb != NULL)
+            q->cb(q->cb_arg, j->rc, j->rc < 0 ? 0 : j->ids[i], j->rc < 0 ? j->err.msg : NULL);
+    }
 }
 
 static void job_done(uv_work_t *req, int status)
@@ -96,8 +119,10 @@ static void job_done(uv_work_t *req, int status)
     pd_writer *w = j->w;
     w->busy = false;
     if (status < 0 && j->rc == 0)
-        j->rc = status;
-    if (j->items != NULL) {
+        j->rc = pd_errf(&j->err, status, "%s", uv_strerror(status));
+    if (j->exec != NULL) {
+        j->exec_done(j->exec_arg, j->rc, &j->err);
+    } else if (j->items != NULL) {
         if (j->rc < 0)
             pd_log_error("store failed", "profiles=%zu error=\"%s\"", j->n, j->err.msg);
         else {
@@ -105,7 +130,9 @@ static void job_done(uv_work_t *req, int status)
             pd_log_info("stored", "profiles=%zu first_id=%lld last_id=%lld", j->n,
                         (long long)j->first_id, (long long)j->last_id);
         }
+        notify(j);
         free_items(j->items, j->n);
+        free(j->ids);
     } else if (j->rc < 0) {
         pd_log_error("retention failed", "error=\"%s\"", j->err.msg);
     } else {
@@ -139,13 +166,19 @@ static void run_next(pd_writer *w)
     if (w->busy)
         return;
     job *j = NULL;
-    if (w->nq > 0 &&
-        (w->closing || w->nq >= w->o.batch_max || !uv_is_active((uv_handle_t *)&w->flush_timer))) {
+    if (w->nq > 0 && (w->closing || w->urgent || w->nq >= w->o.batch_max ||
+                      !uv_is_active((uv_handle_t *)&w->flush_timer))) {
         j = pd_xcalloc(1, sizeof(*j));
         j->items = w->q;
         j->n = w->nq;
         w->q = NULL;
         w->nq = w->capq = 0;
+        w->urgent = false;
+    } else if (w->exec_head != NULL) {
+        j = w->exec_head;
+        w->exec_head = j->next;
+        if (w->exec_head == NULL)
+            w->exec_tail = NULL;
     } else if (w->retention_wanted && !w->closing) {
         j = pd_xcalloc(1, sizeof(*j));
         w->retention_wanted = false;
@@ -162,8 +195,13 @@ static void run_next(pd_writer *w)
     int rc = uv_queue_work(w->loop, &j->req, job_work, job_done);
     if (rc < 0) {
         pd_log_error("store failed", "error=\"%s\"", uv_strerror(rc));
-        if (j->items)
+        j->rc = pd_errf(&j->err, rc, "%s", uv_strerror(rc));
+        if (j->exec != NULL)
+            j->exec_done(j->exec_arg, j->rc, &j->err);
+        if (j->items) {
+            notify(j);
             free_items(j->items, j->n);
+        }
         free(j);
         return;
     }
@@ -211,18 +249,48 @@ int pd_writer_open(uv_loop_t *loop, const pd_writer_opts *o, pd_writer **out, pd
     return 0;
 }
 
-void pd_writer_add(pd_writer *w, const pd_labels *labels, pd_ingest_out *p)
+static void add(pd_writer *w, const pd_labels *labels, pd_ingest_out *p, pd_writer_stored_fn cb,
+                void *arg)
 {
     pd_xgrow((void **)&w->q, &w->capq, w->nq + 1, sizeof(queued));
     queued *q = &w->q[w->nq++];
     pd_labels_copy(&q->labels, labels);
     q->p = *p;
+    q->cb = cb;
+    q->cb_arg = arg;
     memset(p, 0, sizeof(*p));
     /* The first of a batch starts the clock: a batch waits at most flush_ms. */
     if (w->nq == 1 && !w->closing)
         uv_timer_start(&w->flush_timer, on_flush_timer, (uint64_t)w->o.flush_ms, 0);
     if (w->nq >= w->o.batch_max)
         run_next(w);
+}
+
+void pd_writer_add(pd_writer *w, const pd_labels *labels, pd_ingest_out *p)
+{
+    add(w, labels, p, NULL, NULL);
+}
+
+void pd_writer_add_cb(pd_writer *w, const pd_labels *labels, pd_ingest_out *p,
+                      pd_writer_stored_fn cb, void *arg)
+{
+    w->urgent = true;
+    add(w, labels, p, cb, arg);
+    run_next(w);
+}
+
+void pd_writer_exec(pd_writer *w, pd_writer_exec_fn fn, pd_writer_exec_done_fn done, void *arg)
+{
+    job *j = pd_xcalloc(1, sizeof(*j));
+    j->exec = fn;
+    j->exec_done = done;
+    j->exec_arg = arg;
+    if (w->exec_tail != NULL)
+        w->exec_tail->next = j;
+    else
+        w->exec_head = j;
+    w->exec_tail = j;
+    run_next(w);
 }
 
 uint64_t pd_writer_stored(const pd_writer *w)

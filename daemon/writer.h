@@ -7,6 +7,7 @@
 
 #include "ingest.h"
 #include "pd_labels.h"
+#include "pd_store.h"
 
 #include <uv.h>
 
@@ -27,6 +28,23 @@ int pd_writer_open(uv_loop_t *loop, const pd_writer_opts *o, pd_writer **out, pd
 /* Queues a profile for `labels` (the series: target labels plus type). The
  * labels are copied; the data and totals of *p are taken (p is left empty). */
 void pd_writer_add(pd_writer *w, const pd_labels *labels, pd_ingest_out *p);
+
+/* The outcome of one profile queued with pd_writer_add_cb, on the loop:
+ * rc 0 and its id once committed, or a negative rc and the error. */
+typedef void (*pd_writer_stored_fn)(void *arg, int rc, int64_t id, const char *error);
+
+/* pd_writer_add, then cb once the batch holding the profile is done. The
+ * batch is flushed at once: someone waits for this one. */
+void pd_writer_add_cb(pd_writer *w, const pd_labels *labels, pd_ingest_out *p,
+                      pd_writer_stored_fn cb, void *arg);
+
+/* Work on the writer connection (thread pool), in turn with the batches. */
+typedef int (*pd_writer_exec_fn)(pd_store *s, void *arg, pd_err *err);
+typedef void (*pd_writer_exec_done_fn)(void *arg, int rc, const pd_err *err);
+
+/* Runs fn(store, arg, err) on the writer connection after what is queued,
+ * then done(arg, rc, err) on the loop. */
+void pd_writer_exec(pd_writer *w, pd_writer_exec_fn fn, pd_writer_exec_done_fn done, void *arg);
 
 /* Stored profiles and failed batches so far (for logs and metrics). */
 uint64_t pd_writer_stored(const pd_writer *w);

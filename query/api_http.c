@@ -9,6 +9,8 @@
 #include "pd_mem.h"
 #include "pd_profile.h"
 
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,9 +19,18 @@ static const char *arg_of(void *conn, const char *name)
     return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+static void in_free(api_req *r)
+{
+    r->api->upload_bytes -= r->in.len;
+    pd_buf_free(&r->in);
+    pd_buf_init(&r->in, 0);
+}
+
 static void req_free(api_req *r)
 {
     api_query_free(&r->q);
+    api_write_free(r);
+    in_free(r);
     pd_buf_free(&r->body);
     free(r->path);
     free(r);
@@ -89,7 +100,12 @@ static enum MHD_Result send_answer(api_req *r)
     if (r->status == 401)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     if (r->status == 405)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow ? r->allow : "GET, HEAD");
+    if (r->retry_after_s > 0) {
+        char ra[32];
+        snprintf(ra, sizeof(ra), "%lld", (long long)r->retry_after_s);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     log_request(r, r->status, len);
@@ -262,10 +278,99 @@ static char *label_values_name(const char *path)
     return name;
 }
 
+/* Hands r to the daemon; pd_api_reply answers it, now or later. */
+static enum MHD_Result start_call(api_req *r)
+{
+    pd_api *api = r->api;
+    r->is_call = true;
+    r->in_hook = true;
+    api->inflight++;
+    api->hooks.act(api->hooks.hooks_ctx, (pd_api_call *)r, &r->rq);
+    r->in_hook = false;
+    if (r->state == REQ_DONE)
+        return send_answer(r); /* answered at once: nothing to suspend */
+    r->state = REQ_WORKING;
+    MHD_suspend_connection(r->conn);
+    return MHD_YES;
+}
+
+void pd_api_reply(pd_api_call *call, int status, const char *json, int64_t retry_after_s)
+{
+    api_req *r = (api_req *)call;
+    pd_api *api = r->api;
+    pd_buf_reset(&r->body);
+    if (json != NULL) {
+        pd_buf_append(&r->body, json, strlen(json));
+        pd_buf_append(&r->body, "\n", 1);
+    }
+    r->status = status;
+    r->ctype = "application/json";
+    r->retry_after_s = retry_after_s;
+    if (r->in_hook)
+        r->state = REQ_DONE; /* start_call sends it */
+    else
+        resume_done(r); /* frees r if the client went away */
+    api_call_returned(api);
+}
+
+void pd_api_reply_error(pd_api_call *call, int status, const char *msg)
+{
+    json_t *j = json_pack("{s:s}", "error", msg);
+    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    pd_api_reply(call, status, s ? s : "{\"error\":\"out of memory\"}", 0);
+    free(s);
+}
+
+typedef struct each_arg {
+    api_each_arg_fn fn;
+    void *ctx;
+} each_arg;
+
+static enum MHD_Result on_each_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    each_arg *e = cls;
+    e->fn(e->ctx, key, value);
+    return MHD_YES;
+}
+
+void api_each_arg(void *conn, api_each_arg_fn fn, void *ctx)
+{
+    each_arg e = {fn, ctx};
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, on_each_arg, &e);
+}
+
 static enum MHD_Result route_api(api_req *r, const char *p)
 {
     if (!authorized(r)) {
         api_set_error(r, 401, "missing or wrong bearer token");
+        return send_answer(r);
+    }
+    if (r->in_refused != 0) {
+        char msg[96];
+        if (r->in_refused == 413)
+            snprintf(msg, sizeof(msg), "request body too large (at most %zu bytes)", r->in_max);
+        else
+            snprintf(msg, sizeof(msg), "too many uploads at once, try again");
+        api_set_error(r, r->in_refused, msg);
+        r->retry_after_s = r->in_refused == 503 ? 1 : 0;
+        return send_answer(r);
+    }
+    switch (api_write_route(r, p)) {
+    case API_ROUTE_405:
+        api_set_error(r, 405, "method not allowed");
+        return send_answer(r);
+    case API_ROUTE_ANSWER:
+        return send_answer(r);
+    case API_ROUTE_CALL:
+        return start_call(r);
+    case API_ROUTE_NONE:
+        break;
+    }
+    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+        api_set_error(r, 405, "method not allowed");
         return send_answer(r);
     }
     if (strcmp(p, "/api/v1/targets") == 0) {
@@ -312,7 +417,8 @@ static enum MHD_Result route_api(api_req *r, const char *p)
 static enum MHD_Result route(api_req *r)
 {
     const char *p = r->path;
-    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+    bool read_method = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+    if (!read_method && strncmp(p, "/api/", 5) != 0) {
         api_set_error(r, 405, "method not allowed");
         return send_answer(r);
     }
@@ -357,7 +463,6 @@ enum MHD_Result api_mhd_access(void *cls, struct MHD_Connection *conn, const cha
                                size_t *upload_data_size, void **con_cls)
 {
     (void)version;
-    (void)upload_data;
     api_req *r = *con_cls;
     if (r == NULL) {
         r = pd_xcalloc(1, sizeof(*r));
@@ -367,19 +472,43 @@ enum MHD_Result api_mhd_access(void *cls, struct MHD_Connection *conn, const cha
         snprintf(r->method, sizeof(r->method), "%s", method);
         r->path = pd_xstrdup(url);
         pd_buf_init(&r->body, API_MAX_BODY_OUT);
+        r->in_max = api_write_body_max(r->api, url);
+        pd_buf_init(&r->in, r->in_max);
         *con_cls = r;
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl != NULL && strtoull(cl, NULL, 10) > API_MAX_BODY_IN) {
-            api_set_error(r, 413, "request body too large");
+        /* Refused before the body is read: MHD then closes the connection
+         * rather than read what follows. */
+        if (cl != NULL && strtoull(cl, NULL, 10) > r->in_max) {
+            char msg[96];
+            snprintf(msg, sizeof(msg), "request body too large (at most %zu bytes)", r->in_max);
+            api_set_error(r, 413, msg);
+            return send_answer(r);
+        }
+        if (strncmp(url, "/api/", 5) == 0 && !authorized(r)) {
+            api_set_error(r, 401, "missing or wrong bearer token");
             return send_answer(r);
         }
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        /* No endpoint takes a body yet: swallow it, answer 405 at the end
-         * (MHD's memory limit caps what it buffers). */
+        /* Kept up to the endpoint's limit and while all bodies held stay
+         * under API_MAX_UPLOADS; past either the rest is read and dropped,
+         * and the answer says why. */
+        size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (r->in_refused != 0)
+            return MHD_YES;
+        if (r->in.len + n > r->in_max)
+            r->in_refused = 413;
+        else if (r->api->upload_bytes + n > API_MAX_UPLOADS)
+            r->in_refused = 503;
+        else if (pd_buf_append(&r->in, upload_data, n) < 0)
+            r->in_refused = 413;
+        else
+            r->api->upload_bytes += n;
+        if (r->in_refused != 0)
+            in_free(r);
         return MHD_YES;
     }
     if (r->state == REQ_DONE)

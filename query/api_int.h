@@ -17,7 +17,8 @@
 #define API_QUERY_TIMEOUT_NS 30000000000LL
 #define API_MAX_BODY_OUT (256u << 20) /* rendered answers */
 #define API_MAX_HEADER_BYTES 16384
-#define API_MAX_BODY_IN (1u << 20)
+#define API_MAX_BODY_IN (1u << 20)   /* JSON bodies */
+#define API_MAX_UPLOADS (256u << 20) /* request bodies held at once, all connections */
 #define API_DEFAULT_LIST_LIMIT 1000
 #define API_NBUCKETS 12
 /* Queries on the thread pool at once: the rest wait in our own queue, so
@@ -65,7 +66,9 @@ struct pd_api {
     char *db_path;
     char *token;
     uint64_t max_query_profiles;
-    pd_api_opts hooks; /* only the hook fields are used */
+    uint64_t max_ingest_bytes;
+    size_t upload_bytes; /* request bodies held now */
+    pd_api_opts hooks;   /* only the hook fields are used */
     uv_mutex_t pool_mu;
     pd_store_reader *idle[API_POOL_MAX];
     size_t nidle;
@@ -102,6 +105,21 @@ struct api_req {
     const char *ctype;
     char disposition[96];
     bool body_gzip; /* body is already gzip (pprof) */
+    int64_t retry_after_s;
+    const char *allow; /* the Allow header of a 405 */
+    /* a request body (POST, PUT) */
+    pd_buf in;
+    size_t in_max;
+    int in_refused; /* 0, or 413 / 503 once the body went past a limit */
+    /* a call the daemon answers (api_write.c) */
+    bool is_call;
+    bool in_hook; /* the daemon's hook runs: a reply now needs no resume */
+    pd_api_request rq;
+    void *doc; /* json_t *: the parsed body the request borrows from */
+    pd_selector *sel;
+    pd_api_kv *kvs;
+    const char **strs;
+    pd_api_alert *alerts;
 };
 
 /* api_params.c: parse the request's arguments for a handler. Returns 0, or
@@ -141,6 +159,22 @@ void api_reader_give(pd_api *api, pd_store_reader *rd);
 void api_kick(pd_api *api);
 /* A work item is back (loop thread): finishes a pending stop. */
 void api_work_returned(pd_api *api);
+/* api_write.c: the endpoints the daemon answers (targets, capture,
+ * captures, alerts, ingest). NONE: not one of them; 405: a known path but
+ * not that method (r->allow set); ANSWER: r holds an error answer; CALL:
+ * r->rq is ready for the daemon. */
+typedef enum { API_ROUTE_NONE, API_ROUTE_405, API_ROUTE_ANSWER, API_ROUTE_CALL } api_route;
+api_route api_write_route(api_req *r, const char *p);
+/* The largest request body the path takes. */
+size_t api_write_body_max(const pd_api *api, const char *path);
+void api_write_free(api_req *r);
+/* Arguments of the query string (api_http.c): calls fn for each. */
+typedef void (*api_each_arg_fn)(void *ctx, const char *name, const char *value);
+void api_each_arg(void *conn, api_each_arg_fn fn, void *ctx);
+/* api_server.c: a call is answered (loop thread); finishes a pending stop
+ * outside MHD's callbacks. */
+void api_call_returned(pd_api *api);
+
 /* api_http.c: answers every waiting query with 503 (stopping). */
 void api_drop_waiting(pd_api *api);
 

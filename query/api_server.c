@@ -24,9 +24,15 @@
 
 static void run_mhd(pd_api *api);
 
+static void finish_stop(pd_api *api);
+
 static void on_timer(uv_timer_t *t)
 {
-    run_mhd(t->data);
+    pd_api *api = t->data;
+    if (api->stopping && api->inflight == 0 && api->mhd != NULL)
+        finish_stop(api); /* the last call was answered inside a callback */
+    else
+        run_mhd(api);
 }
 
 static void on_poll(uv_poll_t *p, int status, int events)
@@ -162,6 +168,7 @@ int pd_api_start(uv_loop_t *loop, const pd_api_opts *o, pd_api **out, pd_err *er
     if (o->auth_token != NULL && o->auth_token[0] != '\0')
         api->token = pd_xstrdup(o->auth_token);
     api->max_query_profiles = o->max_query_profiles ? o->max_query_profiles : 100000;
+    api->max_ingest_bytes = o->max_ingest_bytes ? o->max_ingest_bytes : (64u << 20);
     api->hooks = *o;
     api->hooks.listen = api->hooks.db_path = api->hooks.auth_token = NULL;
     atomic_init(&api->cancel, false);
@@ -181,12 +188,12 @@ int pd_api_start(uv_loop_t *loop, const pd_api_opts *o, pd_api **out, pd_err *er
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     api->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, (MHD_AccessHandlerCallback)api_mhd_access, api, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONN_LIMIT,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED,
-        (MHD_RequestCompletedCallback)api_mhd_completed, api, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_logger, NULL, MHD_OPTION_END);
+        flags, 0, NULL, NULL, (MHD_AccessHandlerCallback)api_mhd_access, api,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)API_CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
+        MHD_OPTION_NOTIFY_COMPLETED, (MHD_RequestCompletedCallback)api_mhd_completed, api,
+        MHD_OPTION_END);
     (void)sslen;
     if (api->mhd == NULL) {
         api_free(api);
@@ -249,6 +256,12 @@ void api_work_returned(pd_api *api)
     api->inflight--;
     if (api->stopping && api->inflight == 0)
         finish_stop(api);
+}
+
+void api_call_returned(pd_api *api)
+{
+    api->inflight--;
+    api_kick(api);
 }
 
 void pd_api_stop(pd_api *api, void (*done)(void *arg), void *arg)

@@ -12,12 +12,78 @@
 
 #include "pd_buf.h"
 #include "pd_err.h"
+#include "pd_selector.h"
 
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
 
 typedef struct pd_api pd_api;
+
+/* --- the write side: requests the daemon answers ------------------------ */
+
+/* A request waiting for the daemon's answer (opaque). */
+typedef struct pd_api_call pd_api_call;
+
+typedef enum {
+    PD_API_TARGET_ADD,    /* POST /api/v1/targets */
+    PD_API_TARGET_UPDATE, /* PUT /api/v1/targets/{id} */
+    PD_API_TARGET_DELETE, /* DELETE /api/v1/targets/{id} */
+    PD_API_CAPTURE,       /* POST /api/v1/capture */
+    PD_API_CAPTURE_GET,   /* GET /api/v1/captures/{id} */
+    PD_API_ALERTS,        /* POST /api/v1/alerts */
+    PD_API_INGEST,        /* POST /api/v1/ingest */
+} pd_api_action;
+
+typedef struct pd_api_kv {
+    const char *name;
+    const char *value;
+} pd_api_kv;
+
+/* One alert of an Alertmanager webhook payload. */
+typedef struct pd_api_alert {
+    const char *status;      /* "firing" or "resolved" */
+    const char *fingerprint; /* "" if absent */
+    const pd_api_kv *labels; /* as sent */
+    size_t nlabels;
+} pd_api_alert;
+
+/* A request checked for shape (JSON types, required fields, a valid
+ * selector); what the values mean (an address, a label name, a profile
+ * type) is for the daemon to check. Every pointer is borrowed until the
+ * call is answered. Absent strings are NULL. */
+typedef struct pd_api_request {
+    pd_api_action action;
+    const char *id; /* the {id} of the path */
+    /* targets; ingest: labels from the query string (job included) */
+    const char *job;
+    const char *address;
+    const pd_api_kv *labels;
+    size_t nlabels;
+    bool has_labels;
+    const char *const *profiles; /* targets, capture */
+    size_t nprofiles;
+    bool has_profiles;
+    const char *scrape_interval; /* a duration, e.g. "15s" */
+    /* capture */
+    const char *query;
+    const pd_selector *sel;
+    int64_t seconds; /* 0 = absent */
+    const char *reason;
+    /* alerts */
+    const pd_api_alert *alerts;
+    size_t nalerts;
+    /* ingest */
+    const char *type;
+    const uint8_t *body;
+    size_t len;
+} pd_api_request;
+
+/* Answers `call` once, on the loop thread, now or later: the status, a
+ * JSON body (copied; NULL: none) and Retry-After in seconds (0: none). */
+void pd_api_reply(pd_api_call *call, int status, const char *json, int64_t retry_after_s);
+/* pd_api_reply with {"error": msg}. */
+void pd_api_reply_error(pd_api_call *call, int status, const char *msg);
 
 typedef struct pd_api_opts {
     const char *listen;          /* "host:port"; port 0 picks a free one */
@@ -29,7 +95,12 @@ typedef struct pd_api_opts {
      * 404 and /metrics carries only the API's own metrics. */
     int (*targets_json)(void *ctx, pd_buf *out);
     int (*metrics_text)(void *ctx, pd_buf *out);
+    /* The write side, called on the loop thread; must answer every call
+     * with pd_api_reply (pd_api_stop waits for that). NULL: those
+     * endpoints are a 404. */
+    void (*act)(void *ctx, pd_api_call *call, const pd_api_request *rq);
     void *hooks_ctx;
+    uint64_t max_ingest_bytes; /* body of /api/v1/ingest; 0 = 64 MiB */
 } pd_api_opts;
 
 /* Binds the listener and starts serving on `loop`. Opens (and keeps) one

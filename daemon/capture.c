@@ -1,0 +1,660 @@
+/* Captures: the registry, the token buckets, and the life of one capture
+ * (a scrape per profile type, then ingest, then the writer). */
+#include "capture.h"
+
+#include "collector_int.h"
+#include "pd_log.h"
+#include "pd_mem.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CAPTURES 4096 /* kept for GET; the oldest finished ones go first */
+#define MAX_TYPES 16
+
+typedef struct capture capture;
+
+struct pd_cap_item {
+    capture *cap;
+    char type[64];
+    const char *state; /* pending, running, done, failed */
+    slot *s;           /* while scraping */
+    int64_t profile_id;
+    char error[640];
+    uint8_t *prev; /* a copy of the scheduled baseline, while ingesting */
+};
+
+struct capture {
+    int64_t id;
+    char target_id[32];
+    pd_labels target; /* the target's labels */
+    pd_labels extra;  /* trigger, reason, alertname */
+    int64_t created_ms;
+    pd_cap_item *items;
+    size_t nitems;
+    size_t open; /* items not finished */
+};
+
+typedef struct bucket {
+    uint64_t key; /* the target's label hash */
+    double tokens;
+    int64_t at_ms;
+} bucket;
+
+typedef struct seen_alert {
+    char *fingerprint;
+    int64_t at_ms;
+} seen_alert;
+
+struct pd_captures {
+    pd_collector *c; /* NULL once detached */
+    pd_writer *w;
+    int64_t next_id;
+    capture **v; /* by id */
+    size_t n, cap;
+    bucket *buckets;
+    size_t nbuckets, capbuckets;
+    seen_alert *seen;
+    size_t nseen, capseen;
+};
+
+pd_captures *pd_captures_new(pd_collector *c, pd_writer *w)
+{
+    pd_captures *k = pd_xcalloc(1, sizeof(*k));
+    k->c = c;
+    k->w = w;
+    /* Ids stay unique across restarts without being stored. */
+    k->next_id = pd_collector_wall_ms();
+    return k;
+}
+
+static void capture_free(capture *cp)
+{
+    pd_labels_free(&cp->target);
+    pd_labels_free(&cp->extra);
+    free(cp->items);
+    free(cp);
+}
+
+void pd_captures_free(pd_captures *k)
+{
+    if (k == NULL)
+        return;
+    for (size_t i = 0; i < k->n; i++)
+        capture_free(k->v[i]);
+    free(k->v);
+    free(k->buckets);
+    for (size_t i = 0; i < k->nseen; i++)
+        free(k->seen[i].fingerprint);
+    free(k->seen);
+    free(k);
+}
+
+void pd_captures_detach(pd_captures *k)
+{
+    k->c = NULL;
+}
+
+/* --- the token bucket of a target ------------------------------------------ */
+
+/* Takes a token for target `key`: 0, or the seconds until one is there. */
+static int64_t take_token(pd_captures *k, uint64_t key, int64_t now)
+{
+    uint32_t count = k->c->cfg->limits.capture_budget.count;
+    int64_t per = k->c->cfg->limits.capture_budget.per_ms;
+    if (count == 0)
+        return per > 0 ? (per + 999) / 1000 : 1;
+    double rate = (double)count / (double)(per > 0 ? per : 1); /* tokens per ms */
+    bucket *b = NULL;
+    for (size_t i = 0; i < k->nbuckets && b == NULL; i++)
+        if (k->buckets[i].key == key)
+            b = &k->buckets[i];
+    if (b == NULL) {
+        pd_xgrow((void **)&k->buckets, &k->capbuckets, k->nbuckets + 1, sizeof(bucket));
+        b = &k->buckets[k->nbuckets++];
+        *b = (bucket){key, (double)count, now};
+    }
+    b->tokens += (double)(now - b->at_ms) * rate;
+    if (b->tokens > count)
+        b->tokens = count;
+    b->at_ms = now;
+    if (b->tokens >= 1.0) {
+        b->tokens -= 1.0;
+        return 0;
+    }
+    int64_t s = (int64_t)ceil((1.0 - b->tokens) / rate / 1000.0);
+    return s > 0 ? s : 1;
+}
+
+/* --- one capture ------------------------------------------------------------ */
+
+static void item_finish(pd_cap_item *it, const char *state)
+{
+    capture *cp = it->cap;
+    it->state = state;
+    it->s = NULL;
+    cp->open--;
+    char target[256];
+    pd_labels_format(&cp->target, target, sizeof(target));
+    if (strcmp(state, "done") == 0)
+        pd_log_info("capture done", "id=%lld target=%s type=%s profile_id=%lld", (long long)cp->id,
+                    target, it->type, (long long)it->profile_id);
+    else
+        pd_log_warn("capture failed", "id=%lld target=%s type=%s error=\"%s\"", (long long)cp->id,
+                    target, it->type, it->error);
+}
+
+static void item_fail(pd_cap_item *it, const char *fmt, const char *a, const char *b)
+{
+    snprintf(it->error, sizeof(it->error), fmt, a, b ? b : "");
+    item_finish(it, "failed");
+}
+
+static void slot_free(slot *s)
+{
+    tstate *t = s->t;
+    if (s->cap->s == s)
+        s->cap->s = NULL;
+    free(s->name);
+    free(s->url);
+    pd_labels_free(&s->series);
+    free(s);
+    pd_collector_unref(t);
+}
+
+static void on_stored(void *arg, int rc, int64_t id, const char *error)
+{
+    pd_cap_item *it = arg;
+    if (rc < 0) {
+        item_fail(it, "store: %s%s", error ? error : "failed", NULL);
+        return;
+    }
+    it->profile_id = id;
+    item_finish(it, "done");
+}
+
+static void on_ingested(slot *s, int rc, pd_ingest_out *out, const pd_err *err, uint8_t *body,
+                        size_t len)
+{
+    (void)len;
+    pd_cap_item *it = s->cap;
+    free(body);
+    free(it->prev);
+    it->prev = NULL;
+    if (rc < 0) {
+        item_fail(it, "invalid_profile: %s%s", err->msg, NULL);
+    } else if (!out->store) {
+        /* The target restarted since its baseline: no window to report. */
+        item_fail(it, "restarted: the target restarted since its last scrape%s%s", "", NULL);
+    } else {
+        pd_writer_add_cb(s->t->c->writer, &s->series, out, on_stored, it);
+    }
+    slot_free(s);
+}
+
+void pd_capture_fetched(slot *s, pd_fetch_result *res, const char *why)
+{
+    pd_cap_item *it = s->cap;
+    if (res == NULL) {
+        item_fail(it, "%s%s", why, NULL);
+        slot_free(s);
+        return;
+    }
+    if (strcmp(res->reason, "ok") != 0) {
+        item_fail(it, "%s: %s", res->reason, res->message);
+        free(res->body);
+        res->body = NULL;
+        slot_free(s);
+        return;
+    }
+    /* A cumulative profile is reported as the window since the target's
+     * last scheduled scrape (a copy: that baseline may move meanwhile);
+     * without one, as the snapshot it is. */
+    pd_profile_kind kind = s->kind;
+    const slot *sched = NULL;
+    for (size_t i = 0; i < s->t->nslots && sched == NULL; i++)
+        if (strcmp(s->t->slots[i].name, s->name) == 0)
+            sched = &s->t->slots[i];
+    size_t prev_len = 0;
+    if ((kind == PD_PROFILE_CUMULATIVE || kind == PD_PROFILE_MIXED) && sched != NULL &&
+        sched->prev != NULL) {
+        it->prev = pd_xmalloc(sched->prev_len ? sched->prev_len : 1);
+        memcpy(it->prev, sched->prev, sched->prev_len);
+        prev_len = sched->prev_len;
+    } else if (kind == PD_PROFILE_CUMULATIVE || kind == PD_PROFILE_MIXED) {
+        kind = PD_PROFILE_GAUGE;
+    }
+    uint8_t *body = res->body;
+    res->body = NULL;
+    pd_collector_ingest(s, body, res->len, kind, it->prev, prev_len, on_ingested);
+}
+
+/* The profile config of `type` the target's job knows, or NULL. */
+static const pd_profile_cfg *profile_of(const tstate *t, const char *type)
+{
+    for (size_t i = 0; i < t->navail; i++)
+        if (strcmp(t->avail[i].name, type) == 0)
+            return &t->avail[i];
+    return NULL;
+}
+
+static void item_start(pd_cap_item *it, tstate *t, int64_t seconds)
+{
+    const pd_profile_cfg *p = profile_of(t, it->type);
+    if (p == NULL) {
+        item_fail(it, "job %s has no profile %s", t->job, it->type);
+        return;
+    }
+    slot *s = pd_xcalloc(1, sizeof(*s));
+    s->t = t;
+    t->refs++; /* released by slot_free */
+    s->cap = it;
+    s->name = pd_xstrdup(p->name);
+    s->kind = p->kind;
+    s->is_cpu = strcmp(p->name, "cpu") == 0;
+    s->seconds = p->seconds > 0 ? seconds : 0;
+    char url[2048];
+    if (s->seconds > 0)
+        snprintf(url, sizeof(url), "%s://%s%s%s?seconds=%lld", t->tg.scheme, t->tg.address,
+                 t->tg.path_prefix, p->path, (long long)s->seconds);
+    else
+        snprintf(url, sizeof(url), "%s://%s%s%s", t->tg.scheme, t->tg.address, t->tg.path_prefix,
+                 p->path);
+    s->url = pd_xstrdup(url);
+    s->timeout_ms = s->seconds * 1000 + 10000;
+    if (s->timeout_ms < t->timeout_ms)
+        s->timeout_ms = t->timeout_ms;
+    pd_labels_copy(&s->series, &t->tg.labels);
+    for (size_t i = 0; i < it->cap->extra.n; i++)
+        pd_labels_set(&s->series, it->cap->extra.v[i].name, it->cap->extra.v[i].value);
+    pd_labels_set(&s->series, "type", p->name);
+    it->s = s;
+    pd_collector_attempt_capture(s);
+}
+
+/* Drops the oldest finished captures past MAX_CAPTURES; false if every
+ * kept capture is still running (then no new one starts). */
+static bool make_room(pd_captures *k)
+{
+    size_t w = 0, excess = k->n >= MAX_CAPTURES ? k->n - MAX_CAPTURES + 1 : 0;
+    for (size_t i = 0; i < k->n; i++) {
+        if (excess > 0 && k->v[i]->open == 0) {
+            capture_free(k->v[i]);
+            excess--;
+            continue;
+        }
+        k->v[w++] = k->v[i];
+    }
+    k->n = w;
+    return excess == 0;
+}
+
+static capture *capture_new(pd_captures *k, tstate *t, const pd_labels *extra,
+                            const char *const *types, size_t ntypes, int64_t seconds)
+{
+    capture *cp = pd_xcalloc(1, sizeof(*cp));
+    cp->id = ++k->next_id;
+    pd_collector_target_id(t, cp->target_id, sizeof(cp->target_id));
+    pd_labels_copy(&cp->target, &t->tg.labels);
+    pd_labels_copy(&cp->extra, extra);
+    cp->created_ms = pd_collector_wall_ms();
+    cp->items = pd_xcalloc(ntypes + 1, sizeof(pd_cap_item));
+    cp->nitems = cp->open = ntypes;
+    pd_xgrow((void **)&k->v, &k->cap, k->n + 1, sizeof(capture *));
+    k->v[k->n++] = cp;
+    char target[256];
+    pd_labels_format(&t->tg.labels, target, sizeof(target));
+    const char *trigger = pd_labels_get(extra, "trigger");
+    pd_log_info("capture", "id=%lld target=%s trigger=%s profiles=%zu seconds=%lld",
+                (long long)cp->id, target, trigger ? trigger : "", ntypes, (long long)seconds);
+    for (size_t i = 0; i < ntypes; i++) {
+        pd_cap_item *it = &cp->items[i];
+        it->cap = cp;
+        it->state = "pending";
+        snprintf(it->type, sizeof(it->type), "%s", types[i]);
+    }
+    for (size_t i = 0; i < ntypes; i++)
+        item_start(&cp->items[i], t, seconds);
+    return cp;
+}
+
+/* --- answers ----------------------------------------------------------------- */
+
+static json_t *labels_json(const pd_labels *ls)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < ls->n; i++)
+        json_object_set_new(o, ls->v[i].name, json_string(ls->v[i].value));
+    return o;
+}
+
+static void reply_json(pd_api_call *call, int status, json_t *j, int64_t retry_after_s)
+{
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    pd_api_reply(call, status, s, retry_after_s);
+    free(s);
+}
+
+static const char *item_state(const pd_cap_item *it)
+{
+    if (it->s != NULL && !it->s->busy)
+        return "pending"; /* waiting for a transfer or the target's CPU */
+    return it->state == NULL || strcmp(it->state, "pending") == 0 ? "running" : it->state;
+}
+
+static json_t *capture_json(const capture *cp)
+{
+    json_t *items = json_array(), *ids = json_array();
+    size_t done = 0, failed = 0, pending = 0;
+    for (size_t i = 0; i < cp->nitems; i++) {
+        const pd_cap_item *it = &cp->items[i];
+        const char *st = item_state(it);
+        json_t *o = json_pack("{s:s,s:s}", "type", it->type, "state", st);
+        if (strcmp(st, "done") == 0) {
+            json_object_set_new(o, "profile_id", json_integer(it->profile_id));
+            json_array_append_new(ids, json_integer(it->profile_id));
+            done++;
+        } else if (strcmp(st, "failed") == 0) {
+            json_object_set_new(o, "error", json_string(it->error));
+            failed++;
+        } else if (strcmp(st, "pending") == 0) {
+            pending++;
+        }
+        json_array_append_new(items, o);
+    }
+    const char *state = pending == cp->nitems        ? "pending"
+                        : done + failed < cp->nitems ? "running"
+                        : done > 0                   ? "done"
+                                                     : "failed";
+    char created[40];
+    time_t secs = (time_t)(cp->created_ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_t *o =
+        json_pack("{s:I,s:s,s:s,s:o,s:s}", "id", (json_int_t)cp->id, "state", state, "target",
+                  cp->target_id, "labels", labels_json(&cp->target), "created", created);
+    for (size_t i = 0; i < cp->extra.n; i++)
+        json_object_set_new(o, cp->extra.v[i].name, json_string(cp->extra.v[i].value));
+    json_object_set_new(o, "profiles", items);
+    json_object_set_new(o, "profile_ids", ids);
+    return o;
+}
+
+void pd_captures_get(pd_captures *k, pd_api_call *call, const char *id)
+{
+    char *end = NULL;
+    long long want = strtoll(id, &end, 10);
+    for (size_t i = 0; end != NULL && *end == '\0' && i < k->n; i++)
+        if (k->v[i]->id == want) {
+            reply_json(call, 200, capture_json(k->v[i]), 0);
+            return;
+        }
+    pd_api_reply_error(call, 404, "no such capture (captures are kept in memory, the last 4096)");
+}
+
+/* --- what to capture ----------------------------------------------------------- */
+
+/* Checks the profile names (default: alerting.profiles) into types[]. */
+static int pick_types(const pd_captures *k, const pd_api_request *rq, const char **types, size_t *n,
+                      pd_err *err)
+{
+    const pd_config *cfg = k->c->cfg;
+    const char *const *v =
+        rq->has_profiles ? rq->profiles : (const char *const *)cfg->alerting.profiles;
+    size_t nv = rq->has_profiles ? rq->nprofiles : cfg->alerting.nprofiles;
+    if (nv == 0)
+        return pd_errf(err, -EINVAL, "profiles: empty");
+    if (nv > MAX_TYPES)
+        return pd_errf(err, -EINVAL, "profiles: more than %d", MAX_TYPES);
+    *n = 0;
+    for (size_t i = 0; i < nv; i++) {
+        bool known = false;
+        for (size_t j = 0; j < cfg->njobs && !known; j++)
+            known = pd_job_profile(&cfg->jobs[j], v[i]) != NULL;
+        pd_job *def = known ? NULL : pd_job_default(cfg, "");
+        known = known || pd_job_profile(def, v[i]) != NULL;
+        pd_job_free(def);
+        if (!known)
+            return pd_errf(err, -EINVAL, "profiles[%zu]: unknown profile \"%s\"", i, v[i]);
+        for (size_t j = 0; j < *n; j++)
+            if (strcmp(types[j], v[i]) == 0)
+                return pd_errf(err, -EINVAL, "profiles[%zu]: \"%s\" twice", i, v[i]);
+        types[(*n)++] = v[i];
+    }
+    return 0;
+}
+
+static bool target_matches(const tstate *t, const pd_selector *sel)
+{
+    const char *names[PD_STORE_MAX_LABELS + 1], *values[PD_STORE_MAX_LABELS + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < t->tg.labels.n && n < PD_STORE_MAX_LABELS; i++, n++) {
+        names[n] = t->tg.labels.v[i].name;
+        values[n] = t->tg.labels.v[i].value;
+    }
+    return pd_selector_matches(sel, names, values, n);
+}
+
+/* Captures `types` from target t if its budget allows: the capture, or
+ * NULL and *retry_s (OUT) the seconds until a token is there. */
+static capture *try_capture(pd_captures *k, tstate *t, const pd_labels *extra, const char **types,
+                            size_t ntypes, int64_t seconds, int64_t *retry_s)
+{
+    *retry_s = take_token(k, t->tg.hash, pd_collector_wall_ms());
+    if (*retry_s > 0)
+        return NULL;
+    return capture_new(k, t, extra, types, ntypes, seconds);
+}
+
+static json_t *skipped_json(const tstate *t, int64_t retry_s)
+{
+    char id[32];
+    pd_collector_target_id(t, id, sizeof(id));
+    return json_pack("{s:s,s:o,s:s,s:I}", "target", id, "labels", labels_json(&t->tg.labels),
+                     "reason", "budget", "retry_after_seconds", (json_int_t)retry_s);
+}
+
+static json_t *started_json(const capture *cp)
+{
+    json_t *types = json_array();
+    for (size_t i = 0; i < cp->nitems; i++)
+        json_array_append_new(types, json_string(cp->items[i].type));
+    return json_pack("{s:I,s:s,s:o,s:o}", "id", (json_int_t)cp->id, "target", cp->target_id,
+                     "labels", labels_json(&cp->target), "profiles", types);
+}
+
+static int64_t capture_seconds(const pd_api_request *rq)
+{
+    int64_t s = rq->seconds > 0 ? rq->seconds : 10;
+    return s > PD_CAPTURE_MAX_SECONDS ? PD_CAPTURE_MAX_SECONDS : s;
+}
+
+void pd_captures_start(pd_captures *k, pd_api_call *call, const pd_api_request *rq)
+{
+    if (k->c == NULL) {
+        pd_api_reply_error(call, 503, "stopping");
+        return;
+    }
+    const char *types[MAX_TYPES];
+    size_t ntypes = 0;
+    pd_err err = {{0}};
+    if (pick_types(k, rq, types, &ntypes, &err) < 0) {
+        pd_api_reply_error(call, 400, err.msg);
+        return;
+    }
+    if (rq->reason != NULL && (rq->reason[0] == '\0' || strlen(rq->reason) > 1024)) {
+        pd_api_reply_error(call, 400, "reason: want 1 to 1024 characters");
+        return;
+    }
+    if (!make_room(k)) {
+        pd_api_reply_error(call, 503, "too many captures running");
+        return;
+    }
+    pd_labels extra = PD_LABELS_INIT;
+    pd_labels_set(&extra, "trigger", "manual");
+    if (rq->reason != NULL)
+        pd_labels_set(&extra, "reason", rq->reason);
+    json_t *started = json_array(), *skipped = json_array();
+    int64_t min_retry = 0;
+    size_t matched = 0;
+    pd_collector *c = k->c;
+    for (size_t i = 0; i < c->ntargets; i++) {
+        tstate *t = c->targets[i];
+        if (!target_matches(t, rq->sel))
+            continue;
+        matched++;
+        int64_t retry = 0;
+        capture *cp = try_capture(k, t, &extra, types, ntypes, capture_seconds(rq), &retry);
+        if (cp != NULL) {
+            json_array_append_new(started, started_json(cp));
+        } else {
+            json_array_append_new(skipped, skipped_json(t, retry));
+            min_retry = min_retry == 0 || retry < min_retry ? retry : min_retry;
+        }
+    }
+    pd_labels_free(&extra);
+    if (matched == 0) {
+        json_decref(started);
+        json_decref(skipped);
+        pd_api_reply_error(call, 404, "query: no target matches");
+        return;
+    }
+    if (json_array_size(started) == 0) {
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 "capture budget spent for every matching target (%u per %llds): retry in %llds",
+                 c->cfg->limits.capture_budget.count,
+                 (long long)(c->cfg->limits.capture_budget.per_ms / 1000), (long long)min_retry);
+        json_decref(started);
+        reply_json(call, 429,
+                   json_pack("{s:s,s:I,s:o}", "error", msg, "retry_after_seconds",
+                             (json_int_t)min_retry, "skipped", skipped),
+                   min_retry);
+        return;
+    }
+    reply_json(call, 202, json_pack("{s:o,s:o}", "captures", started, "skipped", skipped), 0);
+}
+
+/* --- Alertmanager ---------------------------------------------------------------- */
+
+/* Whether fingerprint fp fired within the budget window (and remembers it). */
+static bool repeated(pd_captures *k, const char *fp, int64_t now)
+{
+    int64_t per = k->c->cfg->limits.capture_budget.per_ms;
+    size_t w = 0;
+    bool seen = false;
+    for (size_t i = 0; i < k->nseen; i++) {
+        if (now - k->seen[i].at_ms >= per) {
+            free(k->seen[i].fingerprint);
+            continue;
+        }
+        if (strcmp(k->seen[i].fingerprint, fp) == 0)
+            seen = true;
+        k->seen[w++] = k->seen[i];
+    }
+    k->nseen = w;
+    if (!seen && fp[0] != '\0') {
+        pd_xgrow((void **)&k->seen, &k->capseen, k->nseen + 1, sizeof(seen_alert));
+        k->seen[k->nseen++] = (seen_alert){pd_xstrdup(fp), now};
+    }
+    return seen;
+}
+
+static const char *alert_label(const pd_api_alert *a, const char *name)
+{
+    for (size_t i = 0; i < a->nlabels; i++)
+        if (strcmp(a->labels[i].name, name) == 0)
+            return a->labels[i].value;
+    return NULL;
+}
+
+/* A target answers to an alert when it has every alerting.match_labels
+ * label the alert carries, with the same value; an alert with none of them
+ * selects nothing (never the whole fleet). */
+static bool alert_selects(const pd_config *cfg, const pd_api_alert *a, const tstate *t)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < cfg->alerting.nmatch_labels; i++) {
+        const char *name = cfg->alerting.match_labels[i];
+        const char *want = alert_label(a, name);
+        if (want == NULL)
+            continue;
+        used++;
+        const char *have = pd_labels_get(&t->tg.labels, name);
+        if (have == NULL || strcmp(have, want) != 0)
+            return false;
+    }
+    return used > 0;
+}
+
+static json_t *one_alert(pd_captures *k, const pd_api_alert *a, const char **types, size_t ntypes,
+                         json_t *all)
+{
+    const pd_config *cfg = k->c->cfg;
+    const char *name = alert_label(a, "alertname");
+    json_t *o = json_pack("{s:s,s:s,s:s}", "alertname", name ? name : "", "fingerprint",
+                          a->fingerprint, "status", a->status);
+    if (strcmp(a->status, "firing") != 0) {
+        json_object_set_new(o, "outcome", json_string("resolved"));
+        return o;
+    }
+    if (repeated(k, a->fingerprint, pd_collector_wall_ms())) {
+        json_object_set_new(o, "outcome", json_string("repeat"));
+        return o;
+    }
+    pd_labels extra = PD_LABELS_INIT;
+    pd_labels_set(&extra, "trigger", "alert");
+    pd_labels_set(&extra, "alertname", name && name[0] ? name : "unnamed");
+    json_t *ids = json_array(), *skipped = json_array();
+    size_t matched = 0;
+    for (size_t i = 0; i < k->c->ntargets; i++) {
+        tstate *t = k->c->targets[i];
+        if (!alert_selects(cfg, a, t))
+            continue;
+        matched++;
+        int64_t retry = 0;
+        capture *cp = try_capture(k, t, &extra, types, ntypes, 10, &retry);
+        if (cp != NULL) {
+            json_array_append_new(ids, json_integer(cp->id));
+            json_array_append_new(all, json_integer(cp->id));
+        } else {
+            json_array_append_new(skipped, skipped_json(t, retry));
+        }
+    }
+    pd_labels_free(&extra);
+    const char *outcome = matched == 0                ? "no_target"
+                          : json_array_size(ids) == 0 ? "budget"
+                                                      : "captured";
+    json_object_set_new(o, "outcome", json_string(outcome));
+    json_object_set_new(o, "captures", ids);
+    json_object_set_new(o, "skipped", skipped);
+    return o;
+}
+
+void pd_captures_alerts(pd_captures *k, pd_api_call *call, const pd_api_request *rq)
+{
+    if (k->c == NULL) {
+        pd_api_reply_error(call, 503, "stopping");
+        return;
+    }
+    const pd_config *cfg = k->c->cfg;
+    const char *types[MAX_TYPES];
+    size_t ntypes = 0;
+    for (size_t i = 0; i < cfg->alerting.nprofiles && ntypes < MAX_TYPES; i++)
+        types[ntypes++] = cfg->alerting.profiles[i];
+    if (!make_room(k)) {
+        pd_api_reply_error(call, 503, "too many captures running");
+        return;
+    }
+    json_t *all = json_array(), *alerts = json_array();
+    for (size_t i = 0; i < rq->nalerts; i++)
+        json_array_append_new(alerts, one_alert(k, &rq->alerts[i], types, ntypes, all));
+    /* Alertmanager retries on errors; what is decided here would not change
+     * on a retry, so the answer is 200 with the outcome of each alert. */
+    reply_json(call, 200, json_pack("{s:o,s:o}", "captures", all, "alerts", alerts), 0);
+}

@@ -1,0 +1,132 @@
+/* Push ingest: labels checked on the loop, the profile decoded and
+ * validated on the thread pool, then queued to the writer; the answer
+ * carries the new profile's id. */
+#include "push.h"
+
+#include "ingest.h"
+#include "pd_log.h"
+#include "pd_mem.h"
+#include "pd_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct push {
+    uv_work_t req;
+    pd_writer *w;
+    pd_api_call *call;
+    pd_labels series;
+    pd_ingest_in in; /* the body is the API's, until the answer */
+    pd_ingest_out out;
+    int rc;
+    pd_err err;
+} push;
+
+static void push_free(push *p)
+{
+    pd_labels_free(&p->series);
+    pd_ingest_out_free(&p->out);
+    free(p);
+}
+
+static void on_stored(void *arg, int rc, int64_t id, const char *error)
+{
+    push *p = arg;
+    if (rc < 0) {
+        pd_api_reply_error(p->call, 500, error ? error : "store failed");
+    } else {
+        char series[512], body[640];
+        pd_labels_format(&p->series, series, sizeof(series));
+        snprintf(body, sizeof(body), "{\"id\":%lld}", (long long)id);
+        pd_log_info("profile pushed", "id=%lld series=%s", (long long)id, series);
+        pd_api_reply(p->call, 200, body, 0);
+    }
+    push_free(p);
+}
+
+static void work(uv_work_t *req)
+{
+    push *p = req->data;
+    p->rc = pd_ingest(&p->in, &p->out, &p->err);
+}
+
+static void after(uv_work_t *req, int status)
+{
+    push *p = req->data;
+    if (status < 0 && p->rc == 0)
+        p->rc = pd_errf(&p->err, status, "%s", uv_strerror(status));
+    if (p->rc < 0) {
+        char msg[sizeof(p->err.msg) + 16];
+        snprintf(msg, sizeof(msg), "body: %s", p->err.msg);
+        pd_api_reply_error(p->call, 400, msg);
+        push_free(p);
+        return;
+    }
+    if (p->out.time_ns == 0) { /* not every producer sets time_nanos */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        p->out.time_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
+    pd_writer_add_cb(p->w, &p->series, &p->out, on_stored, p);
+}
+
+static bool type_valid(const char *t)
+{
+    size_t n = strlen(t);
+    if (n == 0 || n > 63)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= '0' && t[i] <= '9') || t[i] == '_'))
+            return false;
+    return true;
+}
+
+static int check(const pd_config *cfg, const pd_api_request *rq, pd_labels *series, pd_err *err)
+{
+    if (!type_valid(rq->type))
+        return pd_errf(err, -EINVAL, "type: invalid profile type \"%s\"", rq->type);
+    for (size_t i = 0; i < rq->nlabels; i++) {
+        const char *n = rq->labels[i].name, *v = rq->labels[i].value;
+        if (!pd_label_name_valid(n) || strncmp(n, "__", 2) == 0)
+            return pd_errf(err, -EINVAL, "%s: invalid label name", n);
+        if (v[0] == '\0' || strlen(v) > PD_STORE_MAX_LABEL_VALUE)
+            return pd_errf(err, -EINVAL, "%s: want 1 to %d characters", n,
+                           PD_STORE_MAX_LABEL_VALUE);
+        if (pd_labels_get(series, n) != NULL)
+            return pd_errf(err, -EINVAL, "%s: given twice", n);
+        pd_labels_set(series, n, v);
+    }
+    if (series->n + 1 > PD_STORE_MAX_LABELS)
+        return pd_errf(err, -EINVAL, "more than %d labels", PD_STORE_MAX_LABELS - 1);
+    for (size_t i = 0; i < cfg->global.external_labels.n; i++)
+        pd_labels_set_default(series, cfg->global.external_labels.v[i].name,
+                              cfg->global.external_labels.v[i].value);
+    pd_labels_set(series, "type", rq->type);
+    return 0;
+}
+
+void pd_push_handle(uv_loop_t *loop, const pd_config *cfg, pd_writer *w, pd_api_call *call,
+                    const pd_api_request *rq)
+{
+    push *p = pd_xcalloc(1, sizeof(*p));
+    p->w = w;
+    p->call = call;
+    pd_labels_init(&p->series);
+    pd_err err = {{0}};
+    if (check(cfg, rq, &p->series, &err) < 0) {
+        pd_api_reply_error(call, 400, err.msg);
+        push_free(p);
+        return;
+    }
+    /* Stored as sent: a pushed profile covers the window its sender chose. */
+    p->in =
+        (pd_ingest_in){rq->body, rq->len, cfg->limits.max_profile_bytes, PD_PROFILE_GAUGE, NULL, 0};
+    p->req.data = p;
+    int rc = uv_queue_work(loop, &p->req, work, after);
+    if (rc < 0) {
+        pd_api_reply_error(call, 503, uv_strerror(rc));
+        push_free(p);
+    }
+}

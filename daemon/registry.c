@@ -1,0 +1,296 @@
+/* Targets registered over the API: POST/PUT/DELETE /api/v1/targets. A
+ * request is checked, written to the database through the writer (so it
+ * survives a restart), and only then handed to the collector. */
+#include "registry.h"
+
+#include "pd_log.h"
+#include "pd_mem.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_JOB_NAME 256
+#define MAX_PROFILE_NAME 63
+
+typedef struct op {
+    pd_collector *c;
+    pd_api_call *call;
+    pd_api_action action;
+    pd_reg_target r;
+    pd_store_label *labels; /* r.labels as storage wants them */
+    int64_t id;
+} op;
+
+static void op_free(op *o)
+{
+    pd_reg_target_free(&o->r);
+    free(o->labels);
+    free(o);
+}
+
+static json_t *reg_json(const pd_reg_target *r)
+{
+    char id[32], interval[32] = "";
+    snprintf(id, sizeof(id), "%lld", (long long)r->id);
+    json_t *labels = json_object();
+    for (size_t i = 0; i < r->labels.n; i++)
+        json_object_set_new(labels, r->labels.v[i].name, json_string(r->labels.v[i].value));
+    json_t *profiles = json_array();
+    for (const char *p = r->profiles; *p != '\0';) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        json_array_append_new(profiles, json_stringn(p, len));
+        p += len + (e != NULL);
+    }
+    if (r->interval_ms > 0)
+        pd_format_duration(r->interval_ms, interval, sizeof(interval));
+    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s}", "id", id, "source", "api", "job", r->job,
+                     "address", r->address, "labels", labels, "profiles", profiles,
+                     "scrape_interval", interval);
+}
+
+static void reply_reg(pd_api_call *call, int status, const pd_reg_target *r)
+{
+    json_t *j = reg_json(r);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    pd_api_reply(call, status, s, 0);
+    free(s);
+}
+
+/* --- checking a request ------------------------------------------------------ */
+
+static int check_labels(const pd_api_request *rq, pd_labels *out, pd_err *err)
+{
+    for (size_t i = 0; i < rq->nlabels; i++) {
+        const char *n = rq->labels[i].name, *v = rq->labels[i].value;
+        if (!pd_label_name_valid(n))
+            return pd_errf(err, -EINVAL, "labels.%s: invalid label name", n);
+        if (strncmp(n, "__", 2) == 0)
+            return pd_errf(err, -EINVAL, "labels.%s: names starting with __ are reserved", n);
+        if (strcmp(n, "job") == 0 || strcmp(n, "type") == 0)
+            return pd_errf(err, -EINVAL, "labels.%s: reserved (%s)", n,
+                           n[0] == 'j' ? "use the job field" : "the profile type's label");
+        if (v[0] == '\0' || strlen(v) > PD_STORE_MAX_LABEL_VALUE)
+            return pd_errf(err, -EINVAL, "labels.%s: want 1 to %d characters", n,
+                           PD_STORE_MAX_LABEL_VALUE);
+        pd_labels_set(out, n, v);
+    }
+    return 0;
+}
+
+static int check_profiles(const pd_api_request *rq, char **out, pd_err *err)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < rq->nprofiles; i++) {
+        const char *p = rq->profiles[i];
+        size_t n = strlen(p);
+        bool ok = n > 0 && n <= MAX_PROFILE_NAME;
+        for (size_t k = 0; ok && k < n; k++)
+            ok = (p[k] >= 'a' && p[k] <= 'z') || (p[k] >= '0' && p[k] <= '9') || p[k] == '_';
+        if (!ok)
+            return pd_errf(err, -EINVAL, "profiles[%zu]: invalid profile name \"%s\"", i, p);
+        len += n + 1;
+    }
+    if (rq->nprofiles == 0)
+        return pd_errf(err, -EINVAL, "profiles: empty (leave it out for the job's profiles)");
+    char *s = pd_xcalloc(len, 1);
+    for (size_t i = 0; i < rq->nprofiles; i++) {
+        if (i > 0)
+            strcat(s, ",");
+        strcat(s, rq->profiles[i]);
+    }
+    free(*out);
+    *out = s;
+    return 0;
+}
+
+/* rq's fields over r (r holds the current registration for an update). */
+static int apply(const pd_api_request *rq, pd_reg_target *r, pd_err *err)
+{
+    if (rq->job != NULL) {
+        if (r->job != NULL && strcmp(r->job, rq->job) != 0)
+            return pd_errf(err, -EINVAL, "job: cannot change (delete and register again)");
+        if (rq->job[0] == '\0' || strlen(rq->job) > MAX_JOB_NAME)
+            return pd_errf(err, -EINVAL, "job: want 1 to %d characters", MAX_JOB_NAME);
+        free(r->job);
+        r->job = pd_xstrdup(rq->job);
+    }
+    if (rq->address != NULL) {
+        if (r->address != NULL && strcmp(r->address, rq->address) != 0)
+            return pd_errf(err, -EINVAL, "address: cannot change (delete and register again)");
+        if (!pd_hostport_valid(rq->address))
+            return pd_errf(err, -EINVAL, "address: invalid \"%s\": want host:port", rq->address);
+        free(r->address);
+        r->address = pd_xstrdup(rq->address);
+    }
+    if (rq->has_labels) {
+        pd_labels_free(&r->labels);
+        pd_labels_init(&r->labels);
+        int rc = check_labels(rq, &r->labels, err);
+        if (rc < 0)
+            return rc;
+    }
+    if (rq->has_profiles) {
+        int rc = check_profiles(rq, &r->profiles, err);
+        if (rc < 0)
+            return rc;
+    }
+    if (r->profiles == NULL)
+        r->profiles = pd_xstrdup("");
+    if (rq->scrape_interval != NULL) {
+        pd_err derr = {{0}};
+        if (pd_parse_duration(rq->scrape_interval, &r->interval_ms, &derr) < 0 ||
+            r->interval_ms <= 0)
+            return pd_errf(err, -EINVAL, "scrape_interval: invalid duration \"%s\"",
+                           rq->scrape_interval);
+    }
+    return 0;
+}
+
+/* --- the database, then the collector ------------------------------------------ */
+
+static int exec_fn(pd_store *s, void *arg, pd_err *err)
+{
+    op *o = arg;
+    pd_store_target t = {o->r.id,       o->r.job,      o->r.address,    o->labels,
+                         o->r.labels.n, o->r.profiles, o->r.interval_ms};
+    switch (o->action) {
+    case PD_API_TARGET_ADD:
+        return pd_store_target_insert(s, &t, &o->id, err);
+    case PD_API_TARGET_UPDATE:
+        return pd_store_target_update(s, &t, err);
+    default:
+        return pd_store_target_delete(s, o->r.id, err);
+    }
+}
+
+static void exec_done(void *arg, int rc, const pd_err *err)
+{
+    op *o = arg;
+    if (rc == -EEXIST) {
+        pd_api_reply_error(o->call, 409, err->msg);
+    } else if (rc < 0) {
+        pd_log_error("registration failed", "error=\"%s\"", err->msg);
+        pd_api_reply_error(o->call, rc == -ENOENT ? 404 : 500, err->msg);
+    } else if (o->action == PD_API_TARGET_DELETE) {
+        pd_collector_reg_remove(o->c, o->r.id);
+        pd_log_info("target deregistered", "id=%lld", (long long)o->r.id);
+        char body[64];
+        snprintf(body, sizeof(body), "{\"id\":\"%lld\",\"deleted\":true}", (long long)o->r.id);
+        pd_api_reply(o->call, 200, body, 0);
+    } else {
+        if (o->action == PD_API_TARGET_ADD)
+            o->r.id = o->id;
+        pd_err serr = {{0}};
+        if (pd_collector_reg_set(o->c, &o->r, &serr) < 0) /* checked before: defensive */
+            pd_log_error("registered target not scraped", "id=%lld error=\"%s\"",
+                         (long long)o->r.id, serr.msg);
+        pd_log_info(o->action == PD_API_TARGET_ADD ? "target registered" : "target updated",
+                    "id=%lld job=%s address=%s", (long long)o->r.id, o->r.job, o->r.address);
+        reply_reg(o->call, o->action == PD_API_TARGET_ADD ? 201 : 200, &o->r);
+    }
+    op_free(o);
+}
+
+static void submit(pd_writer *w, op *o)
+{
+    o->labels = pd_xcalloc(o->r.labels.n + 1, sizeof(pd_store_label));
+    for (size_t i = 0; i < o->r.labels.n; i++)
+        o->labels[i] = (pd_store_label){o->r.labels.v[i].name, o->r.labels.v[i].value};
+    pd_writer_exec(w, exec_fn, exec_done, o);
+}
+
+/* The registration `id` names, or an answer (404, 403) and NULL. */
+static const pd_reg_target *find(pd_collector *c, pd_api_call *call, const char *id)
+{
+    char *end = NULL;
+    long long n = strtoll(id, &end, 10);
+    const pd_reg_target *r = *end == '\0' && n > 0 ? pd_collector_reg_get(c, n) : NULL;
+    if (r != NULL)
+        return r;
+    if (pd_collector_is_configured(c, id))
+        pd_api_reply_error(
+            call, 403, "target is in the configuration file: change it there, not over the API");
+    else
+        pd_api_reply_error(call, 404, "no such registered target");
+    return NULL;
+}
+
+void pd_registry_handle(pd_collector *c, pd_writer *w, pd_api_call *call, const pd_api_request *rq)
+{
+    op *o = pd_xcalloc(1, sizeof(*o));
+    o->c = c;
+    o->call = call;
+    o->action = rq->action;
+    pd_labels_init(&o->r.labels);
+    int64_t except = 0;
+    if (rq->action != PD_API_TARGET_ADD) {
+        const pd_reg_target *cur = find(c, call, rq->id);
+        if (cur == NULL) {
+            op_free(o);
+            return;
+        }
+        pd_labels_free(&o->r.labels);
+        pd_reg_target_copy(&o->r, cur);
+        except = cur->id;
+    }
+    pd_err err = {{0}};
+    int rc = 0;
+    if (rq->action != PD_API_TARGET_DELETE) {
+        rc = apply(rq, &o->r, &err);
+        if (rc == 0)
+            rc = pd_collector_reg_check(c, &o->r, except, &err);
+    }
+    if (rc < 0) {
+        pd_api_reply_error(call, rc == -EEXIST ? 409 : 400, err.msg);
+        op_free(o);
+        return;
+    }
+    submit(w, o);
+}
+
+typedef struct load_ctx {
+    pd_collector *c;
+    size_t n, failed;
+} load_ctx;
+
+static int load_one(void *ctx, const pd_store_target *t)
+{
+    load_ctx *l = ctx;
+    pd_reg_target r = {0};
+    r.id = t->id;
+    r.job = (char *)t->job;
+    r.address = (char *)t->address;
+    r.profiles = (char *)t->profiles;
+    r.interval_ms = t->scrape_interval_ms;
+    pd_labels_init(&r.labels);
+    for (size_t i = 0; i < t->nlabels; i++)
+        pd_labels_set(&r.labels, t->labels[i].name, t->labels[i].value);
+    pd_err err = {{0}};
+    if (pd_collector_reg_set(l->c, &r, &err) < 0) {
+        /* Kept in the database: a later config may fit it again. */
+        pd_log_warn("registered target left out", "id=%lld error=\"%s\"", (long long)t->id,
+                    err.msg);
+        l->failed++;
+    }
+    l->n++;
+    pd_labels_free(&r.labels);
+    return 0;
+}
+
+int pd_registry_load(pd_collector *c, const char *db_path, pd_err *err)
+{
+    pd_store_reader *rd = NULL;
+    int rc = pd_store_reader_open(db_path, &rd, err);
+    if (rc < 0)
+        return rc;
+    load_ctx l = {c, 0, 0};
+    rc = pd_store_targets_list(rd, load_one, &l, err);
+    pd_store_reader_close(rd);
+    if (rc == 0 && l.n > 0)
+        pd_log_info("registered targets loaded", "targets=%zu left_out=%zu", l.n, l.failed);
+    return rc;
+}
