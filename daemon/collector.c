@@ -81,6 +81,35 @@ void pd_reg_target_free(pd_reg_target *r)
     memset(r, 0, sizeof(*r));
 }
 
+/* --- one CPU profile per process ------------------------------------------- */
+
+/* Go runs one CPU profile at a time per process, and one process may be
+ * several targets (a configured one, a registered one, two jobs): CPU
+ * scrapes are kept apart by address. At most max_concurrent_scrapes are in
+ * flight, so a short array does. */
+static bool cpu_busy(const pd_collector *c, const tstate *t)
+{
+    for (size_t i = 0; i < c->ncpu; i++)
+        if (strcmp(c->cpu[i], t->tg.address) == 0)
+            return true;
+    return false;
+}
+
+static void cpu_mark(pd_collector *c, const char *address, bool busy)
+{
+    if (busy) {
+        pd_xgrow((void **)&c->cpu, &c->capcpu, c->ncpu + 1, sizeof(char *));
+        c->cpu[c->ncpu++] = pd_xstrdup(address);
+        return;
+    }
+    for (size_t i = 0; i < c->ncpu; i++)
+        if (strcmp(c->cpu[i], address) == 0) {
+            free(c->cpu[i]);
+            c->cpu[i] = c->cpu[--c->ncpu];
+            return;
+        }
+}
+
 /* --- lifetime of targets ---------------------------------------------------- */
 
 static void tstate_free(tstate *t)
@@ -373,7 +402,7 @@ static void on_fetched(void *ctx, pd_fetch_result *res)
     pd_collector *c = t->c;
     c->in_flight--;
     if (s->is_cpu)
-        t->cpu_busy = false;
+        cpu_mark(c, t->tg.address, false);
     if (s->cap != NULL) {
         t->refs--;                        /* the fetch's; the capture slot holds its own */
         pd_capture_fetched(s, res, NULL); /* takes the slot */
@@ -455,7 +484,7 @@ static void start_fetch(slot *s)
     t->refs++;
     c->in_flight++;
     if (s->is_cpu)
-        t->cpu_busy = true;
+        cpu_mark(c, t->tg.address, true);
     pd_log(PD_LOG_DEBUG, "scrape", "job=%s instance=%s type=%s lag_ms=%lld", t->job, instance_of(t),
            s->name, (long long)((int64_t)uv_now(c->loop) - s->tick_ms));
 }
@@ -476,7 +505,7 @@ static void pump(pd_collector *c)
         }
         if (s->t->retired || s->busy)
             continue;
-        if (s->is_cpu && s->t->cpu_busy) { /* back in line behind the running CPU scrape */
+        if (s->is_cpu && cpu_busy(c, s->t)) { /* back in line behind the running CPU scrape */
             s->queued = true;
             c->queue[(c->qhead + c->qlen) % c->qcap] = s;
             c->qlen++;
@@ -509,7 +538,8 @@ void pd_collector_attempt_capture(slot *s)
     s->tick_ms = (int64_t)uv_now(c->loop);
     if (c->stopping || s->t->retired)
         pd_capture_fetched(s, NULL, c->stopping ? "daemon stopping" : "target removed");
-    else if (c->in_flight >= c->cfg->limits.max_concurrent_scrapes || (s->is_cpu && s->t->cpu_busy))
+    else if (c->in_flight >= c->cfg->limits.max_concurrent_scrapes ||
+             (s->is_cpu && cpu_busy(c, s->t)))
         enqueue(c, s); /* behind the target's running CPU profile: Go allows one */
     else
         start_fetch(s);
@@ -537,7 +567,7 @@ static void attempt(slot *s, int64_t tick)
     if (now < s->not_before_ms)
         return;        /* the target asked us to wait (Retry-After) */
     s->tick_ms = tick; /* the lag is counted from here, queued or not */
-    if (c->in_flight >= c->cfg->limits.max_concurrent_scrapes || (s->is_cpu && s->t->cpu_busy))
+    if (c->in_flight >= c->cfg->limits.max_concurrent_scrapes || (s->is_cpu && cpu_busy(c, s->t)))
         enqueue(c, s);
     else
         start_fetch(s);
@@ -1036,6 +1066,7 @@ static void on_own_closed(uv_handle_t *h)
     void *arg = c->done_arg;
     free(c->queue);
     free(c->retired);
+    free(c->cpu); /* empty: every scrape has ended */
     for (size_t k = 0; k < c->nregs; k++)
         pd_reg_target_free(&c->regs[k]);
     free(c->regs);

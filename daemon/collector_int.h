@@ -62,7 +62,6 @@ struct tstate {
     int64_t reg_id;        /* registered over the API; 0 = configured */
     pd_profile_cfg *avail; /* every profile the job knows (copies), for captures */
     size_t navail;
-    bool cpu_busy;
     bool retired;
     int refs; /* scrapes and ingests still running */
     size_t open_timers;
@@ -82,6 +81,8 @@ struct pd_collector {
     slot **queue; /* waiting for a transfer, FIFO */
     size_t qhead, qlen, qcap;
     size_t in_flight;
+    char **cpu; /* addresses with a CPU profile in flight */
+    size_t ncpu, capcpu;
     size_t ingesting;
     bool stopping;
     uv_timer_t grace;
