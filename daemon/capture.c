@@ -18,6 +18,7 @@
 typedef struct capture capture;
 
 struct pd_cap_item {
+    pd_captures *k;
     capture *cap;
     char type[64];
     const char *state; /* pending, running, done, failed */
@@ -59,7 +60,15 @@ struct pd_captures {
     size_t nbuckets, capbuckets;
     seen_alert *seen;
     size_t nseen, capseen;
+    /* for /metrics: profiles captured and failed by trigger, refusals */
+    uint64_t done[2], failed[2], refused[2];
 };
+
+static int trigger_index(const capture *cp)
+{
+    const char *t = pd_labels_get(&cp->extra, "trigger");
+    return t != NULL && strcmp(t, "alert") == 0;
+}
 
 pd_captures *pd_captures_new(pd_collector *c, pd_writer *w)
 {
@@ -137,6 +146,10 @@ static void item_finish(pd_cap_item *it, const char *state)
     it->state = state;
     it->s = NULL;
     cp->open--;
+    if (strcmp(state, "done") == 0)
+        it->k->done[trigger_index(cp)]++;
+    else
+        it->k->failed[trigger_index(cp)]++;
     char target[256];
     pd_labels_format(&cp->target, target, sizeof(target));
     if (strcmp(state, "done") == 0)
@@ -312,6 +325,7 @@ static capture *capture_new(pd_captures *k, tstate *t, const pd_labels *extra,
                 (long long)cp->id, target, trigger ? trigger : "", ntypes, (long long)seconds);
     for (size_t i = 0; i < ntypes; i++) {
         pd_cap_item *it = &cp->items[i];
+        it->k = k;
         it->cap = cp;
         it->state = "pending";
         snprintf(it->type, sizeof(it->type), "%s", types[i]);
@@ -446,8 +460,11 @@ static capture *try_capture(pd_captures *k, tstate *t, const pd_labels *extra, c
                             size_t ntypes, int64_t seconds, int64_t *retry_s)
 {
     *retry_s = take_token(k, t->tg.hash, pd_collector_wall_ms());
-    if (*retry_s > 0)
+    if (*retry_s > 0) {
+        const char *trigger = pd_labels_get(extra, "trigger");
+        k->refused[trigger != NULL && strcmp(trigger, "alert") == 0]++;
         return NULL;
+    }
     return capture_new(k, t, extra, types, ntypes, seconds);
 }
 
@@ -657,4 +674,34 @@ void pd_captures_alerts(pd_captures *k, pd_api_call *call, const pd_api_request 
     /* Alertmanager retries on errors; what is decided here would not change
      * on a retry, so the answer is 200 with the outcome of each alert. */
     reply_json(call, 200, json_pack("{s:o,s:o}", "captures", all, "alerts", alerts), 0);
+}
+
+void pd_captures_metrics(const pd_captures *k, pd_buf *out)
+{
+    static const char *const triggers[2] = {"manual", "alert"};
+    char line[256];
+    int n = snprintf(line, sizeof(line),
+                     "# HELP pprofd_capture_profiles_total Profiles of triggered captures, by "
+                     "trigger and outcome.\n"
+                     "# TYPE pprofd_capture_profiles_total counter\n");
+    pd_buf_append(out, line, (size_t)n);
+    for (int i = 0; i < 2; i++) {
+        n = snprintf(line, sizeof(line),
+                     "pprofd_capture_profiles_total{trigger=\"%s\",outcome=\"done\"} %llu\n"
+                     "pprofd_capture_profiles_total{trigger=\"%s\",outcome=\"failed\"} %llu\n",
+                     triggers[i], (unsigned long long)k->done[i], triggers[i],
+                     (unsigned long long)k->failed[i]);
+        pd_buf_append(out, line, (size_t)n);
+    }
+    n = snprintf(line, sizeof(line),
+                 "# HELP pprofd_capture_budget_refusals_total Target captures refused by the "
+                 "capture budget.\n"
+                 "# TYPE pprofd_capture_budget_refusals_total counter\n");
+    pd_buf_append(out, line, (size_t)n);
+    for (int i = 0; i < 2; i++) {
+        n = snprintf(line, sizeof(line),
+                     "pprofd_capture_budget_refusals_total{trigger=\"%s\"} %llu\n", triggers[i],
+                     (unsigned long long)k->refused[i]);
+        pd_buf_append(out, line, (size_t)n);
+    }
 }

@@ -27,4 +27,7 @@ void pd_captures_start(pd_captures *k, pd_api_call *call, const pd_api_request *
 void pd_captures_get(pd_captures *k, pd_api_call *call, const char *id);
 void pd_captures_alerts(pd_captures *k, pd_api_call *call, const pd_api_request *rq);
 
+/* /metrics: captured profiles by trigger and outcome, budget refusals. */
+void pd_captures_metrics(const pd_captures *k, pd_buf *out);
+
 #endif

@@ -127,6 +127,8 @@ static int hook_targets(void *ctx, pd_buf *out)
 static int hook_metrics(void *ctx, pd_buf *out)
 {
     daemon_state *d = ctx;
+    if (d->captures != NULL)
+        pd_captures_metrics(d->captures, out);
     return d->collector != NULL ? pd_collector_metrics(d->collector, out, d->cfg->storage.path) : 0;
 }
 
