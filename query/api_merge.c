@@ -30,7 +30,13 @@ typedef struct source {
     const pick *v;
     size_t n, i;
     uint64_t deadline;
+    uv_mutex_t *rd_mu; /* the reader is shared by the prefetch workers */
 } source;
+
+/* Selections at least this large are decoded ahead on worker threads. */
+#define PREFETCH_MIN 16
+#define PREFETCH_THREADS 2
+#define PREFETCH_WINDOW 32
 
 static int on_pick(void *ctx, const pd_store_meta *m)
 {
@@ -73,6 +79,62 @@ static int next_stored(void *ctx, pd_profile **p, pd_err *err)
         return 1;
     }
     return 0;
+}
+
+/* Input i of the selection, decoded (a pd_profile_load_fn, on a prefetch
+ * worker); *p stays NULL for a profile retention deleted meanwhile. */
+static int load_stored(void *ctx, size_t i, pd_profile **p, pd_err *err)
+{
+    source *s = ctx;
+    *p = NULL;
+    if (atomic_load(&s->r->api->cancel))
+        return pd_errf(err, -ECANCELED, "server stopping");
+    if (uv_hrtime() > s->deadline)
+        return pd_errf(err, -ETIMEDOUT, "query took longer than 30 s");
+    int64_t id = s->v[i].id;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    uv_mutex_lock(s->rd_mu);
+    int rc = pd_store_get(s->rd, id, &data, &len, NULL, err);
+    uv_mutex_unlock(s->rd_mu);
+    if (rc == -ENOENT) {
+        pd_err_clear(err);
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    rc = pd_profile_decode(data, len, 0, p, err);
+    free(data);
+    if (rc < 0)
+        pd_err_prefix(err, "profile %lld", (long long)id);
+    return rc < 0 ? rc : 0;
+}
+
+static int next_prefetched(void *ctx, pd_profile **p, pd_err *err)
+{
+    for (;;) {
+        int rc = pd_prefetch_next(ctx, p, err);
+        if (rc <= 0 || *p != NULL)
+            return rc;
+    }
+}
+
+/* The merge of s's selection: large ones decode ahead on worker threads
+ * (decoding is most of a merge's work), small ones inline. */
+static int merge_stored(source *s, pd_profile **out, pd_err *err)
+{
+    if (s->n < PREFETCH_MIN)
+        return pd_profile_merge_stream(next_stored, s, out, err);
+    uv_mutex_t mu;
+    if (uv_mutex_init(&mu) != 0)
+        return pd_profile_merge_stream(next_stored, s, out, err);
+    s->rd_mu = &mu;
+    pd_prefetch *pf = pd_prefetch_start(load_stored, s, s->n, PREFETCH_THREADS, PREFETCH_WINDOW);
+    int rc = pd_profile_merge_stream(next_prefetched, pf, out, err);
+    pd_prefetch_stop(pf);
+    uv_mutex_destroy(&mu);
+    s->rd_mu = NULL;
+    return rc;
 }
 
 typedef struct list_source {
@@ -137,7 +199,7 @@ static int merge_gauges(source *s, pick *v, size_t n, pd_profile **out, pd_err *
         one.n = j - i;
         one.i = 0;
         pd_profile *p = NULL;
-        rc = pd_profile_merge_stream(next_stored, &one, &p, err);
+        rc = merge_stored(&one, &p, err);
         if (rc == 0) {
             average(p, s->r->q.type, j - i);
             ls.v = pd_xrealloc(ls.v, (ls.n + 1) * sizeof(*ls.v));
@@ -179,11 +241,11 @@ static int merge_selection(api_req *r, pd_store_reader *rd, const pd_selector *s
         api_set_error(r, 404, msg);
         rc = -ENOENT;
     } else {
-        source s = {r, rd, c.v, c.n, 0, uv_hrtime() + API_QUERY_TIMEOUT_NS};
+        source s = {r, rd, c.v, c.n, 0, uv_hrtime() + API_QUERY_TIMEOUT_NS, NULL};
         if (has_gauges(r->q.type) && !r->q.agg_sum)
             rc = merge_gauges(&s, c.v, c.n, out, &err);
         else
-            rc = pd_profile_merge_stream(next_stored, &s, out, &err);
+            rc = merge_stored(&s, out, &err);
         if (rc < 0) {
             int status = rc == -ETIMEDOUT || rc == -ECANCELED ? 503 : rc == -EINVAL ? 422 : 500;
             api_set_error(r, status, err.msg);
