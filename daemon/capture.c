@@ -285,6 +285,11 @@ static void item_start(pd_cap_item *it, tstate *t, int64_t seconds)
         pd_labels_set(&s->series, it->cap->extra.v[i].name, it->cap->extra.v[i].value);
     pd_labels_set(&s->series, "type", p->name);
     it->s = s;
+    if (s->series.n > PD_STORE_MAX_LABELS) { /* a configured target with huge label sets */
+        item_fail(it, "too many labels to store (%s)%s", "target labels plus capture labels", NULL);
+        slot_free(s);
+        return;
+    }
     pd_collector_attempt_capture(s);
 }
 
@@ -626,7 +631,9 @@ static json_t *one_alert(pd_captures *k, const pd_api_alert *a, const char **typ
     }
     pd_labels extra = PD_LABELS_INIT;
     pd_labels_set(&extra, "trigger", "alert");
-    pd_labels_set(&extra, "alertname", name && name[0] ? name : "unnamed");
+    char alertname[PD_STORE_MAX_LABEL_VALUE + 1]; /* what a label value may hold */
+    snprintf(alertname, sizeof(alertname), "%s", name && name[0] ? name : "unnamed");
+    pd_labels_set(&extra, "alertname", alertname);
     json_t *ids = json_array(), *skipped = json_array();
     size_t matched = 0;
     for (size_t i = 0; i < k->c->ntargets; i++) {

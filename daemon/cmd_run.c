@@ -228,6 +228,10 @@ int pd_cmd_run(int argc, char **argv)
         else
             return usage();
     }
+    /* libuv's pool (default 4 threads) serves ingest, the writer and the
+     * API's two query lanes of 2 each: with 8, queries can never take every
+     * thread from scraping. Set before the pool starts; a user's value wins. */
+    setenv("UV_THREADPOOL_SIZE", "8", 0);
     /* PPROFD_LOG_LEVEL=debug|info|warn|error (default info). */
     const char *lvl = getenv("PPROFD_LOG_LEVEL");
     if (lvl != NULL) {

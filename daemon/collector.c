@@ -81,31 +81,41 @@ void pd_reg_target_free(pd_reg_target *r)
     memset(r, 0, sizeof(*r));
 }
 
-/* --- one CPU profile per process ------------------------------------------- */
+/* --- one request per process and type ------------------------------------ */
 
-/* Go runs one CPU profile at a time per process, and one process may be
- * several targets (a configured one, a registered one, two jobs): CPU
- * scrapes are kept apart by address. At most max_concurrent_scrapes are in
- * flight, so a short array does. */
-static bool cpu_busy(const pd_collector *c, const tstate *t)
+/* Never two requests in flight for one (process, profile type): Go runs one
+ * CPU profile at a time, and a capture must not double a scheduled scrape.
+ * One process may be several targets (a configured one, a registered one,
+ * two jobs), so requests are kept apart by address and type. At most
+ * max_concurrent_scrapes are in flight: a short array does. */
+static void flight_key(const slot *s, char *buf, size_t size)
 {
-    for (size_t i = 0; i < c->ncpu; i++)
-        if (strcmp(c->cpu[i], t->tg.address) == 0)
+    snprintf(buf, size, "%s/%s", s->t->tg.address, s->name);
+}
+
+static bool in_flight(const pd_collector *c, const slot *s)
+{
+    char key[600];
+    flight_key(s, key, sizeof(key));
+    for (size_t i = 0; i < c->nflying; i++)
+        if (strcmp(c->flying[i], key) == 0)
             return true;
     return false;
 }
 
-static void cpu_mark(pd_collector *c, const char *address, bool busy)
+static void flight_mark(pd_collector *c, const slot *s, bool flying)
 {
-    if (busy) {
-        pd_xgrow((void **)&c->cpu, &c->capcpu, c->ncpu + 1, sizeof(char *));
-        c->cpu[c->ncpu++] = pd_xstrdup(address);
+    char key[600];
+    flight_key(s, key, sizeof(key));
+    if (flying) {
+        pd_xgrow((void **)&c->flying, &c->capflying, c->nflying + 1, sizeof(char *));
+        c->flying[c->nflying++] = pd_xstrdup(key);
         return;
     }
-    for (size_t i = 0; i < c->ncpu; i++)
-        if (strcmp(c->cpu[i], address) == 0) {
-            free(c->cpu[i]);
-            c->cpu[i] = c->cpu[--c->ncpu];
+    for (size_t i = 0; i < c->nflying; i++)
+        if (strcmp(c->flying[i], key) == 0) {
+            free(c->flying[i]);
+            c->flying[i] = c->flying[--c->nflying];
             return;
         }
 }
@@ -401,8 +411,7 @@ static void on_fetched(void *ctx, pd_fetch_result *res)
     tstate *t = s->t;
     pd_collector *c = t->c;
     c->in_flight--;
-    if (s->is_cpu)
-        cpu_mark(c, t->tg.address, false);
+    flight_mark(c, s, false);
     if (s->cap != NULL) {
         t->refs--;                        /* the fetch's; the capture slot holds its own */
         pd_capture_fetched(s, res, NULL); /* takes the slot */
@@ -483,8 +492,7 @@ static void start_fetch(slot *s)
     s->last_scrape_wall_ms = pd_collector_wall_ms();
     t->refs++;
     c->in_flight++;
-    if (s->is_cpu)
-        cpu_mark(c, t->tg.address, true);
+    flight_mark(c, s, true);
     pd_log(PD_LOG_DEBUG, "scrape", "job=%s instance=%s type=%s lag_ms=%lld", t->job, instance_of(t),
            s->name, (long long)((int64_t)uv_now(c->loop) - s->tick_ms));
 }
@@ -505,7 +513,7 @@ static void pump(pd_collector *c)
         }
         if (s->t->retired || s->busy)
             continue;
-        if (s->is_cpu && cpu_busy(c, s->t)) { /* back in line behind the running CPU scrape */
+        if (in_flight(c, s)) { /* back in line behind the running request */
             s->queued = true;
             c->queue[(c->qhead + c->qlen) % c->qcap] = s;
             c->qlen++;
@@ -538,9 +546,8 @@ void pd_collector_attempt_capture(slot *s)
     s->tick_ms = (int64_t)uv_now(c->loop);
     if (c->stopping || s->t->retired)
         pd_capture_fetched(s, NULL, c->stopping ? "daemon stopping" : "target removed");
-    else if (c->in_flight >= c->cfg->limits.max_concurrent_scrapes ||
-             (s->is_cpu && cpu_busy(c, s->t)))
-        enqueue(c, s); /* behind the target's running CPU profile: Go allows one */
+    else if (c->in_flight >= c->cfg->limits.max_concurrent_scrapes || in_flight(c, s))
+        enqueue(c, s); /* behind the running request of that process and type */
     else
         start_fetch(s);
 }
@@ -567,7 +574,7 @@ static void attempt(slot *s, int64_t tick)
     if (now < s->not_before_ms)
         return;        /* the target asked us to wait (Retry-After) */
     s->tick_ms = tick; /* the lag is counted from here, queued or not */
-    if (c->in_flight >= c->cfg->limits.max_concurrent_scrapes || (s->is_cpu && cpu_busy(c, s->t)))
+    if (c->in_flight >= c->cfg->limits.max_concurrent_scrapes || in_flight(c, s))
         enqueue(c, s);
     else
         start_fetch(s);
@@ -698,6 +705,12 @@ static int reg_build(const pd_config *cfg, const pd_reg_target *r, const pd_job 
     int rc = pd_targets_build(cfg, jb, &g, 1, list, err);
     if (rc == 0 && list->n == 0)
         rc = pd_errf(err, -EINVAL, "labels: the job's relabel_configs drop this target");
+    /* Room for type, and for a capture's trigger and reason or alertname. */
+    if (rc == 0 && list->v[0].labels.n + 3 > PD_STORE_MAX_LABELS)
+        rc = pd_errf(err, -EINVAL,
+                     "labels: %zu with job, instance and the external labels; at most %d "
+                     "(profiles add type, captures trigger and reason)",
+                     list->v[0].labels.n, PD_STORE_MAX_LABELS - 3);
     return rc;
 }
 
@@ -1066,7 +1079,7 @@ static void on_own_closed(uv_handle_t *h)
     void *arg = c->done_arg;
     free(c->queue);
     free(c->retired);
-    free(c->cpu); /* empty: every scrape has ended */
+    free(c->flying); /* empty: every scrape has ended */
     for (size_t k = 0; k < c->nregs; k++)
         pd_reg_target_free(&c->regs[k]);
     free(c->regs);

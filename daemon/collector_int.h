@@ -81,8 +81,8 @@ struct pd_collector {
     slot **queue; /* waiting for a transfer, FIFO */
     size_t qhead, qlen, qcap;
     size_t in_flight;
-    char **cpu; /* addresses with a CPU profile in flight */
-    size_t ncpu, capcpu;
+    char **flying; /* "address/type" of every request in flight */
+    size_t nflying, capflying;
     size_t ingesting;
     bool stopping;
     uv_timer_t grace;

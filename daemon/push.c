@@ -98,12 +98,13 @@ static int check(const pd_config *cfg, const pd_api_request *rq, pd_labels *seri
             return pd_errf(err, -EINVAL, "%s: given twice", n);
         pd_labels_set(series, n, v);
     }
-    if (series->n + 1 > PD_STORE_MAX_LABELS)
-        return pd_errf(err, -EINVAL, "more than %d labels", PD_STORE_MAX_LABELS - 1);
     for (size_t i = 0; i < cfg->global.external_labels.n; i++)
         pd_labels_set_default(series, cfg->global.external_labels.v[i].name,
                               cfg->global.external_labels.v[i].value);
     pd_labels_set(series, "type", rq->type);
+    if (series->n > PD_STORE_MAX_LABELS)
+        return pd_errf(err, -EINVAL, "%zu labels with type and the external labels, more than %d",
+                       series->n, PD_STORE_MAX_LABELS);
     return 0;
 }
 

@@ -27,6 +27,7 @@ typedef struct job {
     void *exec_arg;
     struct job *next; /* in the exec queue */
     int64_t first_id, last_id;
+    size_t bad; /* items refused one by one after the batch failed */
     size_t deleted;
     int rc;
     pd_err err;
@@ -95,6 +96,22 @@ static void job_work(uv_work_t *req)
             q->p.default_type, q->p.totals, q->p.ntotals, q->p.data,        q->p.len};
     }
     j->rc = pd_store_put(w->store, items, j->n, ids, &j->err);
+    if (j->rc == -EINVAL && j->n > 1) {
+        /* One bad item must not cost the others: store them one by one,
+         * the bad ones keep id 0 and the first error is reported. */
+        pd_err one = {{0}};
+        size_t bad = 0;
+        for (size_t i = 0; i < j->n; i++) {
+            if (pd_store_put(w->store, &items[i], 1, &ids[i], &one) < 0) {
+                ids[i] = 0;
+                if (bad++ == 0)
+                    j->err = one;
+                pd_err_clear(&one);
+            }
+        }
+        j->rc = 0;
+        j->bad = bad;
+    }
     j->first_id = ids[0];
     j->last_id = ids[j->n - 1];
     for (size_t i = 0; i < j->n; i++)
@@ -108,8 +125,10 @@ static void notify(job *j)
 {
     for (size_t i = 0; i < j->n; i++) {
         queued *q = &j->items[i];
+        bool failed = j->rc < 0 || j->ids[i] == 0;
         if (q->cb != NULL)
-            q->cb(q->cb_arg, j->rc, j->rc < 0 ? 0 : j->ids[i], j->rc < 0 ? j->err.msg : NULL);
+            q->cb(q->cb_arg, failed ? (j->rc < 0 ? j->rc : -EINVAL) : 0, failed ? 0 : j->ids[i],
+                  failed ? j->err.msg : NULL);
     }
 }
 
@@ -126,7 +145,9 @@ static void job_done(uv_work_t *req, int status)
         if (j->rc < 0)
             pd_log_error("store failed", "profiles=%zu error=\"%s\"", j->n, j->err.msg);
         else {
-            w->stored += j->n;
+            w->stored += j->n - j->bad;
+            if (j->bad > 0)
+                pd_log_error("store failed", "profiles=%zu error=\"%s\"", j->bad, j->err.msg);
             pd_log_info("stored", "profiles=%zu first_id=%lld last_id=%lld", j->n,
                         (long long)j->first_id, (long long)j->last_id);
         }

@@ -158,12 +158,13 @@ static void after_work_cb(uv_work_t *w, int status)
     pd_api *api = r->api;
     if (status == UV_ECANCELED)
         api_set_error(r, 503, "server stopping");
-    api->running--;
-    while (api->wait_head != NULL && api->running < API_MAX_RUNNING) {
-        api_req *next = api->wait_head;
-        api->wait_head = next->next_waiting;
-        if (api->wait_head == NULL)
-            api->wait_tail = NULL;
+    struct api_lane *lane = &api->lanes[r->lane];
+    lane->running--;
+    while (lane->wait_head != NULL && lane->running < API_MAX_RUNNING) {
+        api_req *next = lane->wait_head;
+        lane->wait_head = next->next_waiting;
+        if (lane->wait_head == NULL)
+            lane->wait_tail = NULL;
         if (queue(next) < 0) {
             api_set_error(next, 503, "cannot queue the query");
             resume_done(next);
@@ -179,20 +180,22 @@ static int queue(api_req *r)
 {
     int rc = uv_queue_work(r->api->loop, &r->work, work_cb, after_work_cb);
     if (rc == 0)
-        r->api->running++;
+        r->api->lanes[r->lane].running++;
     return rc;
 }
 
 void api_drop_waiting(pd_api *api)
 {
-    while (api->wait_head != NULL) {
-        api_req *r = api->wait_head;
-        api->wait_head = r->next_waiting;
-        api_set_error(r, 503, "server stopping");
-        resume_done(r);
-        api->inflight--;
+    for (int l = 0; l < API_NLANES; l++) {
+        while (api->lanes[l].wait_head != NULL) {
+            api_req *r = api->lanes[l].wait_head;
+            api->lanes[l].wait_head = r->next_waiting;
+            api_set_error(r, 503, "server stopping");
+            resume_done(r);
+            api->inflight--;
+        }
+        api->lanes[l].wait_tail = NULL;
     }
-    api->wait_tail = NULL;
 }
 
 /* Parses the parameters for `what` (NULL: none), then queues fn. `name`
@@ -209,14 +212,17 @@ static enum MHD_Result start_work(api_req *r, api_work_fn fn, const char *what, 
     r->fn = fn;
     r->q.name = name;
     r->work.data = r;
-    if (api->running >= API_MAX_RUNNING) {
+    r->lane = fn == api_work_merge || fn == api_work_diff || fn == api_work_series ? API_LANE_HEAVY
+                                                                                   : API_LANE_LIGHT;
+    struct api_lane *lane = &api->lanes[r->lane];
+    if (lane->running >= API_MAX_RUNNING) {
         r->state = REQ_WORKING;
         MHD_suspend_connection(r->conn);
-        if (api->wait_tail != NULL)
-            api->wait_tail->next_waiting = r;
+        if (lane->wait_tail != NULL)
+            lane->wait_tail->next_waiting = r;
         else
-            api->wait_head = r;
-        api->wait_tail = r;
+            lane->wait_head = r;
+        lane->wait_tail = r;
         api->inflight++;
         return MHD_YES;
     }

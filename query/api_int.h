@@ -21,9 +21,12 @@
 #define API_MAX_UPLOADS (256u << 20) /* request bodies held at once, all connections */
 #define API_DEFAULT_LIST_LIMIT 1000
 #define API_NBUCKETS 12
-/* Queries on the thread pool at once: the rest wait in our own queue, so
- * the scraper's ingest work always finds a free pool thread. */
+/* Queries on the thread pool at once, per lane: the rest wait in the
+ * lane's queue, so the scraper's ingest work always finds a free pool
+ * thread. Heavy queries (merge, diff, series) have their own lane: a
+ * metadata query never waits behind two long merges. */
 #define API_MAX_RUNNING 2
+enum { API_LANE_LIGHT, API_LANE_HEAVY, API_NLANES };
 
 typedef enum { FMT_PPROF, FMT_JSON, FMT_FOLDED, FMT_TOP, FMT_SVG } api_format;
 
@@ -72,10 +75,12 @@ struct pd_api {
     uv_mutex_t pool_mu;
     pd_store_reader *idle[API_POOL_MAX];
     size_t nidle;
-    size_t inflight;                       /* work items waiting or running */
-    size_t running;                        /* on the thread pool */
-    struct api_req *wait_head, *wait_tail; /* waiting for a pool slot */
-    atomic_bool cancel;                    /* stopping: running work aborts */
+    size_t inflight; /* work items waiting or running */
+    struct api_lane {
+        size_t running;                        /* on the thread pool */
+        struct api_req *wait_head, *wait_tail; /* waiting for a pool slot */
+    } lanes[API_NLANES];
+    atomic_bool cancel; /* stopping: running work aborts */
     bool stopping;
     int open_handles;
     void (*done)(void *arg);
@@ -96,6 +101,7 @@ struct api_req {
     bool gzip_ok;  /* the client accepts gzip */
     uv_work_t work;
     struct api_req *next_waiting;
+    int lane;
     api_work_fn fn;
     api_query q;
     double work_seconds;
