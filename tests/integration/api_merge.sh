@@ -3,7 +3,9 @@
 # (deployments v1 and v2): the profile list, one stored profile, merge
 # (equal to `pprofd merge` of the listed profiles), every format, gauges,
 # series, labels and diff; `go tool pprof URL` opens merge, single profile
-# and diff URLs.
+# and diff URLs. Series and merge agree: the points of a series (with and
+# without group_by) add up to the merge total of the same range, each step
+# bucket to the merge over its own range.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
@@ -151,6 +153,80 @@ api_expect 200 "/api/v1/series?type=cpu&query=$sel&$rng&sample_type=samples"
 [[ $(grep -o '"labels":{}' "$W/body" | wc -l) == 1 ]] || pd_die "one group without group_by"
 pd_ok "series grouped by deployment and as one total"
 
+# Series points add up to the merge total (cpu is a sum type: no averaging).
+# top_total: TOTAL = the "total" of the top JSON in $W/body.
+top_total() {
+	TOTAL=$(grep -o '"total":-\?[0-9]*' "$W/body" | sed -n 1p | cut -d: -f2)
+	[[ -n "$TOTAL" ]] || pd_die "no total in top: $(head -c 300 "$W/body")"
+}
+# series_sum: SUM = the sum of every point of every series in $W/body,
+# NPTS = how many points.
+series_sum() {
+	local v
+	SUM=0 NPTS=0
+	grep -q '"series":\[' "$W/body" || pd_die "not a series answer: $(head -c 300 "$W/body")"
+	while read -r v; do
+		SUM=$((SUM + v))
+		NPTS=$((NPTS + 1))
+	done < <(grep -o '\[[0-9.]*,-\?[0-9]*\]' "$W/body" | sed 's/.*,\(-\?[0-9]*\)\]/\1/')
+}
+for st in "" samples cpu; do
+	sq=${st:+&sample_type=$st}
+	api_expect 200 "/api/v1/merge?type=cpu&query=$sel&$rng&format=top$sq"
+	top_total
+	mt=$TOTAL
+	want_type=${st:-cpu}
+	grep -q "\"sample_type\":\"$want_type\"" "$W/body" || pd_die "merge top sample type: $(head -c 200 "$W/body")"
+	((mt > 0)) || pd_die "merge total $mt"
+	api_expect 200 "/api/v1/series?type=cpu&query=$sel&$rng$sq"
+	series_sum
+	s1=$SUM n1=$NPTS
+	api_expect 200 "/api/v1/series?type=cpu&query=$sel&$rng&step=7s&group_by=deployment$sq"
+	series_sum
+	s2=$SUM n2=$NPTS
+	[[ $s1 == "$mt" ]] || pd_die "sample_type=${st:-default}: series sum $s1 ($n1 points) != merge total $mt"
+	[[ $s2 == "$mt" ]] || pd_die "sample_type=${st:-default}: series by deployment sum $s2 ($n2 points) != merge total $mt"
+	((n1 >= 2 && n2 >= 2)) || pd_die "too few points: $n1, $n2"
+done
+# The merged profile itself: the sum of the cpu column of go tool pprof -raw.
+api_expect 200 "/api/v1/merge?type=cpu&query=$sel&$rng"
+raw "$W/body" >"$W/m.raw"
+rawsum=$(awk '/^Samples:/ {s = 1; getline; next} /^Locations/ {s = 0}
+	s && $2 ~ /^-?[0-9]+:$/ {v = $2; sub(/:$/, "", v); t += v} END {printf "%.0f", t}' "$W/m.raw")
+[[ $rawsum == "$mt" ]] || pd_die "go tool pprof -raw cpu sum $rawsum != merge top total $mt"
+pd_ok "series points sum to the merge total: $mt ns cpu ($n1 points; $n2 by deployment), = pprof -raw"
+
+# Each step bucket [t, t+step) = a merge over exactly that range (a target is
+# scraped every 2 s, so its profiles fall in different 2 s buckets).
+api_expect 200 "/api/v1/series?type=cpu&query=$sel&$rng&step=2s"
+pts=$(grep -o '\[[0-9]*,[0-9]*\]' "$W/body" | tr -d '[]')
+nb=0
+for p in $pts; do
+	bt=${p%,*} bv=${p#*,}
+	(((bt - from) % 2 == 0 && bt >= from && bt <= to)) || pd_die "bucket time $bt not on the 2 s grid from $from"
+	bend=$(date -u -d "@$((bt + 1))" +%Y-%m-%dT%H:%M:%S).999999999Z
+	api_expect 200 "/api/v1/merge?type=cpu&query=$sel&from=$bt&to=$bend&format=top"
+	top_total
+	[[ $TOTAL == "$bv" ]] || pd_die "bucket $bt: series point $bv != merge over [$bt, $bend] $TOTAL"
+	nb=$((nb + 1))
+done
+((nb >= 2)) || pd_die "only $nb buckets of 2 s: $(head -c 300 "$W/body")"
+pd_ok "each of $nb series buckets of 2 s = the merge over its range"
+
+# Snapshots (goroutine, heap inuse_space): the series sums the stored
+# snapshots, as merge does with aggregation=sum.
+for ty in goroutine heap; do
+	api_expect 200 "/api/v1/merge?type=$ty&query=$sel&$rng&format=top&aggregation=sum"
+	top_total
+	mt=$TOTAL
+	api_expect 200 "/api/v1/series?type=$ty&query=$sel&$rng&group_by=instance"
+	series_sum
+	s1=$SUM
+	[[ $s1 == "$mt" ]] || pd_die "$ty: series sum $s1 != merge aggregation=sum total $mt"
+	((mt > 0)) || pd_die "$ty total $mt"
+done
+pd_ok "goroutine and heap: series sums = merge aggregation=sum totals"
+
 # Labels.
 api_expect 200 "/api/v1/labels?$rng"
 for l in deployment instance job type; do
@@ -174,7 +250,7 @@ api_start "limits:
 api_expect 422 "/api/v1/merge?type=cpu&query=$sel&$rng"
 grep -q 'max_query_profiles' "$W/body" || pd_die "422 body: $(cat "$W/body")"
 api_expect 422 "/api/v1/series?type=cpu&query=$sel&$rng"
-first=$(grep -o '"time_unix_nano":[0-9]*' "$W/list.json" | head -1 | cut -d: -f2)
+first=$(grep -o '"time_unix_nano":[0-9]*' "$W/list.json" | sed -n 1p | cut -d: -f2)
 api_expect 200 "/api/v1/merge?type=cpu&query=$sel&from=$from&to=$((first / 1000000 + 1))"
 pd_daemon_stop
 pd_ok "422 past limits.max_query_profiles"

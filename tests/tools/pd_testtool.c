@@ -1,17 +1,41 @@
-/* Test-only helper: rewrites real profiles the way another profiler would
- * have recorded them, to test what go tool pprof must reconcile.
+/* Test and benchmark helper.
  *
  *   pd_testtool setunit IN OUT IDX UNIT DIVISOR
- *     sample type IDX (or the period type for IDX = -1) gets unit UNIT and
- *     its values are divided by DIVISOR (rounded toward zero), e.g.
- *     nanoseconds -> microseconds with DIVISOR 1000.
+ *     Rewrites a real profile the way another profiler would have recorded
+ *     it, to test what go tool pprof must reconcile: sample type IDX (or the
+ *     period type for IDX = -1) gets unit UNIT and its values are divided by
+ *     DIVISOR (rounded toward zero), e.g. nanoseconds -> microseconds with
+ *     DIVISOR 1000.
+ *
+ *   pd_testtool fill [-n SERIES] [-i INTERVAL_S] [-d SECONDS] [-e END_UNIX_S]
+ *                    [-j JOB] [-t TYPE] [-m MANIFEST] DB FILE...
+ *     Fills the database DB (created if absent) the way `pprofd run` would
+ *     have, had it scraped TYPE (default cpu) from SERIES targets (default
+ *     100) every INTERVAL_S seconds (default 10) for SECONDS (default 3600)
+ *     up to END_UNIX_S (default now). Target i is the series
+ *     {instance="host-II:6060",job="JOB",type="TYPE"} (JOB default "bench"),
+ *     scraped at END - k*INTERVAL - i*INTERVAL/SERIES for k = 0 .. n-1 (so
+ *     the targets are spread over the interval as the scheduler spreads
+ *     them); n = SECONDS / INTERVAL. Each stored row is what the daemon's
+ *     ingest (pd_ingest, daemon/ingest.c) makes of the FILEs, taken in turn
+ *     (the k-th profile stored in time order is FILE[k % #FILEs]): the
+ *     body as fetched (Go's gzip), its sample types, default sample type,
+ *     totals and duration. Only the row's time is the scrape time above
+ *     rather than the profile's own time_nanos, which is left as recorded.
+ *     Rows go in as the daemon's writer puts them: one transaction per batch
+ *     of at most 64, in time order. MANIFEST (optional) receives one line
+ *     per stored profile in time order: "time_ns id FILE".
  */
+#include "ingest.h"
 #include "pd_file.h"
 #include "pd_profile.h"
+#include "pd_store.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int die(const char *what, const pd_err *err)
 {
@@ -57,10 +81,169 @@ static int setunit(char **argv)
     return rc < 0 ? die(argv[1], &err) : 0;
 }
 
+#define FILL_BATCH 64 /* the writer's batch_max */
+
+static int fill_usage(void)
+{
+    fprintf(stderr, "usage: pd_testtool fill [-n SERIES] [-i INTERVAL_S] [-d SECONDS] "
+                    "[-e END_UNIX_S] [-j JOB] [-t TYPE] [-m MANIFEST] DB FILE...\n");
+    return 2;
+}
+
+static bool parse_ll(const char *s, long long min, long long *out)
+{
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < min)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int fill(int argc, char **argv)
+{
+    long long nseries = 100, interval_s = 10, seconds = 3600, end_s = (long long)time(NULL);
+    const char *job = "bench", *type = "cpu", *manifest = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt(argc, argv, "n:i:d:e:j:t:m:")) != -1) {
+        bool ok = true;
+        switch (c) {
+        case 'n':
+            ok = parse_ll(optarg, 1, &nseries) && nseries <= 100000;
+            break;
+        case 'i':
+            ok = parse_ll(optarg, 1, &interval_s);
+            break;
+        case 'd':
+            ok = parse_ll(optarg, 1, &seconds);
+            break;
+        case 'e':
+            ok = parse_ll(optarg, 0, &end_s);
+            break;
+        case 'j':
+            job = optarg;
+            break;
+        case 't':
+            type = optarg;
+            break;
+        case 'm':
+            manifest = optarg;
+            break;
+        default:
+            ok = false;
+            break;
+        }
+        if (!ok)
+            return fill_usage();
+    }
+    if (argc - optind < 2 || seconds < interval_s)
+        return fill_usage();
+    const char *db = argv[optind];
+    char **files = argv + optind + 1;
+    size_t nfiles = (size_t)(argc - optind - 1);
+    size_t nslots = (size_t)(seconds / interval_s);
+    size_t total = nslots * (size_t)nseries;
+
+    /* Each file once through the daemon's ingest (a CPU profile is a window
+     * profile: kept as fetched, described, not delta'd). */
+    pd_ingest_out *outs = calloc(nfiles, sizeof(*outs));
+    if (outs == NULL)
+        return 1;
+    pd_err err = {{0}};
+    for (size_t f = 0; f < nfiles; f++) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        if (pd_read_file(files[f], 0, &data, &len, &err) < 0)
+            return die(files[f], &err);
+        pd_ingest_in in = {data, len, 0, PD_PROFILE_WINDOW, NULL, 0};
+        int rc = pd_ingest(&in, &outs[f], &err);
+        free(data);
+        if (rc < 0)
+            return die(files[f], &err);
+        if (!outs[f].store) {
+            fprintf(stderr, "pd_testtool: %s: ingest would not store it\n", files[f]);
+            return 1;
+        }
+    }
+
+    pd_store *st = NULL;
+    if (pd_store_open(db, &st, &err) < 0)
+        return die(db, &err);
+    FILE *mf = NULL;
+    if (manifest != NULL && (mf = fopen(manifest, "w")) == NULL) {
+        perror(manifest);
+        pd_store_close(st);
+        return 1;
+    }
+    /* Labels of target i, sorted by name as the store wants them. */
+    char(*inst)[32] = calloc((size_t)nseries, sizeof(*inst));
+    pd_store_label(*labels)[3] = calloc((size_t)nseries, sizeof(*labels));
+    for (long long i = 0; i < nseries; i++) {
+        snprintf(inst[i], sizeof(inst[i]), "host-%02lld:6060", i);
+        labels[i][0] = (pd_store_label){"instance", inst[i]};
+        labels[i][1] = (pd_store_label){"job", job};
+        labels[i][2] = (pd_store_label){"type", type};
+    }
+    pd_store_item items[FILL_BATCH];
+    const char *names[FILL_BATCH];
+    int64_t ids[FILL_BATCH];
+    const int64_t end_ns = end_s * 1000000000LL, step_ns = interval_s * 1000000000LL;
+    const int64_t stagger_ns = step_ns / nseries;
+    size_t nb = 0, k = 0;
+    int rc = 0;
+    /* In time order: oldest slot first; within a slot, the target scraped
+     * earliest (the highest i) first. */
+    for (size_t slot = nslots; slot-- > 0 && rc == 0;) {
+        for (long long i = nseries; i-- > 0 && rc == 0;) {
+            const pd_ingest_out *o = &outs[k % nfiles];
+            names[nb] = files[k % nfiles];
+            k++;
+            items[nb++] = (pd_store_item){
+                .labels = labels[i],
+                .nlabels = 3,
+                .time_ns = end_ns - (int64_t)slot * step_ns - i * stagger_ns,
+                .duration_ns = o->duration_ns,
+                .sample_types = o->sample_types,
+                .default_sample_type = o->default_type,
+                .totals = o->totals,
+                .ntotals = o->ntotals,
+                .data = o->data,
+                .len = o->len,
+            };
+            if (nb == FILL_BATCH || k == total) {
+                rc = pd_store_put(st, items, nb, ids, &err);
+                for (size_t b = 0; rc == 0 && mf != NULL && b < nb; b++)
+                    fprintf(mf, "%lld %lld %s\n", (long long)items[b].time_ns, (long long)ids[b],
+                            names[b]);
+                nb = 0;
+            }
+        }
+    }
+    pd_store_close(st);
+    if (mf != NULL && fclose(mf) != 0 && rc == 0) {
+        perror(manifest);
+        rc = -1;
+    }
+    for (size_t f = 0; f < nfiles; f++)
+        pd_ingest_out_free(&outs[f]);
+    free(outs);
+    free(inst);
+    free(labels);
+    if (rc < 0)
+        return err.msg[0] ? die(db, &err) : 1;
+    printf("stored %zu profiles: %lld series x %zu every %llds up to %lld\n", total, nseries,
+           nslots, interval_s, end_s);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 7 && strcmp(argv[1], "setunit") == 0)
         return setunit(argv + 2);
-    fprintf(stderr, "usage: pd_testtool setunit IN OUT IDX UNIT DIVISOR\n");
+    if (argc >= 2 && strcmp(argv[1], "fill") == 0)
+        return fill(argc - 1, argv + 1);
+    fprintf(stderr, "usage: pd_testtool setunit IN OUT IDX UNIT DIVISOR\n"
+                    "       pd_testtool fill [options] DB FILE...  (see the source)\n");
     return 2;
 }

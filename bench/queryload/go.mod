@@ -1,0 +1,3 @@
+module pprofd.bench/queryload
+
+go 1.19
