@@ -521,6 +521,7 @@ enum MHD_Result api_mhd_access(void *cls, struct MHD_Connection *conn, const cha
         return send_answer(r);
     if (r->state == REQ_WORKING)
         return MHD_YES; /* defensive: not resumed yet */
+    api_conn_received(conn);
     return route(r);
 }
 
@@ -532,6 +533,7 @@ void api_mhd_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)toe;
     api_req *r = *con_cls;
     *con_cls = NULL;
+    api_conn_answered(conn);
     if (r == NULL)
         return;
     if (r->state == REQ_WORKING)

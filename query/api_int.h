@@ -60,8 +60,18 @@ struct api_metrics {
     double sum;
 };
 
+/* A client connection, watched for slowness (api_server.c). */
+typedef struct api_conn {
+    struct api_conn *prev, *next;
+    int fd;
+    bool receiving;    /* a request (headers or body) is arriving */
+    uint64_t phase_ns; /* since when */
+} api_conn;
+
 struct pd_api {
     uv_loop_t *loop;
+    api_conn *conns; /* every open connection */
+    uv_timer_t slow_timer;
     void *mhd; /* struct MHD_Daemon * */
     uv_poll_t poll;
     uv_timer_t timer;
@@ -177,6 +187,10 @@ void api_write_free(api_req *r);
 /* Arguments of the query string (api_http.c): calls fn for each. */
 typedef void (*api_each_arg_fn)(void *ctx, const char *name, const char *value);
 void api_each_arg(void *conn, api_each_arg_fn fn, void *ctx);
+/* api_server.c: the request on conn is complete and handled now. */
+void api_conn_received(void *conn);
+/* api_server.c: the answer on conn is sent (or the request ended). */
+void api_conn_answered(void *conn);
 /* api_server.c: a call is answered (loop thread); finishes a pending stop
  * outside MHD's callbacks. */
 void api_call_returned(pd_api *api);

@@ -22,7 +22,85 @@
  * hard stop behind it. */
 #define API_CONN_MEMORY (API_MAX_HEADER_BYTES * 2 + 8192)
 
+#define API_SLOW_CHECK_MS 5000
+
 static void run_mhd(pd_api *api);
+
+/* --- slow clients ----------------------------------------------------------- */
+
+/* MHD's connection timeout counts idle time only: a client that sends a
+ * byte now and then would hold its connection for ever, and 512 such
+ * clients every slot. A request must arrive whole within
+ * API_CONN_TIMEOUT_S of its first byte (or of the previous answer on a
+ * kept-alive connection); past that its socket is shut down, which MHD
+ * sees and closes. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    pd_api *api = cls;
+    api_conn *c = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        c = pd_xcalloc(1, sizeof(*c));
+        c->fd = ci != NULL ? ci->connect_fd : -1;
+        c->receiving = true;
+        c->phase_ns = uv_hrtime();
+        c->next = api->conns;
+        if (api->conns != NULL)
+            api->conns->prev = c;
+        api->conns = c;
+        *socket_context = c;
+        return;
+    }
+    if (c == NULL)
+        return;
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        api->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    free(c);
+    *socket_context = NULL;
+}
+
+static api_conn *conn_of(void *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci != NULL ? ci->socket_context : NULL;
+}
+
+void api_conn_received(void *conn)
+{
+    api_conn *c = conn_of(conn);
+    if (c != NULL)
+        c->receiving = false;
+}
+
+/* The answer went out: the next request's clock starts. */
+void api_conn_answered(void *conn)
+{
+    api_conn *c = conn_of(conn);
+    if (c != NULL) {
+        c->receiving = true;
+        c->phase_ns = uv_hrtime();
+    }
+}
+
+static void on_slow_check(uv_timer_t *t)
+{
+    pd_api *api = t->data;
+    uint64_t now = uv_hrtime(), limit = (uint64_t)API_CONN_TIMEOUT_S * 1000000000u;
+    for (api_conn *c = api->conns; c != NULL; c = c->next)
+        if (c->receiving && c->fd >= 0 && now - c->phase_ns > limit) {
+            pd_log_info("closing slow client", "seconds=%llu",
+                        (unsigned long long)((now - c->phase_ns) / 1000000000u));
+            shutdown(c->fd, SHUT_RDWR);
+            c->fd = -1; /* once */
+        }
+}
 
 static void finish_stop(pd_api *api);
 
@@ -193,7 +271,7 @@ int pd_api_start(uv_loop_t *loop, const pd_api_opts *o, pd_api **out, pd_err *er
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)API_CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
         MHD_OPTION_NOTIFY_COMPLETED, (MHD_RequestCompletedCallback)api_mhd_completed, api,
-        MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, api, MHD_OPTION_END);
     (void)sslen;
     if (api->mhd == NULL) {
         api_free(api);
@@ -210,8 +288,11 @@ int pd_api_start(uv_loop_t *loop, const pd_api_opts *o, pd_api **out, pd_err *er
         return pd_errf(err, rc, "listen %s: cannot watch the server's epoll fd", o->listen);
     }
     uv_timer_init(loop, &api->timer);
+    uv_timer_init(loop, &api->slow_timer);
+    api->slow_timer.data = api;
+    uv_timer_start(&api->slow_timer, on_slow_check, API_SLOW_CHECK_MS, API_SLOW_CHECK_MS);
     api->poll.data = api->timer.data = api;
-    api->open_handles = 2;
+    api->open_handles = 3;
     uv_poll_start(&api->poll, UV_READABLE, on_poll);
     run_mhd(api);
     pd_log_info("listening", "listen=%s port=%d auth=%s", o->listen, api->port,
@@ -249,6 +330,7 @@ static void finish_stop(pd_api *api)
     uv_poll_stop(&api->poll);
     uv_close((uv_handle_t *)&api->poll, on_handle_closed);
     uv_close((uv_handle_t *)&api->timer, on_handle_closed);
+    uv_close((uv_handle_t *)&api->slow_timer, on_handle_closed);
 }
 
 void api_work_returned(pd_api *api)
