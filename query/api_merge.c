@@ -35,7 +35,6 @@ typedef struct source {
 
 /* Selections at least this large are decoded ahead on worker threads. */
 #define PREFETCH_MIN 16
-#define PREFETCH_THREADS 2
 #define PREFETCH_WINDOW 32
 
 static int on_pick(void *ctx, const pd_store_meta *m)
@@ -129,7 +128,10 @@ static int merge_stored(source *s, pd_profile **out, pd_err *err)
     if (uv_mutex_init(&mu) != 0)
         return pd_profile_merge_stream(next_stored, s, out, err);
     s->rd_mu = &mu;
-    pd_prefetch *pf = pd_prefetch_start(load_stored, s, s->n, PREFETCH_THREADS, PREFETCH_WINDOW);
+    /* Decoders on all cores but one: the event loop keeps a core. */
+    unsigned cores = uv_available_parallelism();
+    unsigned threads = cores > 2 ? cores - 1 : 1;
+    pd_prefetch *pf = pd_prefetch_start(load_stored, s, s->n, threads, PREFETCH_WINDOW);
     int rc = pd_profile_merge_stream(next_prefetched, pf, out, err);
     pd_prefetch_stop(pf);
     uv_mutex_destroy(&mu);
