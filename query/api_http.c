@@ -151,6 +151,7 @@ static void resume_done(api_req *r)
 }
 
 static int queue(api_req *r);
+static void lane_enter(api_req *r);
 
 static void after_work_cb(uv_work_t *w, int status)
 {
@@ -171,6 +172,15 @@ static void after_work_cb(uv_work_t *w, int status)
             api->inflight--;
         }
     }
+    if (r->escalate && status != UV_ECANCELED && !api->stopping && !r->orphaned) {
+        r->escalate = false;
+        r->lane = API_LANE_HEAVY;
+        pd_buf_reset(&r->body);
+        lane_enter(r); /* still suspended, still in flight */
+        return;
+    }
+    if (r->escalate) /* stopping, or nobody waits for it any more */
+        api_set_error(r, 503, "server stopping");
     resume_done(r);
     api_work_returned(api); /* may stop MHD, which completes (frees) r */
 }
@@ -212,28 +222,34 @@ static enum MHD_Result start_work(api_req *r, api_work_fn fn, const char *what, 
     r->fn = fn;
     r->q.name = name;
     r->work.data = r;
-    r->lane = fn == api_work_merge || fn == api_work_diff || fn == api_work_series ? API_LANE_HEAVY
-                                                                                   : API_LANE_LIGHT;
+    r->lane = API_LANE_LIGHT; /* merges and diffs move on when they find they are big */
+    r->state = REQ_WORKING;
+    MHD_suspend_connection(r->conn);
+    api->inflight++;
+    lane_enter(r);
+    return MHD_YES;
+}
+
+/* Runs r now if its lane has room, else puts it in the lane's line. r is
+ * suspended and counted in flight; a failure answers it. */
+static void lane_enter(api_req *r)
+{
+    pd_api *api = r->api;
     struct api_lane *lane = &api->lanes[r->lane];
     if (lane->running >= API_MAX_RUNNING) {
-        r->state = REQ_WORKING;
-        MHD_suspend_connection(r->conn);
+        r->next_waiting = NULL;
         if (lane->wait_tail != NULL)
             lane->wait_tail->next_waiting = r;
         else
             lane->wait_head = r;
         lane->wait_tail = r;
-        api->inflight++;
-        return MHD_YES;
+        return;
     }
     if (queue(r) < 0) {
         api_set_error(r, 503, "cannot queue the query");
-        return send_answer(r);
+        resume_done(r);
+        api_call_returned(api); /* may be inside MHD's callback: no stop from here */
     }
-    r->state = REQ_WORKING;
-    MHD_suspend_connection(r->conn);
-    api->inflight++;
-    return MHD_YES;
 }
 
 /* --- routing ------------------------------------------------------------- */

@@ -27,6 +27,9 @@
  * metadata query never waits behind two long merges. */
 #define API_MAX_RUNNING 2
 enum { API_LANE_LIGHT, API_LANE_HEAVY, API_NLANES };
+/* Every query starts in the light lane; a merge or diff that finds more
+ * profiles than this moves to the heavy lane before it decodes them. */
+#define API_HEAVY_PROFILES 2000
 
 typedef enum { FMT_PPROF, FMT_JSON, FMT_FOLDED, FMT_TOP, FMT_SVG } api_format;
 
@@ -112,6 +115,7 @@ struct api_req {
     uv_work_t work;
     struct api_req *next_waiting;
     int lane;
+    bool escalate; /* the work found itself heavy: run again in that lane */
     api_work_fn fn;
     api_query q;
     double work_seconds;
@@ -148,6 +152,9 @@ void api_query_free(api_query *q);
 void api_set_error(api_req *r, int status, const char *msg);
 void api_set_json(api_req *r, int status, void *json /* json_t *, stolen */);
 int api_status_of(int rc); /* a negative code -> an HTTP status */
+/* Worker: true if a query about to merge n profiles must move to the heavy
+ * lane; the handler then returns at once, without an answer. */
+bool api_escalate(api_req *r, size_t n);
 /* True if the query ran past its deadline or the API is stopping. */
 bool api_should_abort(api_req *r, uint64_t deadline_ns);
 

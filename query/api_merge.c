@@ -242,6 +242,8 @@ static int merge_selection(api_req *r, pd_store_reader *rd, const pd_selector *s
                  r->q.type);
         api_set_error(r, 404, msg);
         rc = -ENOENT;
+    } else if (api_escalate(r, c.n)) {
+        rc = -EAGAIN; /* comes back in the heavy lane */
     } else {
         source s = {r, rd, c.v, c.n, 0, uv_hrtime() + API_QUERY_TIMEOUT_NS, NULL};
         if (has_gauges(r->q.type) && !r->q.agg_sum)

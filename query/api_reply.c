@@ -55,3 +55,11 @@ bool api_should_abort(api_req *r, uint64_t deadline_ns)
 {
     return atomic_load(&r->api->cancel) || uv_hrtime() > deadline_ns;
 }
+
+bool api_escalate(api_req *r, size_t n)
+{
+    if (r->lane != API_LANE_LIGHT || n <= API_HEAVY_PROFILES)
+        return false;
+    r->escalate = true;
+    return true;
+}
