@@ -3,6 +3,8 @@
 #include "pd_err.h"
 #include "pd_mem.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +44,26 @@ int pd_buf_append(pd_buf *b, const void *src, size_t n)
         memcpy(b->data + b->len, src, n);
     b->len += n;
     return 0;
+}
+
+int pd_buf_printf(pd_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return -EINVAL;
+    /* Formatted aside, so that vsnprintf's NUL never counts against max. */
+    char small[256];
+    char *text = (size_t)n < sizeof(small) ? small : pd_xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(text, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    int rc = pd_buf_append(b, text, (size_t)n);
+    if (text != small)
+        free(text);
+    return rc;
 }
 
 void pd_buf_reset(pd_buf *b)

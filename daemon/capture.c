@@ -686,29 +686,20 @@ void pd_captures_alerts(pd_captures *k, pd_api_call *call, const pd_api_request 
 void pd_captures_metrics(const pd_captures *k, pd_buf *out)
 {
     static const char *const triggers[2] = {"manual", "alert"};
-    char line[256];
-    int n = snprintf(line, sizeof(line),
-                     "# HELP pprofd_capture_profiles_total Profiles of triggered captures, by "
-                     "trigger and outcome.\n"
-                     "# TYPE pprofd_capture_profiles_total counter\n");
-    pd_buf_append(out, line, (size_t)n);
-    for (int i = 0; i < 2; i++) {
-        n = snprintf(line, sizeof(line),
-                     "pprofd_capture_profiles_total{trigger=\"%s\",outcome=\"done\"} %llu\n"
-                     "pprofd_capture_profiles_total{trigger=\"%s\",outcome=\"failed\"} %llu\n",
-                     triggers[i], (unsigned long long)k->done[i], triggers[i],
-                     (unsigned long long)k->failed[i]);
-        pd_buf_append(out, line, (size_t)n);
-    }
-    n = snprintf(line, sizeof(line),
-                 "# HELP pprofd_capture_budget_refusals_total Target captures refused by the "
-                 "capture budget.\n"
-                 "# TYPE pprofd_capture_budget_refusals_total counter\n");
-    pd_buf_append(out, line, (size_t)n);
-    for (int i = 0; i < 2; i++) {
-        n = snprintf(line, sizeof(line),
-                     "pprofd_capture_budget_refusals_total{trigger=\"%s\"} %llu\n", triggers[i],
-                     (unsigned long long)k->refused[i]);
-        pd_buf_append(out, line, (size_t)n);
-    }
+    (void)pd_buf_printf(out, "# HELP pprofd_capture_profiles_total Profiles of triggered "
+                             "captures, by trigger and outcome.\n"
+                             "# TYPE pprofd_capture_profiles_total counter\n");
+    for (int i = 0; i < 2; i++)
+        (void)pd_buf_printf(
+            out,
+            "pprofd_capture_profiles_total{trigger=\"%s\",outcome=\"done\"} %llu\n"
+            "pprofd_capture_profiles_total{trigger=\"%s\",outcome=\"failed\"} %llu\n",
+            triggers[i], (unsigned long long)k->done[i], triggers[i],
+            (unsigned long long)k->failed[i]);
+    (void)pd_buf_printf(out, "# HELP pprofd_capture_budget_refusals_total Target captures "
+                             "refused by the capture budget.\n"
+                             "# TYPE pprofd_capture_budget_refusals_total counter\n");
+    for (int i = 0; i < 2; i++)
+        (void)pd_buf_printf(out, "pprofd_capture_budget_refusals_total{trigger=\"%s\"} %llu\n",
+                            triggers[i], (unsigned long long)k->refused[i]);
 }

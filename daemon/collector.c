@@ -760,6 +760,27 @@ static size_t target_index(const pd_collector *c, int64_t reg_id)
     return SIZE_MAX;
 }
 
+/* Slot s replaces o (same process and profile): it keeps o's delta
+ * baseline, unless a scrape of o is still in flight (its result would be
+ * measured against a moved baseline), and o's counters and health. o's
+ * skipped ticks move with them, so they are counted once. */
+static void inherit(slot *s, slot *o)
+{
+    if (!o->busy) {
+        s->prev = o->prev;
+        s->prev_len = o->prev_len;
+        o->prev = NULL;
+    }
+    s->ok = o->ok;
+    s->failed = o->failed;
+    s->skipped = o->skipped;
+    o->skipped = 0;
+    s->last_reason = o->last_reason;
+    memcpy(s->last_error, o->last_error, sizeof(s->last_error));
+    s->last_scrape_wall_ms = o->last_scrape_wall_ms;
+    s->last_duration_ms = o->last_duration_ms;
+}
+
 /* The new target takes over from the old one what is the same process's:
  * delta baselines and counters, and the schedule of each profile it keeps. */
 static void take_over(tstate *t, tstate *old)
@@ -775,17 +796,7 @@ static void take_over(tstate *t, tstate *old)
             schedule_first(s);
             continue;
         }
-        if (!o->busy) {
-            s->prev = o->prev;
-            s->prev_len = o->prev_len;
-            o->prev = NULL;
-        }
-        s->ok = o->ok;
-        s->failed = o->failed;
-        s->last_reason = o->last_reason;
-        memcpy(s->last_error, o->last_error, sizeof(s->last_error));
-        s->last_scrape_wall_ms = o->last_scrape_wall_ms;
-        s->last_duration_ms = o->last_duration_ms;
+        inherit(s, o);
         /* The next tick of the old schedule: a scrape of the old target
          * still in flight ends before it. */
         s->due_ms = o->due_ms;
@@ -1032,15 +1043,8 @@ int pd_collector_reload(pd_collector *c, const pd_config *cfg, pd_err *err)
         for (size_t k = 0; k < v[i]->nslots; k++) {
             slot *s = &v[i]->slots[k];
             slot *old = find_slot(c->targets, c->ntargets, &s->series);
-            if (old != NULL && !old->busy) {
-                /* Same series: keep the baseline and the health. */
-                s->prev = old->prev;
-                s->prev_len = old->prev_len;
-                old->prev = NULL;
-                s->ok = old->ok;
-                s->failed = old->failed;
-                s->skipped = old->skipped;
-                old->skipped = 0; /* counted once, by the new slot */
+            if (old != NULL) { /* same series: keep the baseline and the health */
+                inherit(s, old);
                 kept++;
             }
             schedule_first(s);

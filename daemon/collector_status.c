@@ -8,7 +8,6 @@
 
 #include <inttypes.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,18 +145,6 @@ static void put_escaped(pd_buf *out, const char *v)
     }
 }
 
-static void putf(pd_buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(pd_buf *out, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        (void)pd_buf_append(out, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
 static void put_target_labels(pd_buf *out, const tstate *t, const slot *s)
 {
     (void)pd_buf_append(out, "{job=\"", 6);
@@ -172,8 +159,9 @@ static void put_target_labels(pd_buf *out, const tstate *t, const slot *s)
 
 int pd_collector_metrics(pd_collector *c, pd_buf *out, const char *db_path)
 {
-    putf(out, "# HELP pprofd_target_up Whether the last scrape of a target's profile type "
-              "succeeded.\n# TYPE pprofd_target_up gauge\n");
+    (void)pd_buf_printf(
+        out, "# HELP pprofd_target_up Whether the last scrape of a target's profile type "
+             "succeeded.\n# TYPE pprofd_target_up gauge\n");
     uint64_t skipped = c->skipped_total_retired;
     for (size_t i = 0; i < c->ntargets; i++) {
         const tstate *t = c->targets[i];
@@ -182,42 +170,50 @@ int pd_collector_metrics(pd_collector *c, pd_buf *out, const char *db_path)
             skipped += s->skipped;
             (void)pd_buf_append(out, "pprofd_target_up", 16);
             put_target_labels(out, t, s);
-            putf(out, " %d\n", slot_up(s) ? 1 : 0);
+            (void)pd_buf_printf(out, " %d\n", slot_up(s) ? 1 : 0);
         }
     }
-    putf(out, "# HELP pprofd_scrape_duration_seconds Duration of scrapes.\n"
-              "# TYPE pprofd_scrape_duration_seconds histogram\n");
+    (void)pd_buf_printf(out, "# HELP pprofd_scrape_duration_seconds Duration of scrapes.\n"
+                             "# TYPE pprofd_scrape_duration_seconds histogram\n");
     uint64_t cum = 0;
     for (size_t b = 0; b <= PD_DURATION_BUCKETS; b++) {
         cum += c->duration_buckets[b];
         if (b < PD_DURATION_BUCKETS)
-            putf(out, "pprofd_scrape_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
-                 duration_bounds[b], cum);
+            (void)pd_buf_printf(out,
+                                "pprofd_scrape_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+                                duration_bounds[b], cum);
         else
-            putf(out, "pprofd_scrape_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", cum);
+            (void)pd_buf_printf(
+                out, "pprofd_scrape_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", cum);
     }
-    putf(out, "pprofd_scrape_duration_seconds_sum %.6f\n", c->duration_sum);
-    putf(out, "pprofd_scrape_duration_seconds_count %" PRIu64 "\n", c->duration_count);
-    putf(out, "# HELP pprofd_scrape_failures_total Failed scrapes by job and reason.\n"
-              "# TYPE pprofd_scrape_failures_total counter\n");
+    (void)pd_buf_printf(out, "pprofd_scrape_duration_seconds_sum %.6f\n", c->duration_sum);
+    (void)pd_buf_printf(out, "pprofd_scrape_duration_seconds_count %" PRIu64 "\n",
+                        c->duration_count);
+    (void)pd_buf_printf(out,
+                        "# HELP pprofd_scrape_failures_total Failed scrapes by job and reason.\n"
+                        "# TYPE pprofd_scrape_failures_total counter\n");
     for (size_t i = 0; i < c->nfailures; i++) {
         (void)pd_buf_append(out, "pprofd_scrape_failures_total{job=\"", 34);
         put_escaped(out, c->failures[i].job);
-        putf(out, "\",reason=\"%s\"} %" PRIu64 "\n", c->failures[i].reason, c->failures[i].n);
+        (void)pd_buf_printf(out, "\",reason=\"%s\"} %" PRIu64 "\n", c->failures[i].reason,
+                            c->failures[i].n);
     }
-    putf(out,
-         "# HELP pprofd_scraped_bytes_total Bytes received from targets.\n"
-         "# TYPE pprofd_scraped_bytes_total counter\npprofd_scraped_bytes_total %" PRIu64 "\n",
-         c->bytes_total);
-    putf(out,
-         "# HELP pprofd_skipped_ticks_total Scheduled scrapes skipped because the previous "
-         "one still ran.\n# TYPE pprofd_skipped_ticks_total counter\n"
-         "pprofd_skipped_ticks_total %" PRIu64 "\n",
-         skipped);
-    putf(out,
-         "# HELP pprofd_profiles_stored_total Profiles committed to the database.\n"
-         "# TYPE pprofd_profiles_stored_total counter\npprofd_profiles_stored_total %" PRIu64 "\n",
-         pd_writer_stored(c->writer));
+    (void)pd_buf_printf(
+        out,
+        "# HELP pprofd_scraped_bytes_total Bytes received from targets.\n"
+        "# TYPE pprofd_scraped_bytes_total counter\npprofd_scraped_bytes_total %" PRIu64 "\n",
+        c->bytes_total);
+    (void)pd_buf_printf(
+        out,
+        "# HELP pprofd_skipped_ticks_total Scheduled scrapes skipped because the previous "
+        "one still ran.\n# TYPE pprofd_skipped_ticks_total counter\n"
+        "pprofd_skipped_ticks_total %" PRIu64 "\n",
+        skipped);
+    (void)pd_buf_printf(
+        out,
+        "# HELP pprofd_profiles_stored_total Profiles committed to the database.\n"
+        "# TYPE pprofd_profiles_stored_total counter\npprofd_profiles_stored_total %" PRIu64 "\n",
+        pd_writer_stored(c->writer));
     if (db_path != NULL) {
         /* The database and its WAL: a stat each, cheap enough for a scrape. */
         uint64_t bytes = 0;
@@ -229,10 +225,11 @@ int pd_collector_metrics(pd_collector *c, pd_buf *out, const char *db_path)
             if (stat(path, &st) == 0)
                 bytes += (uint64_t)st.st_size;
         }
-        putf(out,
-             "# HELP pprofd_database_bytes Size of the database file and its WAL.\n"
-             "# TYPE pprofd_database_bytes gauge\npprofd_database_bytes %" PRIu64 "\n",
-             bytes);
+        (void)pd_buf_printf(out,
+                            "# HELP pprofd_database_bytes Size of the database file and its WAL.\n"
+                            "# TYPE pprofd_database_bytes gauge\npprofd_database_bytes %" PRIu64
+                            "\n",
+                            bytes);
     }
     return 0;
 }

@@ -3,7 +3,6 @@
  * thread pool). Updated and rendered on the loop thread only. */
 #include "api_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,45 +23,34 @@ void api_metrics_observe(pd_api *api, int status, double query_seconds, bool was
             m->buckets[i]++;
 }
 
-static int put(pd_buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int put(pd_buf *out, const char *fmt, ...)
-{
-    char line[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(line))
-        return -EINVAL;
-    return pd_buf_append(out, line, (size_t)n);
-}
-
 int api_metrics_render(pd_api *api, pd_buf *out)
 {
     const struct api_metrics *m = &api->m;
-    int rc = put(out, "# HELP pprofd_http_requests_total HTTP requests answered, by status code.\n"
-                      "# TYPE pprofd_http_requests_total counter\n");
+    int rc = pd_buf_printf(
+        out, "# HELP pprofd_http_requests_total HTTP requests answered, by status code.\n"
+             "# TYPE pprofd_http_requests_total counter\n");
     for (int c = 100; c < 600 && rc == 0; c++)
         if (m->codes[c] > 0)
-            rc = put(out, "pprofd_http_requests_total{code=\"%d\"} %llu\n", c,
-                     (unsigned long long)m->codes[c]);
+            rc = pd_buf_printf(out, "pprofd_http_requests_total{code=\"%d\"} %llu\n", c,
+                               (unsigned long long)m->codes[c]);
     if (rc == 0)
-        rc = put(out, "# HELP pprofd_query_duration_seconds Time queries spent on the thread "
-                      "pool.\n# TYPE pprofd_query_duration_seconds histogram\n");
+        rc = pd_buf_printf(out,
+                           "# HELP pprofd_query_duration_seconds Time queries spent on the thread "
+                           "pool.\n# TYPE pprofd_query_duration_seconds histogram\n");
     for (int i = 0; i < API_NBUCKETS && rc == 0; i++)
-        rc = put(out, "pprofd_query_duration_seconds_bucket{le=\"%g\"} %llu\n", bounds[i],
-                 (unsigned long long)m->buckets[i]);
+        rc = pd_buf_printf(out, "pprofd_query_duration_seconds_bucket{le=\"%g\"} %llu\n", bounds[i],
+                           (unsigned long long)m->buckets[i]);
     if (rc == 0)
-        rc = put(out,
-                 "pprofd_query_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
-                 "pprofd_query_duration_seconds_sum %.6f\n"
-                 "pprofd_query_duration_seconds_count %llu\n",
-                 (unsigned long long)m->count, m->sum, (unsigned long long)m->count);
+        rc = pd_buf_printf(out,
+                           "pprofd_query_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+                           "pprofd_query_duration_seconds_sum %.6f\n"
+                           "pprofd_query_duration_seconds_count %llu\n",
+                           (unsigned long long)m->count, m->sum, (unsigned long long)m->count);
     if (rc == 0)
-        rc = put(out,
-                 "# HELP pprofd_http_queries_in_flight Queries on the thread pool.\n"
-                 "# TYPE pprofd_http_queries_in_flight gauge\n"
-                 "pprofd_http_queries_in_flight %zu\n",
-                 api->inflight);
+        rc = pd_buf_printf(out,
+                           "# HELP pprofd_http_queries_in_flight Queries on the thread pool.\n"
+                           "# TYPE pprofd_http_queries_in_flight gauge\n"
+                           "pprofd_http_queries_in_flight %zu\n",
+                           api->inflight);
     return rc;
 }

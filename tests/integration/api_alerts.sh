@@ -21,10 +21,7 @@
 # Wall time: about 30 s (two rounds of 10 s cpu captures).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-. "$here/lib.sh"
-. "$here/api_lib.sh"
 . "$here/api_write_lib.sh"
-: "${PPROFD:?}" "${PD_TARGET_BIN:?}" "${PD_WORK:?}"
 pd_test_dir api_alerts
 
 pd_target_start "$PD_TARGET_BIN" -load 0.1 -duration 2m || pd_die "target A"

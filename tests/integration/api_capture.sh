@@ -24,10 +24,7 @@
 # Wall time: about 30 s.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-. "$here/lib.sh"
-. "$here/api_lib.sh"
 . "$here/api_write_lib.sh"
-: "${PPROFD:?}" "${PD_TARGET_BIN:?}" "${PD_WORK:?}"
 pd_test_dir api_capture
 
 pd_target_start "$PD_TARGET_BIN" -load 0.2 -duration 2m || pd_die "target A"

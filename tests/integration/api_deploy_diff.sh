@@ -48,21 +48,7 @@ for v in v1 v2; do
 done
 
 # --- two live targets, scraped ------------------------------------------------
-pd_target_start "$PD_TARGET_BIN" -load 0.5 -duration 90s -variant v1 || pd_die "target v1"
-t1=$PD_TARGET_ADDR
-pd_target_start "$PD_TARGET_BIN" -load 0.5 -duration 90s -variant v2 || pd_die "target v2"
-t2=$PD_TARGET_ADDR
-api_start "global:
-  scrape_interval: 5s
-scrape_configs:
-  - job_name: demo
-    static_configs:
-      - targets: [\"$t1\"]
-        labels: {deployment: v1}
-      - targets: [\"$t2\"]
-        labels: {deployment: v2}
-    profiles:
-      cpu: {enabled: true, seconds: 4}
+api_start_deployments 0.5 90s 5s "      cpu: {enabled: true, seconds: 4}
       heap: {enabled: false}
       goroutine: {enabled: false}"
 

@@ -21,10 +21,7 @@
 # Wall time: about 10 s.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-. "$here/lib.sh"
-. "$here/api_lib.sh"
 . "$here/api_write_lib.sh"
-: "${PPROFD:?}" "${PD_TARGET_BIN:?}" "${PD_WORK:?}"
 pd_test_dir api_ingest
 pd_go_env
 

@@ -76,3 +76,24 @@ api_expect_error() {
 	grep -q "^{\"error\":\"$3: " "$W/body" ||
 		pd_die "GET $2: error does not name $3: $(head -c 300 "$W/body")"
 }
+
+# api_start_deployments LOAD DURATION INTERVAL PROFILES: two Go targets
+# running -variant v1 and v2 ($t1, $t2), scraped every INTERVAL by job demo
+# with deployment="v1" / "v2"; PROFILES is the job's indented profiles map.
+api_start_deployments() {
+	pd_target_start "$PD_TARGET_BIN" -load "$1" -duration "$2" -variant v1 || pd_die "target v1"
+	t1=$PD_TARGET_ADDR
+	pd_target_start "$PD_TARGET_BIN" -load "$1" -duration "$2" -variant v2 || pd_die "target v2"
+	t2=$PD_TARGET_ADDR
+	api_start "global:
+  scrape_interval: $3
+scrape_configs:
+  - job_name: demo
+    static_configs:
+      - targets: [\"$t1\"]
+        labels: {deployment: v1}
+      - targets: [\"$t2\"]
+        labels: {deployment: v2}
+    profiles:
+$4"
+}

@@ -14,22 +14,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 pd_test_dir api_merge
 pd_go_env
 
-pd_target_start "$PD_TARGET_BIN" -load 0.3 -duration 2m || pd_die "target 1"
-t1=$PD_TARGET_ADDR
-pd_target_start "$PD_TARGET_BIN" -load 0.3 -duration 2m -variant v2 || pd_die "target 2"
-t2=$PD_TARGET_ADDR
-
-api_start "global:
-  scrape_interval: 2s
-scrape_configs:
-  - job_name: demo
-    static_configs:
-      - targets: [\"$t1\"]
-        labels: {deployment: v1}
-      - targets: [\"$t2\"]
-        labels: {deployment: v2}
-    profiles:
-      cpu: {enabled: true, seconds: 1}
+api_start_deployments 0.3 2m 2s "      cpu: {enabled: true, seconds: 1}
       heap: {enabled: true}
       goroutine: {enabled: true}"
 sleep 9

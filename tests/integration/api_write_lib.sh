@@ -1,9 +1,14 @@
 # shellcheck shell=bash
 # Shared by the tests of the write side of the API (api_register,
-# api_capture, api_alerts, api_ingest); sourced after lib.sh and api_lib.sh.
+# api_capture, api_alerts, api_ingest); brings lib.sh and api_lib.sh along.
 # JSON answers are read with sqlite3's json_extract (sqlite3 is already a
 # test dependency; jq is not), label sets of stored profiles straight from
 # the database.
+
+_pd_write_lib_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$_pd_write_lib_dir/lib.sh"
+. "$_pd_write_lib_dir/api_lib.sh"
+: "${PPROFD:?}" "${PD_TARGET_BIN:?}" "${PD_WORK:?}"
 
 # api_send METHOD PATH [CURL_ARGS...]: body in $W/body, response headers in
 # $W/headers, status in $STATUS (000 when curl itself failed).

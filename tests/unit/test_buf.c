@@ -163,10 +163,35 @@ static void test_steal(void **state)
     assert_int_equal(len, 0);
 }
 
+static void test_printf(void **state)
+{
+    (void)state;
+    pd_buf b;
+    pd_buf_init(&b, 12);
+    assert_int_equal(pd_buf_printf(&b, "%s=%d", "ab", 42), 0);
+    assert_int_equal(b.len, 5);
+    assert_memory_equal(b.data, "ab=42", 5);
+    /* one past max is refused whole; exactly max fits */
+    assert_int_equal(pd_buf_printf(&b, "%s", "12345678"), -E2BIG);
+    assert_int_equal(b.len, 5);
+    assert_int_equal(pd_buf_printf(&b, "%s", "1234567"), 0);
+    assert_int_equal(b.len, 12);
+    assert_memory_equal(b.data, "ab=421234567", 12);
+    /* longer than the stack buffer */
+    pd_buf big;
+    pd_buf_init(&big, 0);
+    assert_int_equal(pd_buf_printf(&big, "%0300d|", 7), 0);
+    assert_int_equal(big.len, 301);
+    assert_int_equal(big.data[299], '7');
+    pd_buf_free(&big);
+    pd_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_is_empty),
+        cmocka_unit_test(test_printf),
         cmocka_unit_test(test_append_and_grow_unbounded),
         cmocka_unit_test(test_max_is_enforced_exactly),
         cmocka_unit_test(test_first_append_over_max_allocates_nothing),
