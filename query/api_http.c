@@ -99,6 +99,8 @@ static enum MHD_Result send_answer(api_req *r)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, r->disposition);
     if (r->status == 401)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    if (r->api->stopping)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (r->status == 405)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow ? r->allow : "GET, HEAD");
     if (r->retry_after_s > 0) {
@@ -439,6 +441,12 @@ static enum MHD_Result route_api(api_req *r, const char *p)
 static enum MHD_Result route(api_req *r)
 {
     const char *p = r->path;
+    if (r->api->stopping) {
+        /* Nothing new is taken on once stopping: kept-alive clients would
+         * otherwise hold the stop off for as long as they keep asking. */
+        set_text(r, 503, "text/plain; charset=utf-8", "stopping\n");
+        return send_answer(r);
+    }
     bool read_method = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
     if (!read_method && strncmp(p, "/api/", 5) != 0) {
         api_set_error(r, 405, "method not allowed");
@@ -457,11 +465,8 @@ static enum MHD_Result route(api_req *r)
         set_text(r, 200, "text/plain; charset=utf-8", "ok\n");
         return send_answer(r);
     }
-    if (strcmp(p, "/-/ready") == 0) {
-        if (r->api->stopping)
-            set_text(r, 503, "text/plain; charset=utf-8", "stopping\n");
-        else
-            set_text(r, 200, "text/plain; charset=utf-8", "ready\n");
+    if (strcmp(p, "/-/ready") == 0) { /* 503 while stopping: above */
+        set_text(r, 200, "text/plain; charset=utf-8", "ready\n");
         return send_answer(r);
     }
     if (strcmp(p, "/metrics") == 0) {

@@ -324,6 +324,8 @@ static void on_handle_closed(uv_handle_t *h)
 static void finish_stop(pd_api *api)
 {
     run_mhd(api); /* let resumed connections send what they have */
+    if (api->inflight > 0)
+        return; /* defensive: the last one to come back stops MHD */
     MHD_stop_daemon(api->mhd);
     api->mhd = NULL;
     uv_timer_stop(&api->timer);
