@@ -27,6 +27,7 @@ typedef struct daemon_state {
     pd_writer *writer;
     pd_collector *collector;
     pd_captures *captures; /* freed after the loop: writer callbacks use it */
+    pd_pushes *pushes;
     pd_api *api;
     uv_signal_t sigterm, sigint, sighup;
     uv_timer_t watchdog;
@@ -70,6 +71,8 @@ static void on_api_stopped(void *arg)
 static void stop_all(daemon_state *d)
 {
     d->stopping = true;
+    if (d->pushes != NULL)
+        pd_pushes_stop(d->pushes);
     if (d->api != NULL)
         pd_api_stop(d->api, on_api_stopped, d);
     else
@@ -156,7 +159,7 @@ static void hook_act(void *ctx, pd_api_call *call, const pd_api_request *rq)
         pd_captures_alerts(d->captures, call, rq);
         break;
     case PD_API_INGEST:
-        pd_push_handle(&d->loop, d->cfg, d->writer, call, rq);
+        pd_push_handle(d->pushes, d->cfg, call, rq);
         break;
     }
 }
@@ -272,6 +275,7 @@ int pd_cmd_run(int argc, char **argv)
         return PD_EXIT_ERROR;
     }
     d.captures = pd_captures_new(d.collector, d.writer);
+    d.pushes = pd_pushes_new(&d.loop, d.writer);
     pd_collector_set_captures(d.collector, d.captures);
     if (pd_registry_load(d.collector, d.cfg->storage.path, &err) < 0)
         pd_log_error("registered targets not loaded", "error=\"%s\"", err.msg);
@@ -302,6 +306,7 @@ int pd_cmd_run(int argc, char **argv)
     if (rc < 0)
         pd_log_error("loop not closed cleanly", "error=\"%s\"", uv_strerror(rc));
     pd_captures_free(d.captures);
+    pd_pushes_free(d.pushes);
     pd_config_free(d.cfg);
     return rc < 0 || failed ? PD_EXIT_ERROR : PD_EXIT_OK;
 }

@@ -13,8 +13,20 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct push {
+typedef struct push push;
+
+struct pd_pushes {
+    uv_loop_t *loop;
+    pd_writer *w;
+    size_t running, waiting;
+    push *head, *tail; /* waiting, FIFO */
+    bool stopping;
+};
+
+struct push {
     uv_work_t req;
+    pd_pushes *q;
+    push *next;
     pd_writer *w;
     pd_api_call *call;
     pd_labels series;
@@ -22,13 +34,39 @@ typedef struct push {
     pd_ingest_out out;
     int rc;
     pd_err err;
-} push;
+};
+
+pd_pushes *pd_pushes_new(uv_loop_t *loop, pd_writer *w)
+{
+    pd_pushes *q = pd_xcalloc(1, sizeof(*q));
+    q->loop = loop;
+    q->w = w;
+    return q;
+}
 
 static void push_free(push *p)
 {
     pd_labels_free(&p->series);
     pd_ingest_out_free(&p->out);
     free(p);
+}
+
+void pd_pushes_stop(pd_pushes *q)
+{
+    q->stopping = true;
+    while (q->head != NULL) {
+        push *p = q->head;
+        q->head = p->next;
+        pd_api_reply(p->call, 503, "{\"error\":\"stopping\"}", 0);
+        push_free(p);
+    }
+    q->tail = NULL;
+    q->waiting = 0;
+}
+
+void pd_pushes_free(pd_pushes *q)
+{
+    free(q);
 }
 
 static void on_stored(void *arg, int rc, int64_t id, const char *error)
@@ -46,6 +84,36 @@ static void on_stored(void *arg, int rc, int64_t id, const char *error)
     push_free(p);
 }
 
+static void work(uv_work_t *req);
+static void after(uv_work_t *req, int status);
+
+/* Onto the thread pool; a failure answers the push. */
+static void run(push *p)
+{
+    p->req.data = p;
+    int rc = uv_queue_work(p->q->loop, &p->req, work, after);
+    if (rc < 0) {
+        pd_api_reply_error(p->call, 503, uv_strerror(rc));
+        push_free(p);
+        return;
+    }
+    p->q->running++;
+}
+
+/* A push is done decoding: the next in line starts. */
+static void next(pd_pushes *q)
+{
+    q->running--;
+    while (q->head != NULL && q->running < PD_PUSH_RUNNING) {
+        push *p = q->head;
+        q->head = p->next;
+        if (q->head == NULL)
+            q->tail = NULL;
+        q->waiting--;
+        run(p);
+    }
+}
+
 static void work(uv_work_t *req)
 {
     push *p = req->data;
@@ -55,6 +123,7 @@ static void work(uv_work_t *req)
 static void after(uv_work_t *req, int status)
 {
     push *p = req->data;
+    next(p->q);
     if (status < 0 && p->rc == 0)
         p->rc = pd_errf(&p->err, status, "%s", uv_strerror(status));
     if (p->rc < 0) {
@@ -108,11 +177,19 @@ static int check(const pd_config *cfg, const pd_api_request *rq, pd_labels *seri
     return 0;
 }
 
-void pd_push_handle(uv_loop_t *loop, const pd_config *cfg, pd_writer *w, pd_api_call *call,
-                    const pd_api_request *rq)
+void pd_push_handle(pd_pushes *q, const pd_config *cfg, pd_api_call *call, const pd_api_request *rq)
 {
+    if (q->stopping) {
+        pd_api_reply(call, 503, "{\"error\":\"stopping\"}", 0);
+        return;
+    }
+    if (q->running >= PD_PUSH_RUNNING && q->waiting >= PD_PUSH_WAITING) {
+        pd_api_reply(call, 503, "{\"error\":\"too many pushes at once, try again\"}", 1);
+        return;
+    }
     push *p = pd_xcalloc(1, sizeof(*p));
-    p->w = w;
+    p->q = q;
+    p->w = q->w;
     p->call = call;
     pd_labels_init(&p->series);
     pd_err err = {{0}};
@@ -124,10 +201,14 @@ void pd_push_handle(uv_loop_t *loop, const pd_config *cfg, pd_writer *w, pd_api_
     /* Stored as sent: a pushed profile covers the window its sender chose. */
     p->in =
         (pd_ingest_in){rq->body, rq->len, cfg->limits.max_profile_bytes, PD_PROFILE_GAUGE, NULL, 0};
-    p->req.data = p;
-    int rc = uv_queue_work(loop, &p->req, work, after);
-    if (rc < 0) {
-        pd_api_reply_error(call, 503, uv_strerror(rc));
-        push_free(p);
+    if (q->running < PD_PUSH_RUNNING) {
+        run(p);
+        return;
     }
+    if (q->tail != NULL)
+        q->tail->next = p;
+    else
+        q->head = p;
+    q->tail = p;
+    q->waiting++;
 }
