@@ -120,6 +120,14 @@ int api_parse_query(api_arg_fn arg, void *conn, const char *what, api_query *q, 
     }
     if (rc < 0)
         return rc;
+    /* Captures are extra looks at a target, not more of it: merges, diffs
+     * and series over a job would count them twice. They are in these
+     * answers only when the query names `trigger`. */
+    if (is_diff || strcmp(what, "merge") == 0 || strcmp(what, "series") == 0) {
+        pd_selector_default_absent(q->sel, "trigger");
+        if (q->sel2 != NULL)
+            pd_selector_default_absent(q->sel2, "trigger");
+    }
 
     int64_t now = now_ns();
     q->to = now;

@@ -363,8 +363,9 @@ int pd_selector_parse(const char *s, pd_selector **out, pd_err *err)
 {
     *out = NULL;
     pd_selector *sel = pd_xcalloc(1, sizeof(*sel));
-    sel->matchers = pd_xcalloc(PD_SELECTOR_MAX_MATCHERS, sizeof(*sel->matchers));
-    sel->res = pd_xcalloc(PD_SELECTOR_MAX_MATCHERS, sizeof(*sel->res));
+    /* one more than parsing allows: room for pd_selector_default_absent */
+    sel->matchers = pd_xcalloc(PD_SELECTOR_MAX_MATCHERS + 1, sizeof(*sel->matchers));
+    sel->res = pd_xcalloc(PD_SELECTOR_MAX_MATCHERS + 1, sizeof(*sel->res));
     sel_parser p = {.s = s, .pos = 0, .err = err};
     int rc = parse_body(&p, sel);
     if (rc < 0) {
@@ -373,6 +374,20 @@ int pd_selector_parse(const char *s, pd_selector **out, pd_err *err)
     }
     *out = sel;
     return 0;
+}
+
+void pd_selector_default_absent(pd_selector *sel, const char *name)
+{
+    for (size_t i = 0; i < sel->n; i++)
+        if (strcmp(sel->matchers[i].name, name) == 0)
+            return;
+    if (sel->n > PD_SELECTOR_MAX_MATCHERS)
+        return; /* defensive: the one spare place is taken */
+    pd_store_matcher *m = &sel->matchers[sel->n++];
+    m->name = pd_xstrdup(name);
+    m->op = PD_MATCH_EQ;
+    m->value = pd_xstrdup("");
+    m->re = NULL;
 }
 
 void pd_selector_free(pd_selector *sel)

@@ -42,6 +42,11 @@ void pd_selector_free(pd_selector *sel);
  * their count. Borrowed: valid (regexes included) until pd_selector_free. */
 const pd_store_matcher *pd_selector_matchers(const pd_selector *sel, size_t *n);
 
+/* Unless sel has a matcher on label `name`, adds name="" (the label is
+ * absent): the API's aggregations leave captured profiles (trigger=...)
+ * out unless a query names them. */
+void pd_selector_default_absent(pd_selector *sel, const char *name);
+
 /* True if the label set names[i]=values[i] (i < n) satisfies every matcher,
  * with Prometheus semantics: an absent label matches as "". If a name
  * repeats in the set, its first value counts. */

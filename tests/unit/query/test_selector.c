@@ -163,13 +163,16 @@ static void test_too_many(void **state)
     pd_selector_free(sel);
 }
 
-/* One label set: "k=v,k2=v2" ("" = none). */
-static bool matches(const char *selector, const char *labels)
+/* One label set: "k=v,k2=v2" ("" = none); `absent`: a label name given
+ * to pd_selector_default_absent, or NULL. */
+static bool matches_absent(const char *selector, const char *absent, const char *labels)
 {
     pd_selector *sel = NULL;
     pd_err err = {{0}};
     if (pd_selector_parse(selector, &sel, &err) != 0)
         fail_msg("%s: %s", selector, err.msg);
+    if (absent != NULL)
+        pd_selector_default_absent(sel, absent);
     char buf[256];
     snprintf(buf, sizeof(buf), "%s", labels);
     const char *names[8], *values[8];
@@ -184,6 +187,30 @@ static bool matches(const char *selector, const char *labels)
     bool ok = pd_selector_matches(sel, names, values, n);
     pd_selector_free(sel);
     return ok;
+}
+
+static bool matches(const char *selector, const char *labels)
+{
+    return matches_absent(selector, NULL, labels);
+}
+
+static void test_default_absent(void **state)
+{
+    (void)state;
+    /* not named: only series without the label */
+    assert_true(matches_absent("{job=\"api\"}", "trigger", "job=api"));
+    assert_false(matches_absent("{job=\"api\"}", "trigger", "job=api,trigger=manual"));
+    /* named, in any way: the query decides */
+    assert_true(matches_absent("{trigger=\"manual\"}", "trigger", "job=api,trigger=manual"));
+    assert_true(matches_absent("{trigger=~\".*\"}", "trigger", "job=api,trigger=alert"));
+    assert_true(matches_absent("{trigger=~\".*\"}", "trigger", "job=api"));
+    /* a full selector still takes it (the spare place) */
+    char big[2048] = "{";
+    for (int i = 0; i < PD_SELECTOR_MAX_MATCHERS; i++)
+        snprintf(big + strlen(big), sizeof(big) - strlen(big), "%sl%d!=\"x\"", i ? "," : "", i);
+    strcat(big, "}");
+    assert_false(matches_absent(big, "trigger", "trigger=manual"));
+    assert_true(matches_absent(big, "trigger", "l0=y"));
 }
 
 static void test_anchoring(void **state)
@@ -256,6 +283,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_default_absent),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_prefix_and_null_err),
         cmocka_unit_test(test_too_many),
