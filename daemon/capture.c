@@ -3,6 +3,7 @@
 #include "capture.h"
 
 #include "collector_int.h"
+#include "pd_hash.h"
 #include "pd_log.h"
 #include "pd_mem.h"
 
@@ -25,7 +26,8 @@ struct pd_cap_item {
     slot *s;           /* while scraping */
     int64_t profile_id;
     char error[640];
-    uint8_t *prev; /* a copy of the scheduled baseline, while ingesting */
+    uint8_t *prev; /* a copy of the scheduled baseline when the capture began */
+    size_t prev_len;
 };
 
 struct capture {
@@ -109,7 +111,16 @@ void pd_captures_detach(pd_captures *k)
 
 /* --- the token bucket of a target ------------------------------------------ */
 
-/* Takes a token for target `key`: 0, or the seconds until one is there. */
+/* The loop's clock: a wall-clock step neither refills nor drains budgets. */
+static int64_t mono_ms(const pd_captures *k)
+{
+    return (int64_t)uv_now(k->c->loop);
+}
+
+/* Takes a token for process `key` (its address: a process is one budget
+ * whatever job or labels it has): 0, or the seconds until one is there.
+ * Buckets that have refilled are dropped on the way: a new one starts
+ * full anyway. */
 static int64_t take_token(pd_captures *k, uint64_t key, int64_t now)
 {
     uint32_t count = k->c->cfg->limits.capture_budget.count;
@@ -117,6 +128,14 @@ static int64_t take_token(pd_captures *k, uint64_t key, int64_t now)
     if (count == 0)
         return per > 0 ? (per + 999) / 1000 : 1;
     double rate = (double)count / (double)(per > 0 ? per : 1); /* tokens per ms */
+    size_t w = 0;
+    for (size_t i = 0; i < k->nbuckets; i++) {
+        bucket *x = &k->buckets[i];
+        if (x->key != key && x->tokens + (double)(now - x->at_ms) * rate >= count)
+            continue;
+        k->buckets[w++] = *x;
+    }
+    k->nbuckets = w;
     bucket *b = NULL;
     for (size_t i = 0; i < k->nbuckets && b == NULL; i++)
         if (k->buckets[i].key == key)
@@ -145,6 +164,8 @@ static void item_finish(pd_cap_item *it, const char *state)
     capture *cp = it->cap;
     it->state = state;
     it->s = NULL;
+    free(it->prev); /* unused when the scrape failed */
+    it->prev = NULL;
     cp->open--;
     if (strcmp(state, "done") == 0)
         it->k->done[trigger_index(cp)]++;
@@ -224,25 +245,14 @@ void pd_capture_fetched(slot *s, pd_fetch_result *res, const char *why)
         return;
     }
     /* A cumulative profile is reported as the window since the target's
-     * last scheduled scrape (a copy: that baseline may move meanwhile);
-     * without one, as the snapshot it is. */
+     * last scheduled scrape before the capture began; without one, as the
+     * snapshot it is. */
     pd_profile_kind kind = s->kind;
-    const slot *sched = NULL;
-    for (size_t i = 0; i < s->t->nslots && sched == NULL; i++)
-        if (strcmp(s->t->slots[i].name, s->name) == 0)
-            sched = &s->t->slots[i];
-    size_t prev_len = 0;
-    if ((kind == PD_PROFILE_CUMULATIVE || kind == PD_PROFILE_MIXED) && sched != NULL &&
-        sched->prev != NULL) {
-        it->prev = pd_xmalloc(sched->prev_len ? sched->prev_len : 1);
-        memcpy(it->prev, sched->prev, sched->prev_len);
-        prev_len = sched->prev_len;
-    } else if (kind == PD_PROFILE_CUMULATIVE || kind == PD_PROFILE_MIXED) {
+    if ((kind == PD_PROFILE_CUMULATIVE || kind == PD_PROFILE_MIXED) && it->prev == NULL)
         kind = PD_PROFILE_GAUGE;
-    }
     uint8_t *body = res->body;
     res->body = NULL;
-    pd_collector_ingest(s, body, res->len, kind, it->prev, prev_len, on_ingested);
+    pd_collector_ingest(s, body, res->len, kind, it->prev, it->prev_len, on_ingested);
 }
 
 /* The profile config of `type` the target's job knows, or NULL. */
@@ -285,6 +295,17 @@ static void item_start(pd_cap_item *it, tstate *t, int64_t seconds)
         pd_labels_set(&s->series, it->cap->extra.v[i].name, it->cap->extra.v[i].value);
     pd_labels_set(&s->series, "type", p->name);
     it->s = s;
+    /* Copied now: a reload or a re-registration moves the scheduled
+     * baseline to a new slot, and the next scheduled scrape replaces it. */
+    for (size_t i = 0; i < t->nslots && it->prev == NULL; i++) {
+        const slot *sched = &t->slots[i];
+        if (strcmp(sched->name, s->name) == 0 && sched->prev != NULL &&
+            (s->kind == PD_PROFILE_CUMULATIVE || s->kind == PD_PROFILE_MIXED)) {
+            it->prev = pd_xmalloc(sched->prev_len ? sched->prev_len : 1);
+            memcpy(it->prev, sched->prev, sched->prev_len);
+            it->prev_len = sched->prev_len;
+        }
+    }
     if (s->series.n > PD_STORE_MAX_LABELS) { /* a configured target with huge label sets */
         item_fail(it, "too many labels to store (%s)%s", "target labels plus capture labels", NULL);
         slot_free(s);
@@ -464,7 +485,7 @@ static bool target_matches(const tstate *t, const pd_selector *sel)
 static capture *try_capture(pd_captures *k, tstate *t, const pd_labels *extra, const char **types,
                             size_t ntypes, int64_t seconds, int64_t *retry_s)
 {
-    *retry_s = take_token(k, t->tg.hash, pd_collector_wall_ms());
+    *retry_s = take_token(k, pd_hash_bytes(t->tg.address, strlen(t->tg.address)), mono_ms(k));
     if (*retry_s > 0) {
         const char *trigger = pd_labels_get(extra, "trigger");
         k->refused[trigger != NULL && strcmp(trigger, "alert") == 0]++;
@@ -564,7 +585,8 @@ void pd_captures_start(pd_captures *k, pd_api_call *call, const pd_api_request *
 
 /* --- Alertmanager ---------------------------------------------------------------- */
 
-/* Whether fingerprint fp fired within the budget window (and remembers it). */
+/* Whether fingerprint fp led to a capture within the budget window (those
+ * older are forgotten on the way). */
 static bool repeated(pd_captures *k, const char *fp, int64_t now)
 {
     int64_t per = k->c->cfg->limits.capture_budget.per_ms;
@@ -580,11 +602,18 @@ static bool repeated(pd_captures *k, const char *fp, int64_t now)
         k->seen[w++] = k->seen[i];
     }
     k->nseen = w;
-    if (!seen && fp[0] != '\0') {
-        pd_xgrow((void **)&k->seen, &k->capseen, k->nseen + 1, sizeof(seen_alert));
-        k->seen[k->nseen++] = (seen_alert){pd_xstrdup(fp), now};
-    }
     return seen;
+}
+
+/* Only an alert that captured something is a repeat next time: one that
+ * found no target or no budget may well capture when Alertmanager sends
+ * it again. */
+static void remember(pd_captures *k, const char *fp, int64_t now)
+{
+    if (fp[0] == '\0')
+        return;
+    pd_xgrow((void **)&k->seen, &k->capseen, k->nseen + 1, sizeof(seen_alert));
+    k->seen[k->nseen++] = (seen_alert){pd_xstrdup(fp), now};
 }
 
 static const char *alert_label(const pd_api_alert *a, const char *name)
@@ -625,7 +654,7 @@ static json_t *one_alert(pd_captures *k, const pd_api_alert *a, const char **typ
         json_object_set_new(o, "outcome", json_string("resolved"));
         return o;
     }
-    if (repeated(k, a->fingerprint, pd_collector_wall_ms())) {
+    if (repeated(k, a->fingerprint, mono_ms(k))) {
         json_object_set_new(o, "outcome", json_string("repeat"));
         return o;
     }
@@ -651,6 +680,8 @@ static json_t *one_alert(pd_captures *k, const pd_api_alert *a, const char **typ
         }
     }
     pd_labels_free(&extra);
+    if (json_array_size(ids) > 0)
+        remember(k, a->fingerprint, mono_ms(k));
     const char *outcome = matched == 0                ? "no_target"
                           : json_array_size(ids) == 0 ? "budget"
                                                       : "captured";

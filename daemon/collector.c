@@ -70,6 +70,7 @@ void pd_reg_target_copy(pd_reg_target *dst, const pd_reg_target *src)
     pd_labels_copy(&dst->labels, &src->labels);
     dst->profiles = pd_xstrdup(src->profiles ? src->profiles : "");
     dst->interval_ms = src->interval_ms;
+    dst->changing = false;
 }
 
 void pd_reg_target_free(pd_reg_target *r)
@@ -249,8 +250,10 @@ static bool profile_on(const pd_profile_cfg *p, const pd_reg_target *reg)
     return p->enabled;
 }
 
-static tstate *tstate_new(pd_collector *c, const pd_job *job, const pd_target *tg,
-                          const pd_reg_target *reg, pd_err *err)
+/* `cfg` is the config the target is built for (during a reload, not yet
+ * c->cfg). */
+static tstate *tstate_new(pd_collector *c, const pd_config *cfg, const pd_job *job,
+                          const pd_target *tg, const pd_reg_target *reg, pd_err *err)
 {
     tstate *t = pd_xcalloc(1, sizeof(*t));
     t->c = c;
@@ -271,7 +274,7 @@ static tstate *tstate_new(pd_collector *c, const pd_job *job, const pd_target *t
         if (reg->interval_ms > 0)
             interval_ms = reg->interval_ms;
         if (reg->interval_ms > 0 || (reg->profiles && reg->profiles[0]))
-            t->timeout_ms = pd_job_timeout_ms(c->cfg, interval_ms, max_seconds);
+            t->timeout_ms = pd_job_timeout_ms(cfg, interval_ms, max_seconds);
     }
     t->avail = pd_xcalloc(job->nprofiles + 1, sizeof(pd_profile_cfg));
     t->navail = job->nprofiles;
@@ -723,7 +726,7 @@ static tstate *reg_tstate(pd_collector *c, const pd_config *cfg, const pd_reg_ta
     pd_target_list list = {0};
     tstate *t = NULL;
     if (reg_build(cfg, r, &job, &own, &list, err) == 0)
-        t = tstate_new(c, job, &list.v[0], r, err);
+        t = tstate_new(c, cfg, job, &list.v[0], r, err);
     pd_target_list_free(&list);
     pd_job_free(own);
     return t;
@@ -862,6 +865,18 @@ const pd_reg_target *pd_collector_reg_get(const pd_collector *c, int64_t id)
     return NULL;
 }
 
+bool pd_collector_reg_changing(pd_collector *c, int64_t id, bool changing)
+{
+    for (size_t k = 0; k < c->nregs; k++)
+        if (c->regs[k].id == id) {
+            if (changing && c->regs[k].changing)
+                return false;
+            c->regs[k].changing = changing;
+            return true;
+        }
+    return false;
+}
+
 bool pd_collector_is_configured(const pd_collector *c, const char *id)
 {
     char buf[32];
@@ -895,7 +910,7 @@ static int build_targets(pd_collector *c, const pd_config *cfg, tstate ***out, s
         free(groups);
         pd_group_list_free(&loaded);
         for (size_t i = 0; i < list.n && rc == 0; i++) {
-            tstate *t = tstate_new(c, &cfg->jobs[j], &list.v[i], NULL, err);
+            tstate *t = tstate_new(c, cfg, &cfg->jobs[j], &list.v[i], NULL, err);
             if (t == NULL) {
                 rc = -EIO;
                 break;

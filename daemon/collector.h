@@ -21,6 +21,7 @@ typedef struct pd_reg_target {
     pd_labels labels;
     char *profiles;      /* "cpu,heap"; "" = the job's */
     int64_t interval_ms; /* 0 = the job's */
+    bool changing;       /* an update or removal is being stored */
 } pd_reg_target;
 
 void pd_reg_target_copy(pd_reg_target *dst, const pd_reg_target *src);
@@ -54,6 +55,9 @@ int pd_collector_reg_set(pd_collector *c, const pd_reg_target *r, pd_err *err);
 int pd_collector_reg_remove(pd_collector *c, int64_t id);
 /* The registration with that id, or NULL. */
 const pd_reg_target *pd_collector_reg_get(const pd_collector *c, int64_t id);
+/* Marks registration id as being changed (true) or done (false); false if
+ * it is unknown or, when marking, already being changed. */
+bool pd_collector_reg_changing(pd_collector *c, int64_t id, bool changing);
 /* Whether `id` (as GET /api/v1/targets shows it) is a configured target. */
 bool pd_collector_is_configured(const pd_collector *c, const char *id);
 /* Wires the capture registry in (captures run on the collector's targets). */

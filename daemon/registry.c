@@ -170,6 +170,8 @@ static int exec_fn(pd_store *s, void *arg, pd_err *err)
 static void exec_done(void *arg, int rc, const pd_err *err)
 {
     op *o = arg;
+    if (o->action != PD_API_TARGET_ADD)
+        pd_collector_reg_changing(o->c, o->r.id, false);
     if (rc == -EEXIST) {
         pd_api_reply_error(o->call, 409, err->msg);
     } else if (rc < 0) {
@@ -244,8 +246,13 @@ void pd_registry_handle(pd_collector *c, pd_writer *w, pd_api_call *call, const 
         if (rc == 0)
             rc = pd_collector_reg_check(c, &o->r, except, &err);
     }
+    /* One change of a registration at a time: two updates at once would
+     * each store the copy they started from, and one would be lost. */
+    if (rc == 0 && rq->action != PD_API_TARGET_ADD && !pd_collector_reg_changing(c, except, true))
+        rc = pd_errf(&err, -EBUSY, "target %lld is being changed by another request; retry",
+                     (long long)except);
     if (rc < 0) {
-        pd_api_reply_error(call, rc == -EEXIST ? 409 : 400, err.msg);
+        pd_api_reply_error(call, rc == -EEXIST || rc == -EBUSY ? 409 : 400, err.msg);
         op_free(o);
         return;
     }

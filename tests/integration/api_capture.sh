@@ -240,6 +240,14 @@ pd_ok "still 429 before Retry-After; accepted after it ($c4 done), then 429 agai
 # address waits for it like the capture above and ends done, with no
 # cpu_in_use from Go.
 bugs=()
+# The budget is the process's too: spent through job cap, it is spent for
+# job dup; its Retry-After says when a token is back.
+api_json POST /api/v1/capture '{"query":"{job=\"dup\"}","profiles":["cpu"],"seconds":2}'
+[[ $STATUS == 429 ]] || pd_die "dup capture with A's budget spent: status $STATUS, want 429: $(head -c 300 "$W/body")"
+ra3=$(grep -i '^retry-after:' "$W/headers" | tr -d '\r' | awk '{print $2}')
+[[ $ra3 =~ ^[0-9]+$ ]] && ((ra3 >= 1 && ra3 <= 10)) || pd_die "dup Retry-After '$ra3'"
+pd_ok "the budget is per process: job dup of A's address gets 429 (Retry-After $ra3 s)"
+sleep "$ra3"
 wait_for 15 "a scheduled cpu scrape of A (job cap) to start" cpu_fresh
 api_want 202 POST /api/v1/capture '{"query":"{job=\"dup\"}","profiles":["cpu"],"seconds":2}'
 c5=$(jget '$.captures[0].id')
