@@ -102,5 +102,19 @@ api_expect 200 /-/healthy
 api_expect 200 /-/ready
 api_expect 200 /metrics
 pd_ok "auth: 401 without or with a wrong token, 200 with it; health and metrics open"
+
+# SIGTERM while kept-alive clients keep asking: requests that arrive while
+# stopping get 503 and Connection: close, and the daemon exits 0 within
+# 5 s (it once aborted in MHD_stop_daemon with suspended connections, or
+# waited as long as the clients went on).
+urls=()
+for ((i = 0; i < 400; i++)); do urls+=("$API/api/v1/labels"); done
+for ((c = 0; c < 6; c++)); do
+	curl -s --noproxy '*' -H 'Authorization: Bearer s3cret-token' -o /dev/null "${urls[@]}" &
+done
+sleep 0.5
 pd_daemon_stop
+grep -q 'msg="stopped"' "$W/pprofd.log" || pd_die "no stopped line: $(tail -3 "$W/pprofd.log")"
+wait
+pd_ok "SIGTERM under keep-alive load: exit 0 within 5 s"
 pd_passed
