@@ -110,7 +110,7 @@ pd_ok "auth: 401 without or with a wrong token, 200 with it; health and metrics 
 urls=()
 for ((i = 0; i < 400; i++)); do urls+=("$API/api/v1/labels"); done
 for ((c = 0; c < 6; c++)); do
-	curl -s --noproxy '*' -H 'Authorization: Bearer s3cret-token' -o /dev/null "${urls[@]}" &
+	curl -s --noproxy '*' -H 'Authorization: Bearer s3cret-token' "${urls[@]}" >/dev/null 2>&1 &
 done
 sleep 0.5
 pd_daemon_stop
