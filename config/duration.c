@@ -1,5 +1,6 @@
 /* Prometheus durations (common/model.ParseDuration) and byte sizes. */
 #include "pd_config.h"
+#include "pd_duration.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,16 +11,13 @@
 #define MS_DAY (24 * MS_HOUR)
 #define MS_WEEK (7 * MS_DAY)
 #define MS_YEAR (365 * MS_DAY)
-/* Prometheus keeps durations as int64 nanoseconds: the same range here. */
-#define MS_MAX (INT64_MAX / 1000000)
 
 typedef struct unit {
     const char *name;
     int64_t ms;
 } unit;
 
-/* Biggest first: units must appear in this order. Nanoseconds and
- * microseconds are below the millisecond resolution and not accepted. */
+/* Biggest first, as Prometheus formats them. */
 static const unit units[] = {{"y", MS_YEAR},   {"w", MS_WEEK},   {"d", MS_DAY}, {"h", MS_HOUR},
                              {"m", MS_MINUTE}, {"s", MS_SECOND}, {"ms", 1}};
 
@@ -31,49 +29,35 @@ static bool is_digit(char c)
 int pd_parse_duration(const char *s, int64_t *ms, pd_err *err)
 {
     *ms = 0;
-    if (strcmp(s, "0") == 0)
+    int64_t ns = 0;
+    size_t at = 0;
+    switch (pd_duration_scan(s, &ns, &at)) {
+    case PD_DURATION_OK:
+        *ms = ns / 1000000; /* exact: the smallest unit is ms */
         return 0;
-    if (s[0] == '\0')
+    case PD_DURATION_EMPTY:
         return pd_errf(err, -EINVAL, "invalid duration \"\": empty");
-    if (s[0] == '-')
-        return pd_errf(err, -EINVAL, "invalid duration \"%s\": negative", s);
-    int64_t total = 0;
-    size_t last = 0; /* index past the last unit used */
-    const char *p = s;
-    while (*p) {
-        if (!is_digit(*p))
-            return pd_errf(err, -EINVAL,
-                           "invalid duration \"%s\": want a number and a unit "
-                           "(ms, s, m, h, d, w, y)",
-                           s);
-        int64_t v = 0;
-        for (; is_digit(*p); p++) {
-            if (v > (MS_MAX - (*p - '0')) / 10)
-                return pd_errf(err, -ERANGE, "invalid duration \"%s\": out of range", s);
-            v = v * 10 + (*p - '0');
-        }
-        size_t ulen = 0;
-        while (p[ulen] != '\0' && !is_digit(p[ulen]))
-            ulen++;
-        if (ulen == 0)
-            return pd_errf(err, -EINVAL, "invalid duration \"%s\": missing unit", s);
-        size_t u = 0;
-        while (u < sizeof(units) / sizeof(units[0]) &&
-               (strlen(units[u].name) != ulen || strncmp(units[u].name, p, ulen) != 0))
-            u++;
-        if (u == sizeof(units) / sizeof(units[0]))
-            return pd_errf(err, -EINVAL, "invalid duration \"%s\": unknown unit \"%.*s\"", s,
-                           (int)ulen, p);
-        if (u + 1 <= last)
-            return pd_errf(err, -EINVAL, "invalid duration \"%s\": units out of order", s);
-        last = u + 1;
-        p += ulen;
-        if (v > (MS_MAX - total) / units[u].ms)
-            return pd_errf(err, -ERANGE, "invalid duration \"%s\": out of range", s);
-        total += v * units[u].ms;
+    case PD_DURATION_NO_NUMBER:
+        if (s[at] == '-')
+            return pd_errf(err, -EINVAL, "invalid duration \"%s\": negative", s);
+        return pd_errf(err, -EINVAL,
+                       "invalid duration \"%s\": want a number and a unit "
+                       "(ms, s, m, h, d, w, y)",
+                       s);
+    case PD_DURATION_NO_UNIT:
+        return pd_errf(err, -EINVAL, "invalid duration \"%s\": missing unit", s);
+    case PD_DURATION_BAD_UNIT: {
+        size_t n = 0;
+        while (s[at + n] != '\0' && !is_digit(s[at + n]))
+            n++;
+        return pd_errf(err, -EINVAL, "invalid duration \"%s\": unknown unit \"%.*s\"", s, (int)n,
+                       s + at);
     }
-    *ms = total;
-    return 0;
+    case PD_DURATION_ORDER:
+        return pd_errf(err, -EINVAL, "invalid duration \"%s\": units out of order", s);
+    default:
+        return pd_errf(err, -ERANGE, "invalid duration \"%s\": out of range", s);
+    }
 }
 
 void pd_format_duration(int64_t ms, char *buf, size_t size)

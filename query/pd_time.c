@@ -3,6 +3,8 @@
  * *bad; the public functions turn that into the message. */
 #include "pd_time.h"
 
+#include "pd_duration.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -43,65 +45,14 @@ static int fail(pd_err *err, int code, const char *what, const char *s, size_t p
 
 /* --- durations -------------------------------------------------------- */
 
-static const struct {
-    const char *name;
-    int64_t ns;
-} units[] = {
-    {"y", 365 * 24 * 3600 * NS_PER_S},
-    {"w", 7 * 24 * 3600 * NS_PER_S},
-    {"d", 24 * 3600 * NS_PER_S},
-    {"h", 3600 * NS_PER_S},
-    {"ms", NS_PER_MS}, /* before "m": longest match first */
-    {"m", 60 * NS_PER_S},
-    {"s", NS_PER_S},
-};
-/* Rank in descending size; "ms" sits between "s" and nothing. */
-static const int unit_rank[] = {6, 5, 4, 3, 0, 2, 1};
-
-/* Scans a duration from s[pos] to the end of s. */
+/* Scans a duration from s[pos] to the end of s (pd_duration_scan, with the
+ * fault's position counted from the start of s). */
 static int scan_duration(const char *s, size_t pos, int64_t *out, size_t *bad)
 {
-    if (strcmp(s + pos, "0") == 0) {
-        *out = 0;
-        return 0;
-    }
-    int64_t total = 0;
-    int last_rank = 7;
-    if (s[pos] == '\0') {
-        *bad = pos;
-        return -EINVAL;
-    }
-    while (s[pos] != '\0') {
-        size_t start = pos;
-        int64_t n = 0;
-        if (!is_digit(s[pos])) {
-            *bad = pos;
-            return -EINVAL;
-        }
-        while (is_digit(s[pos])) {
-            if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, s[pos] - '0', &n))
-                return -ERANGE;
-            pos++;
-        }
-        size_t u = 0;
-        for (; u < sizeof(units) / sizeof(units[0]); u++) {
-            size_t len = strlen(units[u].name);
-            if (strncmp(s + pos, units[u].name, len) == 0)
-                break;
-        }
-        if (u == sizeof(units) / sizeof(units[0]) || unit_rank[u] >= last_rank) {
-            *bad = u == sizeof(units) / sizeof(units[0]) ? pos : start;
-            return -EINVAL;
-        }
-        last_rank = unit_rank[u];
-        pos += strlen(units[u].name);
-        int64_t part;
-        if (__builtin_mul_overflow(n, units[u].ns, &part) ||
-            __builtin_add_overflow(total, part, &total))
-            return -ERANGE;
-    }
-    *out = total;
-    return 0;
+    size_t at = 0;
+    pd_duration_fault f = pd_duration_scan(s + pos, out, &at);
+    *bad = pos + at;
+    return f == PD_DURATION_OK ? 0 : f == PD_DURATION_RANGE ? -ERANGE : -EINVAL;
 }
 
 int pd_duration_parse(const char *s, int64_t *out_ns, pd_err *err)
