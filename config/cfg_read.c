@@ -132,13 +132,14 @@ char *cfg_resolve(const cfg_ctx *c, const char *file)
 
 int cfg_file(cfg_ctx *c, const yn *map, const char *path, const char *key, char **out)
 {
-    bool bad;
-    const yn *v = scalar(c, map, path, key, &bad);
-    if (v == NULL)
-        return bad ? -EINVAL : 0;
-    free(*out);
-    *out = cfg_resolve(c, v->str);
-    return 0;
+    char *s = NULL;
+    int rc = cfg_str(c, map, path, key, &s);
+    if (rc == 0 && s != NULL) {
+        free(*out);
+        *out = cfg_resolve(c, s);
+    }
+    free(s);
+    return rc;
 }
 
 int cfg_bool(cfg_ctx *c, const yn *map, const char *path, const char *key, bool *out)

@@ -70,7 +70,6 @@ void cfg_str_list_free(char **v, size_t n);
  * defaults on entry). */
 int cfg_profiles(cfg_ctx *c, const yn *node, const char *path, pd_job *job);
 void cfg_profiles_default(pd_job *job);
-bool cfg_profile_known(const pd_config *cfg, const char *name);
 /* One scrape_configs entry; `cfg` holds the global section already. */
 int cfg_job(cfg_ctx *c, const yn *node, const char *path, const pd_config *cfg, pd_job *job);
 void cfg_job_free(pd_job *job);

@@ -207,7 +207,7 @@ static int alerting(cfg_ctx *c, const yn *node, pd_config *cfg)
         return rc;
     char p[CFG_PATH_MAX];
     for (size_t i = 0; i < cfg->alerting.nprofiles; i++) {
-        if (cfg_profile_known(cfg, cfg->alerting.profiles[i]))
+        if (pd_config_profile_known(cfg, cfg->alerting.profiles[i]))
             continue;
         cfg_index(p, "alerting.profiles", i);
         rc = cfg_fail(c, yn_get(node, "profiles")->items[i], p, "unknown profile \"%s\"",

@@ -130,6 +130,8 @@ const pd_job *pd_config_job(const pd_config *cfg, const char *name);
 /* The job's config for profile `name`, or NULL if the job has no such profile. */
 const pd_profile_cfg *pd_job_profile(const pd_job *job, const char *name);
 const char *pd_profile_kind_name(pd_profile_kind kind);
+/* Whether `name` is one of Go's seven profiles or a custom one some job has. */
+bool pd_config_profile_known(const pd_config *cfg, const char *name);
 
 /* A job for targets registered over the API under a name no scrape_config
  * has: http, the global scrape_interval, Go's default profiles, no auth and

@@ -65,7 +65,7 @@ const pd_profile_cfg *pd_job_profile(const pd_job *job, const char *name)
     return NULL;
 }
 
-bool cfg_profile_known(const pd_config *cfg, const char *name)
+bool pd_config_profile_known(const pd_config *cfg, const char *name)
 {
     for (size_t i = 0; i < NGO; i++)
         if (strcmp(go_profiles[i].name, name) == 0)

@@ -453,13 +453,7 @@ static int pick_types(const pd_captures *k, const pd_api_request *rq, const char
         return pd_errf(err, -EINVAL, "profiles: more than %d", MAX_TYPES);
     *n = 0;
     for (size_t i = 0; i < nv; i++) {
-        bool known = false;
-        for (size_t j = 0; j < cfg->njobs && !known; j++)
-            known = pd_job_profile(&cfg->jobs[j], v[i]) != NULL;
-        pd_job *def = known ? NULL : pd_job_default(cfg, "");
-        known = known || pd_job_profile(def, v[i]) != NULL;
-        pd_job_free(def);
-        if (!known)
+        if (!pd_config_profile_known(cfg, v[i]))
             return pd_errf(err, -EINVAL, "profiles[%zu]: unknown profile \"%s\"", i, v[i]);
         for (size_t j = 0; j < *n; j++)
             if (strcmp(types[j], v[i]) == 0)

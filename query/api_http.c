@@ -51,10 +51,7 @@ static void maybe_gzip(api_req *r)
     size_t len = 0;
     if (pd_gzip(r->body.data, r->body.len, 6, &gz, &len) < 0)
         return; /* send it plain */
-    pd_buf_free(&r->body);
-    pd_buf_init(&r->body, 0);
-    r->body.data = gz;
-    r->body.len = r->body.cap = len;
+    api_set_body(r, gz, len);
     r->body_gzip = true;
 }
 

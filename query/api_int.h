@@ -150,6 +150,10 @@ void api_query_free(api_query *q);
 
 /* api_reply.c: answers built on any thread. */
 void api_set_error(api_req *r, int status, const char *msg);
+/* r's body becomes data[0..len) (malloc'd, taken). */
+void api_set_body(api_req *r, uint8_t *data, size_t len);
+/* A 200 answer of gzip pprof data (taken), downloaded as NAME.pb.gz. */
+void api_set_pprof(api_req *r, uint8_t *data, size_t len, const char *name);
 void api_set_json(api_req *r, int status, void *json /* json_t *, stolen */);
 int api_status_of(int rc); /* a negative code -> an HTTP status */
 /* Worker: true if a query about to merge n profiles must move to the heavy

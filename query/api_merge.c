@@ -268,17 +268,8 @@ static void render(api_req *r, const pd_profile *p, const char *title)
         uint8_t *data = NULL;
         size_t len = 0;
         rc = pd_profile_encode(p, true, &data, &len, &err);
-        if (rc == 0) {
-            pd_buf_free(&r->body);
-            pd_buf_init(&r->body, 0);
-            r->body.data = data;
-            r->body.len = r->body.cap = len;
-            r->body_gzip = true;
-            r->status = 200;
-            r->ctype = "application/octet-stream";
-            snprintf(r->disposition, sizeof(r->disposition), "attachment; filename=\"%s.pb.gz\"",
-                     title);
-        }
+        if (rc == 0)
+            api_set_pprof(r, data, len, title);
     } else {
         int si = pd_profile_sample_type_index(p, r->q.sample_type);
         if (si < 0) {

@@ -121,15 +121,9 @@ void api_work_profile(api_req *r, pd_store_reader *rd)
         api_set_error(r, api_status_of(rc), err.msg);
         return;
     }
-    pd_buf_free(&r->body);
-    pd_buf_init(&r->body, 0);
-    r->body.data = data;
-    r->body.len = r->body.cap = len;
-    r->body_gzip = true;
-    r->status = 200;
-    r->ctype = "application/octet-stream";
-    snprintf(r->disposition, sizeof(r->disposition), "attachment; filename=\"profile-%lld.pb.gz\"",
-             (long long)r->q.id);
+    char name[40];
+    snprintf(name, sizeof(name), "profile-%lld", (long long)r->q.id);
+    api_set_pprof(r, data, len, name);
 }
 
 static int on_string(void *ctx, const char *s)

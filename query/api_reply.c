@@ -3,6 +3,7 @@
 #include "api_int.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 void api_set_json(api_req *r, int status, void *json)
@@ -26,6 +27,23 @@ void api_set_json(api_req *r, int status, void *json)
     r->ctype = "application/json";
     r->body_gzip = false;
     r->disposition[0] = '\0';
+}
+
+void api_set_body(api_req *r, uint8_t *data, size_t len)
+{
+    pd_buf_free(&r->body);
+    pd_buf_init(&r->body, 0);
+    r->body.data = data;
+    r->body.len = r->body.cap = len;
+}
+
+void api_set_pprof(api_req *r, uint8_t *data, size_t len, const char *name)
+{
+    api_set_body(r, data, len);
+    r->body_gzip = true;
+    r->status = 200;
+    r->ctype = "application/octet-stream";
+    snprintf(r->disposition, sizeof(r->disposition), "attachment; filename=\"%s.pb.gz\"", name);
 }
 
 void api_set_error(api_req *r, int status, const char *msg)
