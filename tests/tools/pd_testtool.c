@@ -26,6 +26,7 @@
  *     of at most 64, in time order. MANIFEST (optional) receives one line
  *     per stored profile in time order: "time_ns id FILE".
  */
+#include "tt_hammer.h"
 #include "ingest.h"
 #include "pd_file.h"
 #include "pd_profile.h"
@@ -243,7 +244,10 @@ int main(int argc, char **argv)
         return setunit(argv + 2);
     if (argc >= 2 && strcmp(argv[1], "fill") == 0)
         return fill(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "hammer") == 0)
+        return tt_hammer(argc - 1, argv + 1);
     fprintf(stderr, "usage: pd_testtool setunit IN OUT IDX UNIT DIVISOR\n"
-                    "       pd_testtool fill [options] DB FILE...  (see the source)\n");
+                    "       pd_testtool fill [options] DB FILE...  (see the source)\n"
+                    "       pd_testtool hammer PORT PATH CONNS SECONDS [HEADER]\n");
     return 2;
 }
