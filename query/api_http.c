@@ -299,19 +299,68 @@ static char *label_values_name(const char *path)
     return name;
 }
 
-/* Hands r to the daemon; pd_api_reply answers it, now or later. */
-static enum MHD_Result start_call(api_req *r)
+/* Hands r to the daemon's hook; pd_api_reply answers it, now or later. r
+ * is counted in flight. Inside MHD's callback (`inside`), a reply given at
+ * once is sent without a suspend; otherwise r is suspended already. */
+static enum MHD_Result call_hook(api_req *r, bool inside)
 {
     pd_api *api = r->api;
-    r->is_call = true;
-    r->in_hook = true;
-    api->inflight++;
+    r->in_hook = inside;
     api->hooks.act(api->hooks.hooks_ctx, (pd_api_call *)r, &r->rq);
     r->in_hook = false;
+    if (!inside)
+        return MHD_YES;
     if (r->state == REQ_DONE)
         return send_answer(r); /* answered at once: nothing to suspend */
     r->state = REQ_WORKING;
     MHD_suspend_connection(r->conn);
+    return MHD_YES;
+}
+
+static void parse_work(uv_work_t *w)
+{
+    api_req *r = w->data;
+    r->parse_rc = api_write_parse(r, &r->parse_err);
+}
+
+static void parse_done(uv_work_t *w, int status)
+{
+    api_req *r = w->data;
+    pd_api *api = r->api;
+    if (r->orphaned || status < 0 || api->stopping || r->parse_rc < 0) {
+        if (r->parse_rc < 0)
+            api_set_error(r, 400, r->parse_err.msg);
+        else
+            api_set_error(r, 503, "server stopping");
+        resume_done(r); /* frees r if the client went away */
+        api_call_returned(api);
+        return;
+    }
+    call_hook(r, false);
+}
+
+static enum MHD_Result start_call(api_req *r)
+{
+    pd_api *api = r->api;
+    r->is_call = true;
+    api->inflight++;
+    if (!api_write_parse_aside(r)) {
+        pd_err err = {{0}};
+        if (api_write_parse(r, &err) < 0) {
+            api->inflight--;
+            api_set_error(r, 400, err.msg);
+            return send_answer(r);
+        }
+        return call_hook(r, true);
+    }
+    r->state = REQ_WORKING;
+    MHD_suspend_connection(r->conn);
+    r->work.data = r;
+    if (uv_queue_work(api->loop, &r->work, parse_work, parse_done) < 0) {
+        api_set_error(r, 503, "cannot queue the request");
+        resume_done(r);
+        api_call_returned(api); /* inside MHD's callback: no stop from here */
+    }
     return MHD_YES;
 }
 

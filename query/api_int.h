@@ -134,6 +134,8 @@ struct api_req {
     /* a call the daemon answers (api_write.c) */
     bool is_call;
     bool in_hook; /* the daemon's hook runs: a reply now needs no resume */
+    int parse_rc; /* a body parsed on the thread pool */
+    pd_err parse_err;
     pd_api_request rq;
     void *doc; /* json_t *: the parsed body the request borrows from */
     pd_selector *sel;
@@ -189,9 +191,16 @@ void api_work_returned(pd_api *api);
 /* api_write.c: the endpoints the daemon answers (targets, capture,
  * captures, alerts, ingest). NONE: not one of them; 405: a known path but
  * not that method (r->allow set); ANSWER: r holds an error answer; CALL:
- * r->rq is ready for the daemon. */
+ * r->rq names the action, its body still to be parsed (loop thread). */
 typedef enum { API_ROUTE_NONE, API_ROUTE_405, API_ROUTE_ANSWER, API_ROUTE_CALL } api_route;
 api_route api_write_route(api_req *r, const char *p);
+/* Bodies up to this are parsed on the loop; larger ones (an Alertmanager
+ * batch can be a megabyte: ~10 ms of JSON) on the thread pool. */
+#define API_PARSE_INLINE (16u << 10)
+bool api_write_parse_aside(const api_req *r);
+/* Fills r->rq from the JSON body (-EINVAL, err naming the field). Any
+ * thread: it touches only r's body and memory, never the connection. */
+int api_write_parse(api_req *r, pd_err *err);
 /* The largest request body the path takes. */
 size_t api_write_body_max(const pd_api *api, const char *path);
 void api_write_free(api_req *r);

@@ -294,8 +294,6 @@ static bool is(const api_req *r, const char *method)
 api_route api_write_route(api_req *r, const char *p)
 {
     const char *id = NULL;
-    pd_err err = {{0}};
-    int rc = 0;
     memset(&r->rq, 0, sizeof(r->rq));
     if (strcmp(p, "/api/v1/targets") == 0) {
         if (is(r, "GET") || is(r, "HEAD"))
@@ -303,10 +301,9 @@ api_route api_write_route(api_req *r, const char *p)
         if (!is(r, "POST"))
             return r->allow = "GET, HEAD, POST", API_ROUTE_405;
         r->rq.action = PD_API_TARGET_ADD;
-        rc = parse_target(r, false, &err);
     } else if ((id = id_under(p, "/api/v1/targets/")) != NULL) {
         if (is(r, "PUT"))
-            r->rq.action = PD_API_TARGET_UPDATE, rc = parse_target(r, true, &err);
+            r->rq.action = PD_API_TARGET_UPDATE;
         else if (is(r, "DELETE"))
             r->rq.action = PD_API_TARGET_DELETE;
         else
@@ -315,7 +312,6 @@ api_route api_write_route(api_req *r, const char *p)
         if (!is(r, "POST"))
             return r->allow = "POST", API_ROUTE_405;
         r->rq.action = PD_API_CAPTURE;
-        rc = parse_capture(r, &err);
     } else if ((id = id_under(p, "/api/v1/captures/")) != NULL) {
         if (!is(r, "GET") && !is(r, "HEAD"))
             return r->allow = "GET, HEAD", API_ROUTE_405;
@@ -324,17 +320,17 @@ api_route api_write_route(api_req *r, const char *p)
         if (!is(r, "POST"))
             return r->allow = "POST", API_ROUTE_405;
         r->rq.action = PD_API_ALERTS;
-        rc = parse_alerts(r, &err);
     } else if (strcmp(p, "/api/v1/ingest") == 0) {
         if (!is(r, "POST"))
             return r->allow = "POST", API_ROUTE_405;
         r->rq.action = PD_API_INGEST;
-        rc = parse_ingest(r, &err);
     } else {
         return API_ROUTE_NONE;
     }
     r->rq.id = id;
-    if (rc < 0) {
+    pd_err err = {{0}};
+    /* The query string is the connection's: read here, on the loop. */
+    if (r->rq.action == PD_API_INGEST && parse_ingest(r, &err) < 0) {
         api_set_error(r, 400, err.msg);
         return API_ROUTE_ANSWER;
     }
@@ -343,4 +339,27 @@ api_route api_write_route(api_req *r, const char *p)
         return API_ROUTE_ANSWER;
     }
     return API_ROUTE_CALL;
+}
+
+bool api_write_parse_aside(const api_req *r)
+{
+    bool json = r->rq.action == PD_API_TARGET_ADD || r->rq.action == PD_API_TARGET_UPDATE ||
+                r->rq.action == PD_API_CAPTURE || r->rq.action == PD_API_ALERTS;
+    return json && r->in.len > API_PARSE_INLINE;
+}
+
+int api_write_parse(api_req *r, pd_err *err)
+{
+    switch (r->rq.action) {
+    case PD_API_TARGET_ADD:
+        return parse_target(r, false, err);
+    case PD_API_TARGET_UPDATE:
+        return parse_target(r, true, err);
+    case PD_API_CAPTURE:
+        return parse_capture(r, err);
+    case PD_API_ALERTS:
+        return parse_alerts(r, err);
+    default:
+        return 0; /* no body, or parsed while routing */
+    }
 }

@@ -119,6 +119,20 @@ api_send POST /api/v1/alerts -H 'Content-Type: application/json' -H 'Transfer-En
 [[ $(alerts_of) == 0 && $(ncaptures) == 0 ]] || pd_die "a refused payload captured"
 pd_ok "400 naming the field for $nbad bad payloads (version 3, wrong types, 1001 alerts); 413 over 1 MiB; nothing captured"
 
+# A large batch (over 16 KiB: parsed on the thread pool, not the loop):
+# 1000 resolved alerts and one firing for an unknown instance, all answered.
+many=()
+for ((i = 0; i < 999; i++)); do many+=("{\"status\":\"resolved\",\"labels\":{\"alertname\":\"r$i\"},\"fingerprint\":\"r$i\"}"); done
+many+=("$(alert firing fpLarge '{"alertname":"Large","instance":"10.9.9.9:1"}')")
+printf '%s' "$(payload "${many[@]}")" >"$W/large.json"
+(($(stat -c %s "$W/large.json") > 16384)) || pd_die "large payload too small"
+api_send POST /api/v1/alerts -H 'Content-Type: application/json' --data-binary "@$W/large.json"
+[[ $STATUS == 200 ]] || pd_die "large batch: status $STATUS: $(head -c 300 "$W/body")"
+[[ $(jget '$.alerts[998].outcome') == resolved && $(jget '$.alerts[999].outcome') == no_target ]] ||
+	pd_die "large batch outcomes: $(jget '$.alerts[998].outcome') $(jget '$.alerts[999].outcome')"
+[[ $(alerts_of) == 0 && $(ncaptures) == 0 ]] || pd_die "the large batch captured"
+pd_ok "a 1000-alert batch parsed aside: every alert answered"
+
 # --- the payload --------------------------------------------------------------
 api_want 200 POST /api/v1/alerts "$P1"
 cp "$W/body" "$W/r1.json"
