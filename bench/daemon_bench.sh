@@ -31,10 +31,9 @@ pprofd="$build/pprofd"
 concurrency=64
 types=(heap allocs goroutine mutex)
 
-die() {
-	echo "daemon_bench: $*" >&2
-	exit 1
-}
+# shellcheck source=lib.sh
+. "$root/bench/lib.sh"
+die() { bench_die "$@"; }
 [[ "$targets" =~ ^[1-9][0-9]*$ ]] || die "TARGETS must be a positive integer, not '$targets'"
 [[ "$secs" =~ ^[1-9][0-9]*$ ]] || die "SECONDS must be a positive integer, not '$secs'"
 # INTERVAL as pprofd reads it (500ms, 10s, 1m); a bare number means seconds.
@@ -48,18 +47,9 @@ esac
 if ! [[ "$interval_s" =~ ^[0-9.]+$ ]] || ! awk -v v="$interval_s" 'BEGIN { exit !(v > 0) }'; then
 	die "INTERVAL must look like 500ms, 10s or 1m, not '$interval'"
 fi
-[[ -x "$pprofd" ]] || die "build first: make build"
-for tool in curl timeout ss go; do
-	command -v "$tool" >/dev/null || die "$tool is missing"
-done
-
-export PD_WORK="$build/bench"
-# shellcheck source=../tests/integration/lib.sh
-. "$root/tests/integration/lib.sh"
-pd_go_env
-# The EXIT trap stops every pid in PD_TARGET_PIDS that is still our child
-# (SIGTERM, SIGKILL after 3 s): manyports, pprofd and curl go in there.
-pd_cleanup_on_exit
+bench_require "$pprofd" curl timeout ss go
+# lib.sh's EXIT trap stops every pid in PD_TARGET_PIDS that is still our
+# child (SIGTERM, SIGKILL after 3 s): manyports, pprofd and curl go in there.
 
 work="$build/bench/daemon"
 rm -rf "$work"

@@ -15,24 +15,11 @@ runs="${2:-3}"
 build="${BUILD:-$root/build}"
 pprofd="$build/pprofd"
 target="$build/pprofd-testtarget"
-[[ -x "$pprofd" && -x "$target" ]] || { echo "build first: make build" >&2; exit 1; }
-[[ -x /usr/bin/time ]] || { echo "GNU time missing (make deps installs it)" >&2; exit 1; }
-
-export PD_WORK="$build/bench"
-# shellcheck source=../tests/integration/lib.sh
-. "$root/tests/integration/lib.sh"
-pd_go_env
-
-dir="$build/bench/cpu-$n"
-if [[ ! -f "$dir/.complete" ]]; then
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	echo "generating $n CPU profiles in $dir ..."
-	"$target" -cpu-profiles "$n" -out "$dir" -each 100ms -hz 1000 -jobs 2 >&2
-	touch "$dir/.complete"
-fi
-files=("$dir"/cpu-*.pb.gz)
-((${#files[@]} == n)) || { echo "expected $n profiles in $dir, found ${#files[@]}" >&2; exit 1; }
+# shellcheck source=lib.sh
+. "$root/bench/lib.sh"
+bench_require "$pprofd" "$target" /usr/bin/time
+bench_cpu_profiles "$n"
+files=("${bench_files[@]}")
 raw_bytes=$(for f in "${files[@]}"; do gzip -dc "$f"; done | wc -c)
 samples=$(go tool pprof -raw -symbolize=none "${files[0]}" 2>/dev/null |
 	awk '/^Samples:/{s=1;getline;next} /^Locations/{s=0} s&&/^ *[0-9]/{k++} END{print k+0}')

@@ -60,28 +60,16 @@ target="$build/pprofd-testtarget"
 interval_s=10
 hour_s=3600
 
-die() {
-	echo "query_bench: $*" >&2
-	exit 1
-}
+# shellcheck source=lib.sh
+. "$root/bench/lib.sh"
+die() { bench_die "$@"; }
 for v in series runs load_s clients ref_runs ref_max; do
 	[[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, not '${!v}'"
 done
 [[ "$big" =~ ^[0-9]+$ && "$live_targets" =~ ^[0-9]+$ ]] || die "BIG and LIVE_TARGETS must be integers"
 ((series * hour_s / interval_s <= 100000)) ||
 	die "SERIES x 360 profiles must stay within limits.max_query_profiles (100000): SERIES <= 277"
-[[ -x "$pprofd" && -x "$testtool" && -x "$target" ]] || die "build first: make build (or set BUILD)"
-[[ -x /usr/bin/time ]] || die "GNU time missing (make deps installs it)"
-for tool in curl go timeout; do
-	command -v "$tool" >/dev/null || die "$tool is missing"
-done
-
-export PD_WORK="$build/bench"
-# shellcheck source=../tests/integration/lib.sh
-. "$root/tests/integration/lib.sh"
-pd_go_env
-# The EXIT trap stops every pid in PD_TARGET_PIDS that is still our child.
-pd_cleanup_on_exit
+bench_require "$pprofd" "$testtool" "$target" /usr/bin/time curl go timeout
 
 work="$build/bench/query"
 rm -rf "$work"
@@ -155,16 +143,9 @@ kb() { awk -v v="$1" 'BEGIN { s = sprintf("%d", v); n = length(s); o = ""
 	print o }'; }
 
 # --- the profiles ------------------------------------------------------------
+bench_cpu_profiles 1000
 dir="$build/bench/cpu-1000"
-if [[ ! -f "$dir/.complete" ]]; then
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	echo "generating 1000 CPU profiles in $dir ..." >&2
-	"$target" -cpu-profiles 1000 -out "$dir" -each 100ms -hz 1000 -jobs 2 >&2
-	touch "$dir/.complete"
-fi
-files=("$dir"/cpu-*.pb.gz)
-((${#files[@]} == 1000)) || die "expected 1000 profiles in $dir, found ${#files[@]}"
+files=("${bench_files[@]}")
 
 echo "building bench/queryload ..." >&2
 ql="$build/bench/queryload"
