@@ -15,23 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    F_SAMPLE_TYPE = 1,
-    F_SAMPLE = 2,
-    F_MAPPING = 3,
-    F_LOCATION = 4,
-    F_FUNCTION = 5,
-    F_STRING_TABLE = 6,
-    F_DROP_FRAMES = 7,
-    F_KEEP_FRAMES = 8,
-    F_TIME_NANOS = 9,
-    F_DURATION_NANOS = 10,
-    F_PERIOD_TYPE = 11,
-    F_PERIOD = 12,
-    F_COMMENT = 13,
-    F_DEFAULT_SAMPLE_TYPE = 14,
-};
-
 typedef struct dec {
     pd_profile *p;
     wire_rd top;

@@ -9,7 +9,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
+/* Wire types; groups (3, 4) are only named to be refused. */
+enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_SGROUP = 3, WT_EGROUP = 4, WT_I32 = 5 };
+
+/* Field numbers of the Profile message of profile.proto (the decoder's,
+ * and the unit tests' that build messages byte by byte). */
+enum {
+    F_SAMPLE_TYPE = 1,
+    F_SAMPLE = 2,
+    F_MAPPING = 3,
+    F_LOCATION = 4,
+    F_FUNCTION = 5,
+    F_STRING_TABLE = 6,
+    F_DROP_FRAMES = 7,
+    F_KEEP_FRAMES = 8,
+    F_TIME_NANOS = 9,
+    F_DURATION_NANOS = 10,
+    F_PERIOD_TYPE = 11,
+    F_PERIOD = 12,
+    F_COMMENT = 13,
+    F_DEFAULT_SAMPLE_TYPE = 14,
+};
 
 typedef struct wire_rd {
     const uint8_t *p;

@@ -3,6 +3,7 @@
  * field with the tpw writer, so each test shows the exact bytes at fault. */
 #include "pd_profile.h"
 #include "tp.h"
+#include "wire.h"
 
 #include <stdarg.h>
 #include <setjmp.h>
@@ -12,26 +13,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_SGROUP = 3, WT_EGROUP = 4, WT_I32 = 5 };
-
-/* Field numbers of profile.proto. */
-enum {
-    F_SAMPLE_TYPE = 1,
-    F_SAMPLE = 2,
-    F_MAPPING = 3,
-    F_LOCATION = 4,
-    F_FUNCTION = 5,
-    F_STRING_TABLE = 6,
-    F_DROP_FRAMES = 7,
-    F_KEEP_FRAMES = 8,
-    F_TIME_NANOS = 9,
-    F_DURATION_NANOS = 10,
-    F_PERIOD_TYPE = 11,
-    F_PERIOD = 12,
-    F_COMMENT = 13,
-    F_DEFAULT_SAMPLE_TYPE = 14,
-};
 
 #define NEG1 UINT64_MAX /* -1 as a varint: ten bytes */
 
