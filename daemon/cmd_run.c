@@ -276,7 +276,6 @@ int pd_cmd_run(int argc, char **argv)
     }
     d.captures = pd_captures_new(d.collector, d.writer);
     d.pushes = pd_pushes_new(&d.loop, d.writer);
-    pd_collector_set_captures(d.collector, d.captures);
     if (pd_registry_load(d.collector, d.cfg->storage.path, &err) < 0)
         pd_log_error("registered targets not loaded", "error=\"%s\"", err.msg);
     uv_signal_init(&d.loop, &d.sigterm);

@@ -49,11 +49,6 @@ static const char *instance_of(const tstate *t)
     return i ? i : t->tg.address;
 }
 
-const char *pd_collector_instance(const tstate *t)
-{
-    return instance_of(t);
-}
-
 void pd_collector_target_id(const tstate *t, char *buf, size_t size)
 {
     if (t->reg_id > 0)
@@ -888,11 +883,6 @@ bool pd_collector_is_configured(const pd_collector *c, const char *id)
             return true;
     }
     return false;
-}
-
-void pd_collector_set_captures(pd_collector *c, pd_captures *caps)
-{
-    c->captures = caps;
 }
 
 static int build_targets(pd_collector *c, const pd_config *cfg, tstate ***out, size_t *nout,

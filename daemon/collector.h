@@ -11,7 +11,6 @@
 #include <uv.h>
 
 typedef struct pd_collector pd_collector;
-typedef struct pd_captures pd_captures; /* capture.h */
 
 /* A target registered over the API. */
 typedef struct pd_reg_target {
@@ -60,8 +59,6 @@ const pd_reg_target *pd_collector_reg_get(const pd_collector *c, int64_t id);
 bool pd_collector_reg_changing(pd_collector *c, int64_t id, bool changing);
 /* Whether `id` (as GET /api/v1/targets shows it) is a configured target. */
 bool pd_collector_is_configured(const pd_collector *c, const char *id);
-/* Wires the capture registry in (captures run on the collector's targets). */
-void pd_collector_set_captures(pd_collector *c, pd_captures *caps);
 
 /* GET /api/v1/targets: every target with its labels, and per profile type
  * its URL, health, last error, last and next scrape (JSON, appended). */

@@ -105,7 +105,6 @@ struct pd_collector {
     uint64_t skipped_total_retired; /* ticks skipped by slots that are gone */
     pd_reg_target *regs;            /* registered over the API (copies) */
     size_t nregs, capregs;
-    pd_captures *captures; /* NULL: none wired */
 };
 
 /* What a capture's scrape came to (capture.c): called once per capture
@@ -124,8 +123,6 @@ void pd_collector_ingest(slot *s, uint8_t *body, size_t len, pd_profile_kind kin
                          const uint8_t *prev, size_t prev_len, pd_collector_ingested_fn done);
 /* Releases a target reference taken for a capture slot. */
 void pd_collector_unref(tstate *t);
-/* Reads the whole state: the target's job and instance for messages. */
-const char *pd_collector_instance(const tstate *t);
 /* "123" for a registered target, "c" + 16 hex digits for a configured one. */
 void pd_collector_target_id(const tstate *t, char *buf, size_t size);
 

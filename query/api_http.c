@@ -342,7 +342,6 @@ static void parse_done(uv_work_t *w, int status)
 static enum MHD_Result start_call(api_req *r)
 {
     pd_api *api = r->api;
-    r->is_call = true;
     api->inflight++;
     if (!api_write_parse_aside(r)) {
         pd_err err = {{0}};

@@ -132,7 +132,6 @@ struct api_req {
     size_t in_max;
     int in_refused; /* 0, or 413 / 503 once the body went past a limit */
     /* a call the daemon answers (api_write.c) */
-    bool is_call;
     bool in_hook; /* the daemon's hook runs: a reply now needs no resume */
     int parse_rc; /* a body parsed on the thread pool */
     pd_err parse_err;
