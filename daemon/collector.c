@@ -223,16 +223,23 @@ static char *dup_or_null(const char *s)
 }
 
 /* Whether profile `name` is in the comma-separated list. */
+bool pd_reg_next_profile(const char **p, char *buf, size_t size)
+{
+    if (*p == NULL || **p == '\0')
+        return false;
+    const char *e = strchr(*p, ',');
+    size_t len = e ? (size_t)(e - *p) : strlen(*p);
+    snprintf(buf, size, "%.*s", (int)len, *p);
+    *p += len + (e != NULL);
+    return true;
+}
+
 static bool in_list(const char *list, const char *name)
 {
-    size_t n = strlen(name);
-    for (const char *p = list; *p != '\0';) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && memcmp(p, name, n) == 0)
+    char got[64];
+    while (pd_reg_next_profile(&list, got, sizeof(got)))
+        if (strcmp(got, name) == 0)
             return true;
-        p += len + (e != NULL);
-    }
     return false;
 }
 
@@ -687,15 +694,11 @@ static int reg_build(const pd_config *cfg, const pd_reg_target *r, const pd_job 
                            "scrape_interval: must be longer than the %s profile's %lld seconds",
                            p->name, (long long)p->seconds);
     }
-    for (const char *p = r->profiles; p != NULL && *p != '\0';) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        char name[64];
-        snprintf(name, sizeof(name), "%.*s", (int)len, p);
+    const char *p = r->profiles;
+    char name[64];
+    while (pd_reg_next_profile(&p, name, sizeof(name)))
         if (pd_job_profile(jb, name) == NULL)
             return pd_errf(err, -EINVAL, "profiles: job %s has no profile \"%s\"", jb->name, name);
-        p += len + (e != NULL);
-    }
     if (enabled == 0)
         return pd_errf(err, -EINVAL, "profiles: none enabled");
     char *addr = r->address;

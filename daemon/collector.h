@@ -24,6 +24,9 @@ typedef struct pd_reg_target {
 } pd_reg_target;
 
 void pd_reg_target_copy(pd_reg_target *dst, const pd_reg_target *src);
+/* Walks a registration's profile list: the next name into buf (at most
+ * size - 1 bytes), *p moved past it; false at the end. */
+bool pd_reg_next_profile(const char **p, char *buf, size_t size);
 void pd_reg_target_free(pd_reg_target *r);
 
 /* Builds the targets of cfg (which must outlive the collector or be

@@ -38,12 +38,10 @@ static json_t *reg_json(const pd_reg_target *r)
     for (size_t i = 0; i < r->labels.n; i++)
         json_object_set_new(labels, r->labels.v[i].name, json_string(r->labels.v[i].value));
     json_t *profiles = json_array();
-    for (const char *p = r->profiles; *p != '\0';) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        json_array_append_new(profiles, json_stringn(p, len));
-        p += len + (e != NULL);
-    }
+    const char *p = r->profiles;
+    char name[64];
+    while (pd_reg_next_profile(&p, name, sizeof(name)))
+        json_array_append_new(profiles, json_string(name));
     if (r->interval_ms > 0)
         pd_format_duration(r->interval_ms, interval, sizeof(interval));
     return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s}", "id", id, "source", "api", "job", r->job,
