@@ -312,6 +312,7 @@ static int timing(cfg_ctx *c, const yn *node, const char *path, const pd_config 
         if (s > max_seconds_ms)
             max_seconds_ms = s;
     }
+    job->scrape_timeout_set = explicit_timeout;
     if (!explicit_timeout) {
         job->scrape_timeout_ms = max_seconds_ms + CPU_TIMEOUT_SLACK_MS;
         if (job->scrape_timeout_ms > job->scrape_interval_ms)
@@ -356,6 +357,7 @@ pd_job *pd_job_default(const pd_config *cfg, const char *name)
         if (job->profiles[i].enabled && job->profiles[i].seconds > max_seconds)
             max_seconds = job->profiles[i].seconds;
     job->scrape_timeout_ms = pd_job_timeout_ms(cfg, job->scrape_interval_ms, max_seconds);
+    job->scrape_timeout_set = cfg->global.scrape_timeout_ms > 0;
     return job;
 }
 

@@ -48,7 +48,8 @@ typedef struct pd_job {
     char *name;
     int64_t scrape_interval_ms;
     int64_t scrape_timeout_ms; /* resolved: never 0, never over the interval */
-    char *scheme;              /* "http" or "https" */
+    bool scrape_timeout_set; /* from the job or global config, not derived from profiles' seconds */
+    char *scheme;            /* "http" or "https" */
     char *path_prefix;
     char *bearer_token_file;
     struct {

@@ -275,7 +275,13 @@ static tstate *tstate_new(pd_collector *c, const pd_config *cfg, const pd_job *j
                 max_seconds = job->profiles[i].seconds;
         if (reg->interval_ms > 0)
             interval_ms = reg->interval_ms;
-        if (reg->interval_ms > 0 || (reg->profiles && reg->profiles[0]))
+        /* A registration with its own interval or profiles keeps the
+         * job's explicit timeout (capped by its interval); a derived one is
+         * derived again from the profiles it asks for. */
+        if (job->scrape_timeout_set)
+            t->timeout_ms =
+                job->scrape_timeout_ms < interval_ms ? job->scrape_timeout_ms : interval_ms;
+        else if (reg->interval_ms > 0 || (reg->profiles && reg->profiles[0]))
             t->timeout_ms = pd_job_timeout_ms(cfg, interval_ms, max_seconds);
     }
     t->avail = pd_xcalloc(job->nprofiles + 1, sizeof(pd_profile_cfg));

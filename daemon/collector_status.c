@@ -92,6 +92,7 @@ int pd_collector_targets_json(pd_collector *c, pd_buf *out)
         json_object_set_new(o, "address", json_string(t->tg.address));
         json_object_set_new(o, "labels", labels_json(&t->tg.labels));
         json_object_set_new(o, "source", json_string(t->reg_id > 0 ? "api" : "config"));
+        json_object_set_new(o, "scrape_timeout_ms", json_integer(t->timeout_ms));
         bool up = t->nslots > 0;
         json_t *profiles = json_object();
         for (size_t k = 0; k < t->nslots; k++) {

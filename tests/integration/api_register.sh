@@ -43,7 +43,13 @@ CONFIG="scrape_configs:
     profiles:
       cpu: {enabled: true, seconds: 1}
       heap: {enabled: true}
-      goroutine: {enabled: true}"
+      goroutine: {enabled: true}
+  - job_name: timed
+    scrape_interval: 20s
+    scrape_timeout: 3s
+    profiles:
+      cpu: {enabled: false}
+      heap: {enabled: true}"
 api_start "$CONFIG"
 
 ntargets() { pd_db_query "SELECT count(*) FROM targets"; }
@@ -252,7 +258,19 @@ hv2_diff() {
 	[[ $bcum == 0 ]] || pd_die "hotPathV2Only in the v1 base since the update: base_cum $bcum"
 	((tcum > 0))
 }
-wait_for 20 "main.hotPathV2Only on the target side of the diff" hv2_diff
+# B's hot path runs about 0.09 cores, about 8 samples per 1 s profile on an idle
+# machine and fewer when the suite shares the cores; on a timeout, say what
+# the diff and the database held so a starved target and a lost profile tell
+# themselves apart.
+hv2_wait=45
+hv2_end=$((SECONDS + hv2_wait))
+until hv2_diff; do
+	((SECONDS < hv2_end)) || pd_die "no main.hotPathV2Only on the target side of the diff after ${hv2_wait} s: \
+$(db_profiles -after $((from * 1000000000)) instance="$t2" deployment=v2 type=cpu) cpu profiles of B since $from, \
+totals base $bt target $tt; first rows: $(jsql "SELECT group_concat(json_extract(value, '\$.function') || ' ' ||
+	json_extract(value, '\$.target_cum'), ', ') FROM (SELECT value FROM json_each(json_extract((SELECT j FROM doc), '\$.rows')) LIMIT 8)")"
+	sleep 0.5
+done
 # The same diff, but with B still in the base (from before the update):
 # hotPathV2Only shows up on the base side too.
 api_expect 200 "/api/v1/diff?type=cpu&base=$(sel_url deployment=v1)&target=$(sel_url deployment=v2)&from=now-5m&format=top&limit=1000"
@@ -357,6 +375,24 @@ sleep 3
 sf=$(grep -c 'msg="store failed"' "$W/pprofd.log" || true)
 ((sf == sf0)) || pd_die "store failures after the refused registration: $(grep 'msg="store failed"' "$W/pprofd.log" | tail -1)"
 pd_ok "60 labels: 400, nothing lost"
+
+# --- scrape timeout ----------------------------------------------------------------
+# A registration with its own interval keeps its job's explicit timeout
+# (timed: 3 s), capped by its interval; where the job's timeout is derived,
+# it is derived again from the registration's interval and profiles.
+timeout_of() { # ID: scrape_timeout_ms of that target in GET /api/v1/targets
+	api_get /api/v1/targets
+	jsql "SELECT json_extract(value, '\$.scrape_timeout_ms') FROM json_each(json_extract((SELECT j FROM doc), '\$.targets'))
+		WHERE json_extract(value, '\$.id') = '$1'"
+}
+api_want 201 POST /api/v1/targets "{\"job\":\"timed\",\"address\":\"$t2\",\"profiles\":[\"heap\"],\"scrape_interval\":\"8s\"}"
+e=$(jget '$.id')
+api_want 201 POST /api/v1/targets "{\"job\":\"timed\",\"address\":\"$t1\",\"profiles\":[\"heap\"],\"scrape_interval\":\"2s\"}"
+f=$(jget '$.id')
+[[ $(timeout_of "$e") == 3000 && $(timeout_of "$f") == 2000 && $(timeout_of "$d") == 2000 &&
+	$(timeout_of "$a") == 2000 ]] ||
+	pd_die "scrape_timeout_ms: timed/8s $(timeout_of "$e") (want 3000), timed/2s $(timeout_of "$f") (want 2000), other/2s $(timeout_of "$d"), demo $(timeout_of "$a") (want 2000)"
+pd_ok "scrape timeout: a job's explicit 3 s kept under an 8 s registered interval, capped at 2 s under a 2 s one"
 daemon_alive
 pd_daemon_stop
 pd_passed
