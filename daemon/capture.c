@@ -32,6 +32,8 @@ struct pd_cap_item {
 
 struct capture {
     int64_t id;
+    char *doc; /* loaded from the database at start: its final answer (then
+                  there are no items) */
     char target_id[32];
     pd_labels target; /* the target's labels */
     pd_labels extra;  /* trigger, reason, alertname */
@@ -77,13 +79,15 @@ pd_captures *pd_captures_new(pd_collector *c, pd_writer *w)
     pd_captures *k = pd_xcalloc(1, sizeof(*k));
     k->c = c;
     k->w = w;
-    /* Ids stay unique across restarts without being stored. */
+    /* Ids grow with time and stay unique across restarts: from the wall
+     * clock in ms, or past the newest kept capture (pd_captures_load). */
     k->next_id = pd_collector_wall_ms();
     return k;
 }
 
 static void capture_free(capture *cp)
 {
+    free(cp->doc);
     pd_labels_free(&cp->target);
     pd_labels_free(&cp->extra);
     free(cp->items);
@@ -159,6 +163,9 @@ static int64_t take_token(pd_captures *k, uint64_t key, int64_t now)
 
 /* --- one capture ------------------------------------------------------------ */
 
+static json_t *capture_json(const capture *cp);
+static void persist(pd_captures *k, const capture *cp);
+
 static void item_finish(pd_cap_item *it, const char *state)
 {
     capture *cp = it->cap;
@@ -179,6 +186,8 @@ static void item_finish(pd_cap_item *it, const char *state)
     else
         pd_log_warn("capture failed", "id=%lld target=%s type=%s error=\"%s\"", (long long)cp->id,
                     target, it->type, it->error);
+    if (cp->open == 0)
+        persist(it->k, cp);
 }
 
 static void item_fail(pd_cap_item *it, const char *fmt, const char *a, const char *b)
@@ -238,7 +247,9 @@ void pd_capture_fetched(slot *s, pd_fetch_result *res, const char *why)
         return;
     }
     if (strcmp(res->reason, "ok") != 0) {
-        item_fail(it, "%s: %s", res->reason, res->message);
+        /* A transfer the stop cut short says why. */
+        bool stopping = it->k->c == NULL && strcmp(res->reason, "aborted") == 0;
+        item_fail(it, "%s: %s", stopping ? "daemon stopping" : res->reason, res->message);
         free(res->body);
         res->body = NULL;
         slot_free(s);
@@ -388,6 +399,10 @@ static const char *item_state(const pd_cap_item *it)
 
 static json_t *capture_json(const capture *cp)
 {
+    if (cp->doc != NULL) {
+        json_t *o = json_loads(cp->doc, 0, NULL);
+        return o != NULL ? o : json_pack("{s:I,s:s}", "id", (json_int_t)cp->id, "state", "unknown");
+    }
     json_t *items = json_array(), *ids = json_array();
     size_t done = 0, failed = 0, pending = 0;
     for (size_t i = 0; i < cp->nitems; i++) {
@@ -434,7 +449,72 @@ void pd_captures_get(pd_captures *k, pd_api_call *call, const char *id)
             reply_json(call, 200, capture_json(k->v[i]), 0);
             return;
         }
-    pd_api_reply_error(call, 404, "no such capture (captures are kept in memory, the last 4096)");
+    pd_api_reply_error(call, 404, "no such capture (the last 4096 are kept)");
+}
+
+/* --- kept across restarts ------------------------------------------------------ */
+
+typedef struct put_op {
+    int64_t id, created_ns;
+    char *doc;
+} put_op;
+
+static int put_fn(pd_store *s, void *arg, pd_err *err)
+{
+    put_op *o = arg;
+    return pd_store_capture_put(s, o->id, o->created_ns, o->doc, MAX_CAPTURES, err);
+}
+
+static void put_done(void *arg, int rc, const pd_err *err)
+{
+    put_op *o = arg;
+    if (rc < 0)
+        pd_log_warn("capture not kept", "id=%lld error=\"%s\"", (long long)o->id, err->msg);
+    free(o->doc);
+    free(o);
+}
+
+/* Stores the final answer of a finished capture. A capture finishes before
+ * the writer closes: its scrapes end before the collector has stopped, and
+ * its profiles are stored while the writer flushes. */
+static void persist(pd_captures *k, const capture *cp)
+{
+    put_op *o = pd_xcalloc(1, sizeof(*o));
+    o->id = cp->id;
+    o->created_ns = cp->created_ms * 1000000;
+    json_t *j = capture_json(cp);
+    o->doc = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (o->doc == NULL)
+        abort(); /* out of memory */
+    pd_writer_exec(k->w, put_fn, put_done, o);
+}
+
+static int load_one(void *ctx, int64_t id, int64_t created_ns, const char *doc)
+{
+    pd_captures *k = ctx;
+    capture *cp = pd_xcalloc(1, sizeof(*cp));
+    cp->id = id;
+    cp->doc = pd_xstrdup(doc);
+    cp->created_ms = created_ns / 1000000;
+    pd_xgrow((void **)&k->v, &k->cap, k->n + 1, sizeof(capture *));
+    k->v[k->n++] = cp;
+    if (id > k->next_id)
+        k->next_id = id;
+    return 0;
+}
+
+int pd_captures_load(pd_captures *k, const char *db_path, pd_err *err)
+{
+    pd_store_reader *rd = NULL;
+    int rc = pd_store_reader_open(db_path, &rd, err);
+    if (rc < 0)
+        return rc;
+    rc = pd_store_captures_list(rd, MAX_CAPTURES, load_one, k, err);
+    pd_store_reader_close(rd);
+    if (rc == 0 && k->n > 0)
+        pd_log_info("captures loaded", "captures=%zu", k->n);
+    return rc;
 }
 
 /* --- what to capture ----------------------------------------------------------- */

@@ -2,7 +2,9 @@
  * targets, outside their schedule but inside the same rules (one CPU
  * profile per target at a time, the transfer limit), paid for from a token
  * bucket per target (limits.capture_budget). Their state is kept in memory
- * for GET /api/v1/captures/{id}. Loop thread. */
+ * for GET /api/v1/captures/{id}, and each finished capture's answer in the
+ * database, so the last 4096 are answered after a restart too. Loop
+ * thread. */
 #ifndef PD_CAPTURE_H
 #define PD_CAPTURE_H
 
@@ -26,6 +28,10 @@ void pd_captures_detach(pd_captures *k);
 void pd_captures_start(pd_captures *k, pd_api_call *call, const pd_api_request *rq);
 void pd_captures_get(pd_captures *k, pd_api_call *call, const char *id);
 void pd_captures_alerts(pd_captures *k, pd_api_call *call, const pd_api_request *rq);
+
+/* Loads the newest finished captures kept in the database (for GET, and so
+ * that new ids follow theirs); once, before any capture starts. */
+int pd_captures_load(pd_captures *k, const char *db_path, pd_err *err);
 
 /* /metrics: captured profiles by trigger and outcome, budget refusals. */
 void pd_captures_metrics(const pd_captures *k, pd_buf *out);

@@ -278,6 +278,8 @@ int pd_cmd_run(int argc, char **argv)
     d.pushes = pd_pushes_new(&d.loop, d.writer);
     if (pd_registry_load(d.collector, d.cfg->storage.path, &err) < 0)
         pd_log_error("registered targets not loaded", "error=\"%s\"", err.msg);
+    if (pd_captures_load(d.captures, d.cfg->storage.path, &err) < 0)
+        pd_log_error("captures not loaded", "error=\"%s\"", err.msg);
     uv_signal_init(&d.loop, &d.sigterm);
     uv_signal_init(&d.loop, &d.sigint);
     uv_signal_init(&d.loop, &d.sighup);

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 /* The schema version this code writes and reads. */
-#define PD_STORE_SCHEMA_VERSION 2
+#define PD_STORE_SCHEMA_VERSION 3
 /* Caps on what one series may carry. */
 #define PD_STORE_MAX_LABELS 64
 #define PD_STORE_MAX_LABEL_VALUE 4096
@@ -126,6 +126,17 @@ int pd_store_target_delete(pd_store *s, int64_t id, pd_err *err);
 
 typedef int (*pd_store_target_cb)(void *ctx, const pd_store_target *t);
 
+/* --- finished captures ---------------------------------------------------- */
+
+/* Stores (or replaces) capture `id` with its answer `doc` (JSON, opaque
+ * here), then drops all but the newest `keep` captures (ids grow with
+ * time). -EINVAL for an id <= 0, an empty doc or keep 0. */
+int pd_store_capture_put(pd_store *s, int64_t id, int64_t created_ns, const char *doc, size_t keep,
+                         pd_err *err);
+
+/* Borrowed for the call. A non-zero return stops the iteration. */
+typedef int (*pd_store_capture_cb)(void *ctx, int64_t id, int64_t created_ns, const char *doc);
+
 /* --- readers ---------------------------------------------------------- */
 
 /* Opens a read-only (query_only) connection to an existing database made
@@ -184,6 +195,10 @@ int pd_store_label_values(pd_store_reader *r, const char *name, const pd_store_q
 /* Calls cb for every registered target, by id, labels sorted by name. A
  * non-zero return of cb stops the iteration. */
 int pd_store_targets_list(pd_store_reader *r, pd_store_target_cb cb, void *ctx, pd_err *err);
+
+/* Calls cb for the newest `limit` captures (0 = all), oldest first. */
+int pd_store_captures_list(pd_store_reader *r, size_t limit, pd_store_capture_cb cb, void *ctx,
+                           pd_err *err);
 
 /* *n (OUT): the number of stored profiles. */
 int pd_store_count(pd_store_reader *r, int64_t *n, pd_err *err);

@@ -55,6 +55,11 @@ static const char *const migrations[PD_STORE_SCHEMA_VERSION] = {
     " name TEXT NOT NULL,"
     " value TEXT NOT NULL,"
     " PRIMARY KEY (target_id, name)) WITHOUT ROWID;",
+    /* 2 -> 3: finished captures, answered again after a restart */
+    "CREATE TABLE captures ("
+    " id INTEGER PRIMARY KEY," /* the daemon's capture id */
+    " created_ns INTEGER NOT NULL,"
+    " doc TEXT NOT NULL);", /* the final GET /api/v1/captures/{id} answer */
 };
 
 _Static_assert(APPLICATION_ID == 1886417508, "application_id in migrations[0]");

@@ -47,9 +47,9 @@ static void test_newer_version_refused(void **state)
 
     char want[512];
     snprintf(want, sizeof(want),
-             "%s: database schema version 99 is newer than this pprofd supports (2): "
+             "%s: database schema version 99 is newer than this pprofd supports (%d): "
              "upgrade pprofd",
-             f->path);
+             f->path, PD_STORE_SCHEMA_VERSION);
     s = (pd_store *)1;
     assert_int_equal(pd_store_open(f->path, &s, &err), -ENOTSUP);
     assert_null(s);

@@ -124,7 +124,7 @@ static void test_version_1_migrates(void **state)
     int64_t pid = st_put1(f->s, "job=api,type=cpu", 5, 10);
     /* what a version 1 file looks like */
     assert_int_equal(pd_store_exec(f->s,
-                                   "DROP TABLE target_labels; DROP TABLE targets;"
+                                   "DROP TABLE captures; DROP TABLE target_labels; DROP TABLE targets;"
                                    "UPDATE meta SET value = 1 WHERE key = 'schema_version'",
                                    &err),
                      0);
