@@ -6,18 +6,12 @@
 
 #include <sqlite3.h>
 
-static int prepare(pd_st_db *d, const char *sql, sqlite3_stmt **out, pd_err *err)
-{
-    int rc = sqlite3_prepare_v2(d->db, sql, -1, out, NULL);
-    return rc == SQLITE_OK ? 0 : pd_st_err(d, rc, "prepare", err);
-}
-
 static int put(pd_st_db *d, int64_t id, int64_t created_ns, const char *doc, size_t keep,
                pd_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prepare(d, "INSERT OR REPLACE INTO captures(id, created_ns, doc) VALUES (?, ?, ?)",
-                     &st, err);
+    int rc = pd_st_prepare(
+        d, "INSERT OR REPLACE INTO captures(id, created_ns, doc) VALUES (?, ?, ?)", &st, err);
     if (rc == 0) {
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, created_ns);
@@ -28,10 +22,10 @@ static int put(pd_st_db *d, int64_t id, int64_t created_ns, const char *doc, siz
     st = NULL;
     /* Ids grow with time: the oldest are the lowest. */
     if (rc == 0)
-        rc = prepare(d,
-                     "DELETE FROM captures WHERE id < (SELECT min(id) FROM"
-                     " (SELECT id FROM captures ORDER BY id DESC LIMIT ?))",
-                     &st, err);
+        rc = pd_st_prepare(d,
+                           "DELETE FROM captures WHERE id < (SELECT min(id) FROM"
+                           " (SELECT id FROM captures ORDER BY id DESC LIMIT ?))",
+                           &st, err);
     if (rc == 0) {
         sqlite3_bind_int64(st, 1, (sqlite3_int64)keep);
         rc = pd_st_step_done(d, st, "prune captures", err);
@@ -68,10 +62,11 @@ int pd_store_captures_list(pd_store_reader *r, size_t limit, pd_store_capture_cb
     bool began = false;
     int rc = pd_st_read_begin(d, &began, err);
     if (rc == 0)
-        rc = prepare(d,
-                     "SELECT id, created_ns, doc FROM (SELECT id, created_ns, doc FROM captures"
-                     " ORDER BY id DESC LIMIT ?) ORDER BY id",
-                     &st, err);
+        rc = pd_st_prepare(
+            d,
+            "SELECT id, created_ns, doc FROM (SELECT id, created_ns, doc FROM captures"
+            " ORDER BY id DESC LIMIT ?) ORDER BY id",
+            &st, err);
     int step = SQLITE_DONE;
     if (rc == 0)
         sqlite3_bind_int64(st, 1, limit > 0 ? (sqlite3_int64)limit : -1);

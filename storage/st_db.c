@@ -85,6 +85,12 @@ int pd_st_err(pd_st_db *d, int rc, const char *what, pd_err *err)
     return pd_errf(err, code, "%s: %s", what, msg);
 }
 
+int pd_st_prepare(pd_st_db *d, const char *sql, sqlite3_stmt **out, pd_err *err)
+{
+    int rc = sqlite3_prepare_v2(d->db, sql, -1, out, NULL);
+    return rc == SQLITE_OK ? 0 : pd_st_err(d, rc, "prepare", err);
+}
+
 /* Runs a pragma that answers one row and checks the answer when `want` is
  * not NULL (journal_mode answers the mode it actually set). */
 static int pragma(pd_st_db *d, const char *sql, const char *want, pd_err *err)

@@ -69,6 +69,9 @@ void pd_st_db_close(pd_st_db *d);
 /* *out (OUT, borrowed from the cache): statement `id`, reset, bindings
  * cleared. */
 int pd_st_stmt(pd_st_db *d, pd_st_id id, sqlite3_stmt **out, pd_err *err);
+/* *out (OUT): `sql` prepared, for statements not worth caching; the caller
+ * finalizes it. */
+int pd_st_prepare(pd_st_db *d, const char *sql, sqlite3_stmt **out, pd_err *err);
 /* Maps a SQLite result code to a negative errno and writes
  * "<what>: <sqlite message>" into err. */
 int pd_st_err(pd_st_db *d, int rc, const char *what, pd_err *err);

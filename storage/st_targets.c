@@ -18,13 +18,6 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* *out (OUT): `sql` prepared; finalized by the caller. */
-static int prepare(pd_st_db *d, const char *sql, sqlite3_stmt **out, pd_err *err)
-{
-    int rc = sqlite3_prepare_v2(d->db, sql, -1, out, NULL);
-    return rc == SQLITE_OK ? 0 : pd_st_err(d, rc, "prepare", err);
-}
-
 static int check(const pd_store_target *t, pd_err *err)
 {
     if (t->job == NULL || t->job[0] == '\0')
@@ -52,7 +45,7 @@ static int check(const pd_store_target *t, pd_err *err)
 static int put_labels(pd_st_db *d, int64_t id, const pd_store_target *t, pd_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prepare(d, "DELETE FROM target_labels WHERE target_id = ?", &st, err);
+    int rc = pd_st_prepare(d, "DELETE FROM target_labels WHERE target_id = ?", &st, err);
     if (rc == 0) {
         sqlite3_bind_int64(st, 1, id);
         rc = pd_st_step_done(d, st, "target labels", err);
@@ -60,8 +53,8 @@ static int put_labels(pd_st_db *d, int64_t id, const pd_store_target *t, pd_err 
     sqlite3_finalize(st);
     st = NULL;
     if (rc == 0)
-        rc = prepare(d, "INSERT INTO target_labels(target_id, name, value) VALUES (?, ?, ?)", &st,
-                     err);
+        rc = pd_st_prepare(d, "INSERT INTO target_labels(target_id, name, value) VALUES (?, ?, ?)",
+                           &st, err);
     for (size_t i = 0; rc == 0 && i < t->nlabels; i++) {
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_text(st, 2, t->labels[i].name, -1, SQLITE_STATIC);
@@ -76,7 +69,7 @@ static int put_labels(pd_st_db *d, int64_t id, const pd_store_target *t, pd_err 
 static int find(pd_st_db *d, const char *job, const char *address, int64_t *id, pd_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prepare(d, "SELECT id FROM targets WHERE job = ? AND address = ?", &st, err);
+    int rc = pd_st_prepare(d, "SELECT id FROM targets WHERE job = ? AND address = ?", &st, err);
     if (rc == 0) {
         sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
@@ -119,10 +112,10 @@ static int do_insert(pd_store *s, const pd_store_target *t, int64_t *id, pd_err 
     if (rc != -ENOENT)
         return rc;
     sqlite3_stmt *st = NULL;
-    rc = prepare(d,
-                 "INSERT INTO targets(job, address, profiles, scrape_interval_ms, created_ns,"
-                 " updated_ns) VALUES (?, ?, ?, ?, ?, ?)",
-                 &st, err);
+    rc = pd_st_prepare(d,
+                       "INSERT INTO targets(job, address, profiles, scrape_interval_ms, created_ns,"
+                       " updated_ns) VALUES (?, ?, ?, ?, ?, ?)",
+                       &st, err);
     if (rc == 0) {
         int64_t now = now_ns();
         sqlite3_bind_text(st, 1, t->job, -1, SQLITE_STATIC);
@@ -146,10 +139,10 @@ static int do_update(pd_store *s, const pd_store_target *t, int64_t *unused, pd_
     (void)unused;
     pd_st_db *d = &s->d;
     sqlite3_stmt *st = NULL;
-    int rc = prepare(d,
-                     "UPDATE targets SET profiles = ?, scrape_interval_ms = ?, updated_ns = ?"
-                     " WHERE id = ?",
-                     &st, err);
+    int rc = pd_st_prepare(d,
+                           "UPDATE targets SET profiles = ?, scrape_interval_ms = ?, updated_ns = ?"
+                           " WHERE id = ?",
+                           &st, err);
     if (rc == 0) {
         sqlite3_bind_text(st, 1, t->profiles ? t->profiles : "", -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, t->scrape_interval_ms);
@@ -170,7 +163,7 @@ static int do_delete(pd_store *s, const pd_store_target *t, int64_t *unused, pd_
     (void)unused;
     pd_st_db *d = &s->d;
     sqlite3_stmt *st = NULL;
-    int rc = prepare(d, "DELETE FROM targets WHERE id = ?", &st, err);
+    int rc = pd_st_prepare(d, "DELETE FROM targets WHERE id = ?", &st, err);
     if (rc == 0) {
         sqlite3_bind_int64(st, 1, t->id);
         rc = pd_st_step_done(d, st, "delete target", err);
@@ -242,13 +235,14 @@ int pd_store_targets_list(pd_store_reader *r, pd_store_target_cb cb, void *ctx, 
     bool began = false;
     int rc = pd_st_read_begin(d, &began, err);
     if (rc == 0)
-        rc = prepare(d,
-                     "SELECT id, job, address, profiles, scrape_interval_ms FROM targets"
-                     " ORDER BY id",
-                     &st, err);
+        rc = pd_st_prepare(d,
+                           "SELECT id, job, address, profiles, scrape_interval_ms FROM targets"
+                           " ORDER BY id",
+                           &st, err);
     if (rc == 0)
-        rc = prepare(d, "SELECT name, value FROM target_labels WHERE target_id = ? ORDER BY name",
-                     &lst, err);
+        rc = pd_st_prepare(
+            d, "SELECT name, value FROM target_labels WHERE target_id = ? ORDER BY name", &lst,
+            err);
     int step = SQLITE_DONE;
     while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
         pd_store_target t = {0};

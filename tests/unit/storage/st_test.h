@@ -194,6 +194,32 @@ static inline st_fx *st_fx_new(bool open_writer, bool open_reader)
     return f;
 }
 
+/* Turns f's open database into what schema `version` looked like (`sql`
+ * drops what came later), checks that a reader refuses it as older, and
+ * reopens it for writing, which migrates it; then checks that the profile
+ * `pid` stored before is still there and the file is intact. */
+static inline void st_fx_migrate_from(st_fx *f, const char *sql, int version, int64_t pid)
+{
+    pd_err err = {{0}};
+    char set[128];
+    snprintf(set, sizeof(set), "UPDATE meta SET value = %d WHERE key = 'schema_version'", version);
+    assert_int_equal(pd_store_exec(f->s, sql, &err), 0);
+    assert_int_equal(pd_store_exec(f->s, set, &err), 0);
+    pd_store_close(f->s);
+    f->s = NULL;
+    pd_store_reader *r = NULL;
+    assert_int_equal(pd_store_reader_open(f->path, &r, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "older"));
+    assert_int_equal(pd_store_open(f->path, &f->s, &err), 0);
+    assert_int_equal(pd_store_reader_open(f->path, &r, &err), 0);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    assert_int_equal(pd_store_get(r, pid, &data, &len, NULL, &err), 0);
+    free(data);
+    assert_int_equal(pd_store_integrity_check(r, &err), 0);
+    pd_store_reader_close(r);
+}
+
 static inline int st_fx_teardown(void **state)
 {
     st_fx *f = *state;

@@ -122,28 +122,11 @@ static void test_version_1_migrates(void **state)
     fx *f = *state;
     pd_err err = {{0}};
     int64_t pid = st_put1(f->s, "job=api,type=cpu", 5, 10);
-    /* what a version 1 file looks like */
-    assert_int_equal(pd_store_exec(f->s,
-                                   "DROP TABLE captures; DROP TABLE target_labels; DROP TABLE targets;"
-                                   "UPDATE meta SET value = 1 WHERE key = 'schema_version'",
-                                   &err),
-                     0);
-    pd_store_close(f->s);
-    f->s = NULL;
-    pd_store_reader *r = NULL;
-    assert_int_equal(pd_store_reader_open(f->path, &r, &err), -EINVAL);
-    assert_non_null(strstr(err.msg, "older"));
-    assert_int_equal(pd_store_open(f->path, &f->s, &err), 0);
+    st_fx_migrate_from(f, "DROP TABLE captures; DROP TABLE target_labels; DROP TABLE targets;", 1,
+                       pid);
     pd_store_target t = {0, "api", "h:1", NULL, 0, "", 0};
     int64_t id = 0;
     assert_int_equal(pd_store_target_insert(f->s, &t, &id, &err), 0);
-    assert_int_equal(pd_store_reader_open(f->path, &r, &err), 0);
-    uint8_t *data = NULL;
-    size_t len = 0;
-    assert_int_equal(pd_store_get(r, pid, &data, &len, NULL, &err), 0);
-    free(data);
-    assert_int_equal(pd_store_integrity_check(r, &err), 0);
-    pd_store_reader_close(r);
     assert_int_equal(list(f->path).n, 1);
 }
 
