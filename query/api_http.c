@@ -530,6 +530,15 @@ static enum MHD_Result route(api_req *r)
     return send_answer(r);
 }
 
+/* Whether a body follows the headers (cl: the Content-Length, or NULL). */
+static bool has_body(struct MHD_Connection *conn, const char *cl)
+{
+    if (cl != NULL)
+        return strtoull(cl, NULL, 10) > 0;
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) !=
+           NULL;
+}
+
 enum MHD_Result api_mhd_access(void *cls, struct MHD_Connection *conn, const char *url,
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_data_size, void **con_cls)
@@ -555,10 +564,13 @@ enum MHD_Result api_mhd_access(void *cls, struct MHD_Connection *conn, const cha
             char msg[96];
             snprintf(msg, sizeof(msg), "request body too large (at most %zu bytes)", r->in_max);
             api_set_error(r, 413, msg);
+            api_conn_linger(conn);
             return send_answer(r);
         }
         if (strncmp(url, "/api/", 5) == 0 && !authorized(r)) {
             api_set_error(r, 401, "missing or wrong bearer token");
+            if (has_body(conn, cl))
+                api_conn_linger(conn);
             return send_answer(r);
         }
         return MHD_YES;

@@ -67,13 +67,18 @@ struct api_metrics {
 typedef struct api_conn {
     struct api_conn *prev, *next;
     int fd;
+    int linger_fd;     /* -1, or a second descriptor: linger when MHD closes */
     bool receiving;    /* a request (headers or body) is arriving */
     uint64_t phase_ns; /* since when */
 } api_conn;
 
+typedef struct api_linger api_linger;
+
 struct pd_api {
     uv_loop_t *loop;
-    api_conn *conns; /* every open connection */
+    api_conn *conns;     /* every open connection */
+    api_linger *lingers; /* closed connections draining (api_linger.c) */
+    size_t nlingers;
     uv_timer_t slow_timer;
     void *mhd; /* struct MHD_Daemon * */
     uv_poll_t poll;
@@ -213,6 +218,17 @@ void api_conn_answered(void *conn);
 /* api_server.c: a call is answered (loop thread); finishes a pending stop
  * outside MHD's callbacks. */
 void api_call_returned(pd_api *api);
+/* api_server.c: one of the handles api->open_handles counts has closed;
+ * the last one frees the API. */
+void api_release(pd_api *api);
+/* api_server.c: conn is answered before its body was read: when MHD closes
+ * it, linger rather than reset the client. */
+void api_conn_linger(void *conn);
+/* api_linger.c: a second descriptor of socket fd (-1 if none); linger on
+ * it (takes it); end every lingering socket (stop). */
+int api_linger_dup(int fd);
+void api_linger_start(pd_api *api, int fd);
+void api_linger_stop_all(pd_api *api);
 
 /* api_http.c: answers every waiting query with 503 (stopping). */
 void api_drop_waiting(pd_api *api);

@@ -44,6 +44,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         c = pd_xcalloc(1, sizeof(*c));
         c->fd = ci != NULL ? ci->connect_fd : -1;
+        c->linger_fd = -1;
         c->receiving = true;
         c->phase_ns = uv_hrtime();
         c->next = api->conns;
@@ -61,6 +62,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         api->conns = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
+    if (c->linger_fd >= 0)
+        api_linger_start(api, c->linger_fd);
     free(c);
     *socket_context = NULL;
 }
@@ -77,6 +80,13 @@ void api_conn_received(void *conn)
     api_conn *c = conn_of(conn);
     if (c != NULL)
         c->receiving = false;
+}
+
+void api_conn_linger(void *conn)
+{
+    api_conn *c = conn_of(conn);
+    if (c != NULL && c->linger_fd < 0)
+        c->linger_fd = api_linger_dup(c->fd);
 }
 
 /* The answer went out: the next request's clock starts. */
@@ -308,7 +318,11 @@ int pd_api_port(const pd_api *api)
 
 static void on_handle_closed(uv_handle_t *h)
 {
-    pd_api *api = h->data;
+    api_release(h->data);
+}
+
+void api_release(pd_api *api)
+{
     if (--api->open_handles > 0)
         return;
     void (*done)(void *) = api->done;
@@ -328,6 +342,7 @@ static void finish_stop(pd_api *api)
         return; /* defensive: the last one to come back stops MHD */
     MHD_stop_daemon(api->mhd);
     api->mhd = NULL;
+    api_linger_stop_all(api); /* those MHD_stop_daemon just started too */
     uv_timer_stop(&api->timer);
     uv_poll_stop(&api->poll);
     uv_close((uv_handle_t *)&api->poll, on_handle_closed);

@@ -27,6 +27,7 @@
  *     per stored profile in time order: "time_ns id FILE".
  */
 #include "tt_hammer.h"
+#include "tt_upload.h"
 #include "ingest.h"
 #include "pd_file.h"
 #include "pd_profile.h"
@@ -246,8 +247,11 @@ int main(int argc, char **argv)
         return fill(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "hammer") == 0)
         return tt_hammer(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "upload") == 0)
+        return tt_upload(argc - 1, argv + 1);
     fprintf(stderr, "usage: pd_testtool setunit IN OUT IDX UNIT DIVISOR\n"
                     "       pd_testtool fill [options] DB FILE...  (see the source)\n"
-                    "       pd_testtool hammer PORT PATH CONNS SECONDS [HEADER]\n");
+                    "       pd_testtool hammer PORT PATH CONNS SECONDS [HEADER]\n"
+                    "       pd_testtool upload PORT PATH BYTES\n");
     return 2;
 }
