@@ -33,7 +33,7 @@ tc=$PD_TARGET_ADDR
 pd_target_start "$PD_TARGET_BIN" -load 0.2 -duration 2m -variant v1 || pd_die "target v1"
 t1=$PD_TARGET_ADDR
 pd_target_start "$PD_TARGET_BIN" -load 0.3 -duration 2m -variant v2 || pd_die "target v2"
-t2=$PD_TARGET_ADDR
+t2=$PD_TARGET_ADDR t2_pid=$PD_TARGET_PID
 
 CONFIG="scrape_configs:
   - job_name: demo
@@ -267,6 +267,7 @@ hv2_end=$((SECONDS + hv2_wait))
 until hv2_diff; do
 	((SECONDS < hv2_end)) || pd_die "no main.hotPathV2Only on the target side of the diff after ${hv2_wait} s: \
 $(db_profiles -after $((from * 1000000000)) instance="$t2" deployment=v2 type=cpu) cpu profiles of B since $from, \
+B (pid $t2_pid) $(kill -0 "$t2_pid" 2>/dev/null && echo alive || echo gone), \
 totals base $bt target $tt; first rows: $(jsql "SELECT group_concat(json_extract(value, '\$.function') || ' ' ||
 	json_extract(value, '\$.target_cum'), ', ') FROM (SELECT value FROM json_each(json_extract((SELECT j FROM doc), '\$.rows')) LIMIT 8)")"
 	sleep 0.5
