@@ -452,6 +452,25 @@ void pd_captures_get(pd_captures *k, pd_api_call *call, const char *id)
     pd_api_reply_error(call, 404, "no such capture (the last 4096 are kept)");
 }
 
+static bool field_is(const json_t *o, const char *key, const char *want)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return want == NULL || (v != NULL && strcmp(v, want) == 0);
+}
+
+void pd_captures_list(pd_captures *k, pd_api_call *call, const pd_api_request *rq)
+{
+    json_t *arr = json_array();
+    for (size_t i = k->n; i-- > 0 && (int64_t)json_array_size(arr) < rq->limit;) {
+        json_t *o = capture_json(k->v[i]);
+        if (field_is(o, "state", rq->state) && field_is(o, "trigger", rq->trigger))
+            json_array_append_new(arr, o);
+        else
+            json_decref(o);
+    }
+    reply_json(call, 200, json_pack("{s:o}", "captures", arr), 0);
+}
+
 /* --- kept across restarts ------------------------------------------------------ */
 
 typedef struct put_op {

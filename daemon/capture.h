@@ -27,6 +27,9 @@ void pd_captures_detach(pd_captures *k);
 /* POST /api/v1/capture, GET /api/v1/captures/{id}, POST /api/v1/alerts. */
 void pd_captures_start(pd_captures *k, pd_api_call *call, const pd_api_request *rq);
 void pd_captures_get(pd_captures *k, pd_api_call *call, const char *id);
+/* GET /api/v1/captures: the newest first, filtered by rq->state and
+ * rq->trigger, at most rq->limit. */
+void pd_captures_list(pd_captures *k, pd_api_call *call, const pd_api_request *rq);
 void pd_captures_alerts(pd_captures *k, pd_api_call *call, const pd_api_request *rq);
 
 /* Loads the newest finished captures kept in the database (for GET, and so

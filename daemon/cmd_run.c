@@ -155,6 +155,9 @@ static void hook_act(void *ctx, pd_api_call *call, const pd_api_request *rq)
     case PD_API_CAPTURE_GET:
         pd_captures_get(d->captures, call, rq->id);
         break;
+    case PD_API_CAPTURE_LIST:
+        pd_captures_list(d->captures, call, rq);
+        break;
     case PD_API_ALERTS:
         pd_captures_alerts(d->captures, call, rq);
         break;

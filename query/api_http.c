@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *arg_of(void *conn, const char *name)
+const char *api_arg(void *conn, const char *name)
 {
     return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
 }
@@ -212,7 +212,7 @@ void api_drop_waiting(pd_api *api)
 static enum MHD_Result start_work(api_req *r, api_work_fn fn, const char *what, char *name)
 {
     pd_err err = {{0}};
-    if (what != NULL && api_parse_query(arg_of, r->conn, what, &r->q, &err) < 0) {
+    if (what != NULL && api_parse_query(api_arg, r->conn, what, &r->q, &err) < 0) {
         free(name);
         api_set_error(r, 400, err.msg);
         return send_answer(r);

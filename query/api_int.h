@@ -208,6 +208,8 @@ int api_write_parse(api_req *r, pd_err *err);
 /* The largest request body the path takes. */
 size_t api_write_body_max(const pd_api *api, const char *path);
 void api_write_free(api_req *r);
+/* The query-string argument `name` of conn, or NULL (api_http.c). */
+const char *api_arg(void *conn, const char *name);
 /* Arguments of the query string (api_http.c): calls fn for each. */
 typedef void (*api_each_arg_fn)(void *ctx, const char *name, const char *value);
 void api_each_arg(void *conn, api_each_arg_fn fn, void *ctx);

@@ -284,6 +284,40 @@ static int parse_ingest(api_req *r, pd_err *err)
     return 0;
 }
 
+/* --- the capture list: filters in the query string -------------------------- */
+
+/* Whether v is one of the NULL-terminated words. */
+static bool one_of(const char *v, const char *const *words)
+{
+    for (; *words != NULL; words++)
+        if (strcmp(v, *words) == 0)
+            return true;
+    return false;
+}
+
+static int parse_list(api_req *r, pd_err *err)
+{
+    static const char *const states[] = {"pending", "running", "done", "failed", NULL};
+    static const char *const triggers[] = {"manual", "alert", NULL};
+    const char *v = api_arg(r->conn, "limit");
+    r->rq.limit = 100;
+    if (v != NULL) {
+        char *end = NULL;
+        long long n = strtoll(v, &end, 10);
+        if (v[0] == '\0' || *end != '\0' || n < 1 || n > 4096)
+            return pd_errf(err, -EINVAL, "limit: want an integer from 1 to 4096, got \"%.40s\"", v);
+        r->rq.limit = n;
+    }
+    r->rq.state = api_arg(r->conn, "state");
+    if (r->rq.state != NULL && !one_of(r->rq.state, states))
+        return pd_errf(err, -EINVAL, "state: want pending, running, done or failed, got \"%.40s\"",
+                       r->rq.state);
+    r->rq.trigger = api_arg(r->conn, "trigger");
+    if (r->rq.trigger != NULL && !one_of(r->rq.trigger, triggers))
+        return pd_errf(err, -EINVAL, "trigger: want manual or alert, got \"%.40s\"", r->rq.trigger);
+    return 0;
+}
+
 /* --- routing --------------------------------------------------------------- */
 
 static bool is(const api_req *r, const char *method)
@@ -312,6 +346,10 @@ api_route api_write_route(api_req *r, const char *p)
         if (!is(r, "POST"))
             return r->allow = "POST", API_ROUTE_405;
         r->rq.action = PD_API_CAPTURE;
+    } else if (strcmp(p, "/api/v1/captures") == 0) {
+        if (!is(r, "GET") && !is(r, "HEAD"))
+            return r->allow = "GET, HEAD", API_ROUTE_405;
+        r->rq.action = PD_API_CAPTURE_LIST;
     } else if ((id = id_under(p, "/api/v1/captures/")) != NULL) {
         if (!is(r, "GET") && !is(r, "HEAD"))
             return r->allow = "GET, HEAD", API_ROUTE_405;
@@ -330,7 +368,8 @@ api_route api_write_route(api_req *r, const char *p)
     r->rq.id = id;
     pd_err err = {{0}};
     /* The query string is the connection's: read here, on the loop. */
-    if (r->rq.action == PD_API_INGEST && parse_ingest(r, &err) < 0) {
+    if ((r->rq.action == PD_API_INGEST && parse_ingest(r, &err) < 0) ||
+        (r->rq.action == PD_API_CAPTURE_LIST && parse_list(r, &err) < 0)) {
         api_set_error(r, 400, err.msg);
         return API_ROUTE_ANSWER;
     }

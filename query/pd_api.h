@@ -31,6 +31,7 @@ typedef enum {
     PD_API_TARGET_DELETE, /* DELETE /api/v1/targets/{id} */
     PD_API_CAPTURE,       /* POST /api/v1/capture */
     PD_API_CAPTURE_GET,   /* GET /api/v1/captures/{id} */
+    PD_API_CAPTURE_LIST,  /* GET /api/v1/captures */
     PD_API_ALERTS,        /* POST /api/v1/alerts */
     PD_API_INGEST,        /* POST /api/v1/ingest */
 } pd_api_action;
@@ -70,6 +71,11 @@ typedef struct pd_api_request {
     const pd_selector *sel;
     int64_t seconds; /* 0 = absent */
     const char *reason;
+    /* capture list: the newest `limit` (1..4096), those in `state` and of
+     * `trigger` when given */
+    int64_t limit;
+    const char *state;
+    const char *trigger;
     /* alerts */
     const pd_api_alert *alerts;
     size_t nalerts;

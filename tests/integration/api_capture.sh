@@ -23,7 +23,8 @@
 #    process);
 #  - a restart on the same database: every finished capture answered byte
 #    for byte as before, one running at the stop answered failed ("daemon
-#    stopping"), new ids past the kept ones.
+#    stopping"), new ids past the kept ones; the list newest first, with
+#    limit, state and trigger filters.
 # Wall time: about 40 s.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -312,6 +313,27 @@ c7=$(jget '$.captures[0].id')
 wait_for 10 "capture $c7 to be done" done_or_die "$c7"
 [[ $(pd_db_query "SELECT count(*) FROM captures") == 7 ]] || pd_die "captures table: $(pd_db_query "SELECT id FROM captures")"
 pd_ok "restart: captures $c1..$c5 answered byte for byte, $c6 (running at the stop) failed: daemon stopping; next id $c7"
+
+# --- the list: newest first, filtered ------------------------------------------------
+list_ids() { # QUERY: the ids GET /api/v1/captures?QUERY lists, one line
+	api_expect 200 "/api/v1/captures$1"
+	jsql "SELECT group_concat(json_extract(value, '\$.id'), ' ') FROM json_each(json_extract((SELECT j FROM doc), '\$.captures'))"
+}
+all="$c7 $c6 $c5 $c4 $c3 $c2 $c1"
+[[ $(list_ids "") == "$all" ]] || pd_die "GET /api/v1/captures: $(list_ids ""), want $all"
+cmp -s <(jsql "SELECT json_extract(j, '\$.captures[6]') FROM doc") "$W/$c1.json" ||
+	pd_die "the listed $c1 differs from its GET: $(jsql "SELECT json_extract(j, '\$.captures[6]') FROM doc")"
+[[ $(list_ids "?limit=2") == "$c7 $c6" ]] || pd_die "limit=2: $(list_ids "?limit=2")"
+[[ $(list_ids "?state=failed") == "$c6" ]] || pd_die "state=failed: $(list_ids "?state=failed")"
+[[ $(list_ids "?state=done&trigger=manual&limit=3") == "$c7 $c5 $c4" ]] ||
+	pd_die "state=done&trigger=manual&limit=3: $(list_ids "?state=done&trigger=manual&limit=3")"
+[[ $(list_ids "?trigger=alert") == "" ]] || pd_die "trigger=alert: $(list_ids "?trigger=alert")"
+for bad in "limit=0" "limit=4097" "limit=x" "limit=" "state=nope" "trigger=cron"; do
+	api_expect_error 400 "/api/v1/captures?$bad" "${bad%%=*}"
+done
+api_json POST /api/v1/captures '{}'
+[[ $STATUS == 405 ]] || pd_die "POST /api/v1/captures: $STATUS, want 405"
+pd_ok "GET /api/v1/captures: newest first, limit, state and trigger filters, 400 naming bad ones, 405 for POST"
 daemon_alive
 pd_daemon_stop
 pd_passed
