@@ -73,11 +73,6 @@ proc_cpu() {
 	set -- $rest
 	awk -v u="${12}" -v s="${13}" -v hz="$hz" 'BEGIN { printf "%.2f", (u + s) / hz }'
 }
-# proc_kb PID FIELD: a "kB" field of /proc/PID/status (VmHWM, VmRSS), or
-# another number there (Threads); 0 if the process is gone.
-proc_kb() {
-	awk -v k="$2:" '$1 == k { v = $2 } END { print v + 0 }' "/proc/$1/status" 2>/dev/null || echo 0
-}
 # times_to FILE: the `times` builtin, run in this shell (in a subshell it
 # would see that subshell's children only). Its second line is user and sys
 # time of every child this shell has reaped so far.
@@ -89,29 +84,6 @@ times_delta() {
 		for (i = 1; i <= 2; i++) { split($i, p, "m"); sub(/s$/, "", p[2]); t += p[1] * 60 + p[2] }
 		v[++n] = t }
 	END { printf "%.2f", v[2] - v[1] }' "$1" "$2"
-}
-# stop_pid PID LIMIT_S: SIGTERM, wait up to LIMIT_S, then SIGKILL. Sets
-# stop_status (exit status) and stop_s (seconds the stop took). Not in a
-# subshell: only this shell can wait for its children.
-stop_pid() {
-	local pid="$1" limit="$2" t0=$EPOCHREALTIME i
-	stop_status=0
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < limit * 10; i++)); do
-		_pd_is_our_child "$pid" || break
-		sleep 0.1
-	done
-	_pd_is_our_child "$pid" && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null || stop_status=$?
-	stop_s=$(elapsed "$t0" "$EPOCHREALTIME")
-}
-# percentiles FILE: "p50 p99 max n" of the numbers in FILE (nearest rank).
-percentiles() {
-	sort -n "$1" | awk '{ v[NR] = $1 } END {
-		if (NR == 0) { print "- - - 0"; exit }
-		i50 = int(NR * 0.50); if (i50 < NR * 0.50) i50++
-		i99 = int(NR * 0.99); if (i99 < NR * 0.99) i99++
-		print v[i50], v[i99], v[NR], NR }'
 }
 
 # --- the targets -------------------------------------------------------------
@@ -207,7 +179,7 @@ while :; do
 	if ((el_us >= next * 1000000)); then
 		probe=$(curl -sS --noproxy '*' --max-time 3 -o /dev/null -w '%{time_total}' \
 			"http://$probe_addr/debug/pprof/goroutine" 2>/dev/null || echo 3)
-		echo "$(awk -v u="$el_us" 'BEGIN { printf "%.1f", u / 1e6 }') $(proc_kb "$pd_pid" VmRSS)" \
+		echo "$(awk -v u="$el_us" 'BEGIN { printf "%.1f", u / 1e6 }') $(bench_proc_kb "$pd_pid" VmRSS)" \
 			"$(find "/proc/$pd_pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)" \
 			"$(ss -Htan state time-wait 2>/dev/null | wc -l) $(proc_cpu "$mp_pid")" \
 			"$(awk -v t="$probe" 'BEGIN { printf "%d", t * 1000 }')" >>"$work/rss.txt"
@@ -217,12 +189,12 @@ while :; do
 done
 pd_hwm=- pd_rss=- pd_cpu=""
 if [[ -z "$crashed" ]]; then
-	pd_rss=$(proc_kb "$pd_pid" VmRSS)
-	pd_hwm=$(proc_kb "$pd_pid" VmHWM)
+	pd_rss=$(bench_proc_kb "$pd_pid" VmRSS)
+	pd_hwm=$(bench_proc_kb "$pd_pid" VmHWM)
 	pd_cpu=$(proc_cpu "$pd_pid")
-	pd_anon=$(proc_kb "$pd_pid" RssAnon)
-	pd_file=$(proc_kb "$pd_pid" RssFile)
-	pd_threads=$(proc_kb "$pd_pid" Threads)
+	pd_anon=$(bench_proc_kb "$pd_pid" RssAnon)
+	pd_file=$(bench_proc_kb "$pd_pid" RssFile)
+	pd_threads=$(bench_proc_kb "$pd_pid" Threads)
 	pd_fds=$(find "/proc/$pd_pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
 fi
 t1=$EPOCHREALTIME
@@ -238,7 +210,7 @@ for ty in "${types[@]}"; do
 		"http://$probe_addr/debug/pprof/$ty" 2>/dev/null || echo "?")"
 done
 if [[ -z "$crashed" ]]; then
-	stop_pid "$pd_pid" 15
+	bench_stop_pid "$pd_pid" 15
 	pd_status=$stop_status pd_stop_s=$stop_s
 else
 	pd_status=0
@@ -251,14 +223,14 @@ sample="$work/pprofd.sample.log"
 grep ' msg="scrape" ' "$sample" >"$work/scrapes.txt" || true
 scrapes=$(wc -l <"$work/scrapes.txt")
 sed -n 's/.* lag_ms=\(-\{0,1\}[0-9]*\).*/\1/p' "$work/scrapes.txt" >"$work/lag_ms.txt"
-read -r lag50 lag99 lagmax _ < <(percentiles "$work/lag_ms.txt")
+read -r lag50 lag99 lagmax _ < <(bench_percentiles "$work/lag_ms.txt")
 # Lag once the first interval is over (the start spreads the first ticks).
 awk -v t0="$(date -u -d "@${t0%.*}" +%H:%M:%S)" -v skip="$interval_s" '
 	{ split($1, a, "T"); split(a[2], h, ":"); s = h[1] * 3600 + h[2] * 60 + h[3] + 0
 	  split(t0, b, ":"); s0 = b[1] * 3600 + b[2] * 60 + b[3]
 	  d = s - s0; if (d < 0) d += 86400
 	  if (d >= skip) { sub(/.* lag_ms=/, ""); print $0 + 0 } }' "$work/scrapes.txt" >"$work/lag_ms_steady.txt"
-read -r slag50 slag99 slagmax slagn < <(percentiles "$work/lag_ms_steady.txt")
+read -r slag50 slag99 slagmax slagn < <(bench_percentiles "$work/lag_ms_steady.txt")
 skipped=$(grep -c ' msg="tick skipped" ' "$sample" || true)
 failures=$(awk '/ msg="scrape failed" /' "$sample" | sed -n 's/.* reason=\([^ ]*\).*/\1/p' |
 	sort | uniq -c | awk '{ printf "%s%s=%d", (NR > 1 ? " " : ""), $2, $1 }')

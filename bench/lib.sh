@@ -42,3 +42,36 @@ bench_cpu_profiles() {
 	bench_files=("$dir"/cpu-*.pb.gz)
 	((${#bench_files[@]} == n)) || bench_die "expected $n profiles in $dir, found ${#bench_files[@]}"
 }
+
+# bench_percentiles FILE: "p50 p99 max n" of the numbers in FILE (nearest
+# rank); "- - - 0" for none.
+bench_percentiles() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "- - - 0"; exit }
+		i50 = int(NR * 0.50); if (i50 < NR * 0.50) i50++
+		i99 = int(NR * 0.99); if (i99 < NR * 0.99) i99++
+		print v[i50], v[i99], v[NR], NR }'
+}
+
+# bench_proc_kb PID FIELD: a kB field of /proc/PID/status (VmHWM, VmRSS), or
+# another number there (Threads); 0 if the process is gone.
+bench_proc_kb() {
+	awk -v k="$2:" '$1 == k { v = $2 } END { print v + 0 }' "/proc/$1/status" 2>/dev/null || echo 0
+}
+
+# bench_stop_pid PID LIMIT_S: SIGTERM, wait up to LIMIT_S, then SIGKILL.
+# Sets stop_status (exit status) and stop_s (seconds the stop took). Not in
+# a subshell: only this shell can wait for its children.
+bench_stop_pid() {
+	local pid="$1" limit="$2" t0=$EPOCHREALTIME i
+	stop_status=0
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < limit * 10; i++)); do
+		_pd_is_our_child "$pid" || break
+		sleep 0.1
+	done
+	_pd_is_our_child "$pid" && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || stop_status=$?
+	_pd_forget_pid "$pid"
+	stop_s=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+}

@@ -89,25 +89,8 @@ proc_ticks() {
 	set -- $rest
 	echo $((${12} + ${13}))
 }
-# proc_kb PID FIELD: a kB field of /proc/PID/status (0 if gone).
-proc_kb() {
-	awk -v k="$2:" '$1 == k { v = $2 } END { print v + 0 }' "/proc/$1/status" 2>/dev/null || echo 0
-}
 secs_of_ticks() { awk -v t="$1" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
-# stop_pid PID LIMIT_S: SIGTERM, wait up to LIMIT_S, then SIGKILL; sets stop_status.
-stop_pid() {
-	local pid="$1" limit="$2" i
-	stop_status=0
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < limit * 10; i++)); do
-		_pd_is_our_child "$pid" || break
-		sleep 0.1
-	done
-	_pd_is_our_child "$pid" && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null || stop_status=$?
-	_pd_forget_pid "$pid"
-}
 # start_pprofd CFG LOG LEVEL: starts pprofd run (PPROFD_LOG_LEVEL=LEVEL),
 # waits (20 s at most) for its msg="listening" line; sets pd_pid and pd_port.
 start_pprofd() {
@@ -125,14 +108,6 @@ start_pprofd() {
 	done
 	tail -n 20 "$log" >&2
 	die "pprofd did not start listening"
-}
-# percentiles FILE: "p50 p99 max n" of the numbers in FILE (nearest rank).
-percentiles() {
-	sort -n "$1" | awk '{ v[NR] = $1 } END {
-		if (NR == 0) { print "- - - 0"; exit }
-		i50 = int(NR * 0.50); if (i50 < NR * 0.50) i50++
-		i99 = int(NR * 0.99); if (i99 < NR * 0.99) i99++
-		print v[i50], v[i99], v[NR], NR }'
 }
 # samples RAW: the sample lines of `go tool pprof -raw` output, sorted.
 samples() {
@@ -191,12 +166,12 @@ query_runs() {
 	best_wall="" best_cpu="" peak=0 rss0="" bytes=0
 	for ((i = 0; i < runs; i++)); do
 		echo 5 >"/proc/$pd_pid/clear_refs" 2>/dev/null || true
-		[[ -n "$rss0" ]] || rss0=$(proc_kb "$pd_pid" VmRSS)
+		[[ -n "$rss0" ]] || rss0=$(bench_proc_kb "$pd_pid" VmRSS)
 		c0=$(proc_ticks "$pd_pid")
 		res=$(curl -sS --noproxy '*' --max-time 120 -G -o "$work/$name.$i" \
 			-w '%{http_code} %{time_total} %{size_download}' "$@") || res="000 0 0"
 		c1=$(proc_ticks "$pd_pid")
-		h=$(proc_kb "$pd_pid" VmHWM)
+		h=$(bench_proc_kb "$pd_pid" VmHWM)
 		read -r code t bytes <<<"$res"
 		t=$(awk -v t="$t" 'BEGIN { printf "%.4f", t }')
 		[[ "$code" == 200 ]] || die "$name: HTTP $code: $(head -c 300 "$work/$name.$i" 2>/dev/null)"
@@ -236,7 +211,7 @@ if ((ref_n < total)); then
 else
 	cmp_pd="$work/merge.out"
 fi
-stop_pid "$pd_pid" 15
+bench_stop_pid "$pd_pid" 15
 
 # ref_runs_of OUT CMD...: REF_RUNS runs of CMD followed by the reference
 # files (from their directory: short names keep the command line under
@@ -347,14 +322,14 @@ phase() {
 		-every "$every" -nn "$series" "${small_q[@]}" -big "$nbig" -bigq "$big_q" \
 		>"$work/$name.txt" 2>"$work/$name.err" || die "queryload failed: $(head -n 3 "$work/$name.err")"
 	c1=$(proc_ticks "$pd_pid")
-	ph_hwm=$(proc_kb "$pd_pid" VmHWM)
+	ph_hwm=$(bench_proc_kb "$pd_pid" VmHWM)
 	_pd_is_our_child "$pd_pid" || die "pprofd exited during phase $name"
 	off1=$(stat -c %s "$log2")
 	ph_cpu=$(secs_of_ticks $((c1 - c0)))
 	tail -c +"$((off0 + 1))" "$log2" | head -c "$((off1 - off0))" >"$work/$name.log"
 	grep ' msg="scrape" ' "$work/$name.log" | sed -n 's/.* lag_ms=\(-\{0,1\}[0-9]*\).*/\1/p' \
 		>"$work/$name.lag" || true
-	ph_lag=$(percentiles "$work/$name.lag")
+	ph_lag=$(bench_percentiles "$work/$name.lag")
 	ph_fail=$(grep -c ' msg="scrape failed" ' "$work/$name.log" || true)
 	ph_stored=$(awk '/ msg="stored" / { for (i = 1; i <= NF; i++) if ($i ~ /^profiles=/) { sub(/profiles=/, "", $i); n += $i } }
 		END { print n + 0 }' "$work/$name.log")
@@ -366,7 +341,7 @@ l_cpu=$ph_cpu l_hwm=$ph_hwm l_lag=$ph_lag l_fail=$ph_fail l_stored=$ph_stored
 warns=$(awk '/ level=(warn|error) /' "$log2" |
 	sed -n 's/.* msg="\([^"]*\)"\(.* reason=\([^ ]*\)\)\{0,1\}.*/\1 \3/p' | sort | uniq -c |
 	awk '{ c = $1; $1 = ""; printf "%s%s x%d", (NR > 1 ? ";" : ""), $0, c }')
-stop_pid "$pd_pid" 15
+bench_stop_pid "$pd_pid" 15
 pd_status=$stop_status
 
 # --- report ------------------------------------------------------------------

@@ -282,15 +282,23 @@ static void test_svg_truncation_and_tiny(void **state)
     pd_profile_free(p);
 }
 
-/* The label of the frame whose title starts with `title` ("" if none):
- * its <text> attributes and text. */
-static void label_of(const char *svg_text, const char *title, char *out, size_t cap)
+/* Where the frame whose title starts with `title` has its <title>; fails
+ * the test if there is none. */
+static const char *frame_of(const char *svg_text, const char *title)
 {
     char needle[160];
     snprintf(needle, sizeof(needle), "<title>%s", title);
     const char *at = strstr(svg_text, needle);
     if (at == NULL)
         fail_msg("no frame %s", title);
+    return at;
+}
+
+/* The label of the frame whose title starts with `title` ("" if none):
+ * its <text> attributes and text. */
+static void label_of(const char *svg_text, const char *title, char *out, size_t cap)
+{
+    const char *at = frame_of(svg_text, title);
     const char *end = strstr(at, "</g>");
     at = strstr(at, "<text ");
     out[0] = '\0';
@@ -449,12 +457,7 @@ static void test_top_diff(void **state)
 /* The fill of the frame whose title starts with `title`. */
 static void fill_of(const char *svg_text, const char *title, char *out, size_t cap)
 {
-    char needle[128];
-    snprintf(needle, sizeof(needle), "<title>%s", title);
-    const char *at = strstr(svg_text, needle);
-    if (at == NULL)
-        fail_msg("no frame %s", title);
-    at = strstr(at, "fill=\"");
+    const char *at = strstr(frame_of(svg_text, title), "fill=\"");
     assert_non_null(at);
     at += 6;
     size_t n = strcspn(at, "\"");
