@@ -32,8 +32,11 @@ struct pd_cap_item {
 
 struct capture {
     int64_t id;
-    char *doc; /* loaded from the database at start: its final answer (then
-                  there are no items) */
+    /* Once finished (or loaded from the database at start, then without
+     * items): the final answer, served as it is, and its state. */
+    char *doc;
+    const char *state; /* "done" or "failed"; NULL while running */
+    char trigger[8];   /* "manual" or "alert" */
     char target_id[32];
     pd_labels target; /* the target's labels */
     pd_labels extra;  /* trigger, reason, alertname */
@@ -70,8 +73,7 @@ struct pd_captures {
 
 static int trigger_index(const capture *cp)
 {
-    const char *t = pd_labels_get(&cp->extra, "trigger");
-    return t != NULL && strcmp(t, "alert") == 0;
+    return strcmp(cp->trigger, "alert") == 0;
 }
 
 pd_captures *pd_captures_new(pd_collector *c, pd_writer *w)
@@ -163,8 +165,7 @@ static int64_t take_token(pd_captures *k, uint64_t key, int64_t now)
 
 /* --- one capture ------------------------------------------------------------ */
 
-static json_t *capture_json(const capture *cp);
-static void persist(pd_captures *k, const capture *cp);
+static void finish(pd_captures *k, capture *cp);
 
 static void item_finish(pd_cap_item *it, const char *state)
 {
@@ -187,7 +188,7 @@ static void item_finish(pd_cap_item *it, const char *state)
         pd_log_warn("capture failed", "id=%lld target=%s type=%s error=\"%s\"", (long long)cp->id,
                     target, it->type, it->error);
     if (cp->open == 0)
-        persist(it->k, cp);
+        finish(it->k, cp);
 }
 
 static void item_fail(pd_cap_item *it, const char *fmt, const char *a, const char *b)
@@ -351,15 +352,16 @@ static capture *capture_new(pd_captures *k, tstate *t, const pd_labels *extra,
     pd_labels_copy(&cp->target, &t->tg.labels);
     pd_labels_copy(&cp->extra, extra);
     cp->created_ms = pd_collector_wall_ms();
+    const char *trigger = pd_labels_get(extra, "trigger");
+    snprintf(cp->trigger, sizeof(cp->trigger), "%s", trigger != NULL ? trigger : "");
     cp->items = pd_xcalloc(ntypes + 1, sizeof(pd_cap_item));
     cp->nitems = cp->open = ntypes;
     pd_xgrow((void **)&k->v, &k->cap, k->n + 1, sizeof(capture *));
     k->v[k->n++] = cp;
     char target[256];
     pd_labels_format(&t->tg.labels, target, sizeof(target));
-    const char *trigger = pd_labels_get(extra, "trigger");
     pd_log_info("capture", "id=%lld target=%s trigger=%s profiles=%zu seconds=%lld",
-                (long long)cp->id, target, trigger ? trigger : "", ntypes, (long long)seconds);
+                (long long)cp->id, target, cp->trigger, ntypes, (long long)seconds);
     for (size_t i = 0; i < ntypes; i++) {
         pd_cap_item *it = &cp->items[i];
         it->k = k;
@@ -397,12 +399,9 @@ static const char *item_state(const pd_cap_item *it)
     return it->state == NULL || strcmp(it->state, "pending") == 0 ? "running" : it->state;
 }
 
+/* The answer for a capture still running, and the final one (once). */
 static json_t *capture_json(const capture *cp)
 {
-    if (cp->doc != NULL) {
-        json_t *o = json_loads(cp->doc, 0, NULL);
-        return o != NULL ? o : json_pack("{s:I,s:s}", "id", (json_int_t)cp->id, "state", "unknown");
-    }
     json_t *items = json_array(), *ids = json_array();
     size_t done = 0, failed = 0, pending = 0;
     for (size_t i = 0; i < cp->nitems; i++) {
@@ -444,31 +443,52 @@ void pd_captures_get(pd_captures *k, pd_api_call *call, const char *id)
 {
     char *end = NULL;
     long long want = strtoll(id, &end, 10);
-    for (size_t i = 0; end != NULL && *end == '\0' && i < k->n; i++)
-        if (k->v[i]->id == want) {
-            reply_json(call, 200, capture_json(k->v[i]), 0);
-            return;
-        }
+    for (size_t i = 0; end != NULL && *end == '\0' && i < k->n; i++) {
+        const capture *cp = k->v[i];
+        if (cp->id != want)
+            continue;
+        if (cp->doc != NULL)
+            pd_api_reply(call, 200, cp->doc, 0);
+        else
+            reply_json(call, 200, capture_json(cp), 0);
+        return;
+    }
     pd_api_reply_error(call, 404, "no such capture (the last 4096 are kept)");
 }
 
-static bool field_is(const json_t *o, const char *key, const char *want)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-    return want == NULL || (v != NULL && strcmp(v, want) == 0);
-}
-
+/* The list is mostly finished captures: their stored answers are copied
+ * as they are, never parsed again (4096 of them: about 1 MB). */
 void pd_captures_list(pd_captures *k, pd_api_call *call, const pd_api_request *rq)
 {
-    json_t *arr = json_array();
-    for (size_t i = k->n; i-- > 0 && (int64_t)json_array_size(arr) < rq->limit;) {
-        json_t *o = capture_json(k->v[i]);
-        if (field_is(o, "state", rq->state) && field_is(o, "trigger", rq->trigger))
-            json_array_append_new(arr, o);
-        else
+    pd_buf b;
+    pd_buf_init(&b, 0);
+    (void)pd_buf_printf(&b, "{\"captures\":[");
+    int64_t n = 0;
+    for (size_t i = k->n; i-- > 0 && n < rq->limit;) {
+        const capture *cp = k->v[i];
+        if (rq->trigger != NULL && strcmp(cp->trigger, rq->trigger) != 0)
+            continue;
+        char *text = NULL;
+        const char *doc = cp->doc;
+        if (doc == NULL) { /* running: pending or running */
+            json_t *o = capture_json(cp);
+            const char *st = json_string_value(json_object_get(o, "state"));
+            if (rq->state == NULL || (st != NULL && strcmp(st, rq->state) == 0))
+                doc = text = json_dumps(o, JSON_COMPACT);
             json_decref(o);
+        } else if (rq->state == NULL || strcmp(cp->state, rq->state) == 0) {
+            doc = cp->doc;
+        } else {
+            doc = NULL;
+        }
+        if (doc != NULL) {
+            (void)pd_buf_printf(&b, "%s%s", n++ > 0 ? "," : "", doc);
+        }
+        free(text);
     }
-    reply_json(call, 200, json_pack("{s:o}", "captures", arr), 0);
+    (void)pd_buf_append(&b, "]}", 3); /* with its NUL */
+    pd_api_reply(call, 200, (const char *)b.data, 0);
+    pd_buf_free(&b);
 }
 
 /* --- kept across restarts ------------------------------------------------------ */
@@ -493,19 +513,23 @@ static void put_done(void *arg, int rc, const pd_err *err)
     free(o);
 }
 
-/* Stores the final answer of a finished capture. A capture finishes before
- * the writer closes: its scrapes end before the collector has stopped, and
- * its profiles are stored while the writer flushes. */
-static void persist(pd_captures *k, const capture *cp)
+/* Keeps the final answer of a finished capture, in memory and in the
+ * database. A capture finishes before the writer closes: its scrapes end
+ * before the collector has stopped, and its profiles are stored while the
+ * writer flushes. */
+static void finish(pd_captures *k, capture *cp)
 {
+    json_t *j = capture_json(cp);
+    const char *st = json_string_value(json_object_get(j, "state"));
+    cp->state = st != NULL && strcmp(st, "done") == 0 ? "done" : "failed";
+    cp->doc = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (cp->doc == NULL)
+        abort(); /* out of memory */
     put_op *o = pd_xcalloc(1, sizeof(*o));
     o->id = cp->id;
     o->created_ns = cp->created_ms * 1000000;
-    json_t *j = capture_json(cp);
-    o->doc = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    if (o->doc == NULL)
-        abort(); /* out of memory */
+    o->doc = pd_xstrdup(cp->doc);
     pd_writer_exec(k->w, put_fn, put_done, o);
 }
 
@@ -516,6 +540,13 @@ static int load_one(void *ctx, int64_t id, int64_t created_ns, const char *doc)
     cp->id = id;
     cp->doc = pd_xstrdup(doc);
     cp->created_ms = created_ns / 1000000;
+    /* Parsed once here, for the list's filters. */
+    json_t *j = json_loads(doc, 0, NULL);
+    const char *st = json_string_value(json_object_get(j, "state"));
+    const char *tr = json_string_value(json_object_get(j, "trigger"));
+    cp->state = st != NULL && strcmp(st, "done") == 0 ? "done" : "failed";
+    snprintf(cp->trigger, sizeof(cp->trigger), "%s", tr != NULL ? tr : "");
+    json_decref(j);
     pd_xgrow((void **)&k->v, &k->cap, k->n + 1, sizeof(capture *));
     k->v[k->n++] = cp;
     if (id > k->next_id)
