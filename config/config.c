@@ -206,12 +206,20 @@ static int alerting(cfg_ctx *c, const yn *node, pd_config *cfg)
     if (rc < 0)
         return rc;
     char p[CFG_PATH_MAX];
-    for (size_t i = 0; i < cfg->alerting.nprofiles; i++) {
-        if (pd_config_profile_known(cfg, cfg->alerting.profiles[i]))
-            continue;
+    const yn *list = yn_get(node, "profiles");
+    if (list != NULL && cfg->alerting.nprofiles == 0)
+        rc = cfg_fail(c, list, "alerting.profiles", "empty: an alert would capture nothing");
+    if (cfg->alerting.nprofiles > PD_CAPTURE_MAX_PROFILES)
+        rc = cfg_fail(c, list, "alerting.profiles", "more than %d profiles",
+                      PD_CAPTURE_MAX_PROFILES);
+    for (size_t i = 0; list != NULL && i < cfg->alerting.nprofiles; i++) {
+        const char *name = cfg->alerting.profiles[i];
         cfg_index(p, "alerting.profiles", i);
-        rc = cfg_fail(c, yn_get(node, "profiles")->items[i], p, "unknown profile \"%s\"",
-                      cfg->alerting.profiles[i]);
+        if (!pd_config_profile_known(cfg, name))
+            rc = cfg_fail(c, list->items[i], p, "unknown profile \"%s\"", name);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(cfg->alerting.profiles[j], name) == 0)
+                rc = cfg_fail(c, list->items[i], p, "\"%s\" twice", name);
     }
     for (size_t i = 0; i < cfg->alerting.nmatch_labels; i++) {
         if (pd_label_name_valid(cfg->alerting.match_labels[i]))

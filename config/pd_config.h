@@ -44,6 +44,10 @@ typedef struct pd_file_sd_cfg {
     int64_t refresh_interval_ms; /* default 5m */
 } pd_file_sd_cfg;
 
+/* The most profile types one capture asks for (alerting.profiles, or the
+ * `profiles` of POST /api/v1/capture). */
+#define PD_CAPTURE_MAX_PROFILES 16
+
 typedef struct pd_job {
     char *name;
     int64_t scrape_interval_ms;
@@ -100,7 +104,7 @@ typedef struct pd_config {
     pd_job *jobs;
     size_t njobs;
     struct {
-        char **profiles; /* default cpu, goroutine, heap */
+        char **profiles; /* default cpu, goroutine, heap; at most PD_CAPTURE_MAX_PROFILES */
         size_t nprofiles;
         char **match_labels; /* default instance, job */
         size_t nmatch_labels;

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #define MAX_CAPTURES 4096 /* kept for GET; the oldest finished ones go first */
-#define MAX_TYPES 16
 
 typedef struct capture capture;
 
@@ -289,7 +288,6 @@ static void item_start(pd_cap_item *it, tstate *t, int64_t seconds)
     s->cap = it;
     s->name = pd_xstrdup(p->name);
     s->kind = p->kind;
-    s->is_cpu = strcmp(p->name, "cpu") == 0;
     s->seconds = p->seconds > 0 ? seconds : 0;
     char url[2048];
     if (s->seconds > 0)
@@ -579,8 +577,8 @@ static int pick_types(const pd_captures *k, const pd_api_request *rq, const char
     size_t nv = rq->has_profiles ? rq->nprofiles : cfg->alerting.nprofiles;
     if (nv == 0)
         return pd_errf(err, -EINVAL, "profiles: empty");
-    if (nv > MAX_TYPES)
-        return pd_errf(err, -EINVAL, "profiles: more than %d", MAX_TYPES);
+    if (nv > PD_CAPTURE_MAX_PROFILES)
+        return pd_errf(err, -EINVAL, "profiles: more than %d", PD_CAPTURE_MAX_PROFILES);
     *n = 0;
     for (size_t i = 0; i < nv; i++) {
         if (!pd_config_profile_known(cfg, v[i]))
@@ -647,7 +645,7 @@ void pd_captures_start(pd_captures *k, pd_api_call *call, const pd_api_request *
         pd_api_reply_error(call, 503, "stopping");
         return;
     }
-    const char *types[MAX_TYPES];
+    const char *types[PD_CAPTURE_MAX_PROFILES];
     size_t ntypes = 0;
     pd_err err = {{0}};
     if (pick_types(k, rq, types, &ntypes, &err) < 0) {
@@ -821,11 +819,15 @@ void pd_captures_alerts(pd_captures *k, pd_api_call *call, const pd_api_request 
         pd_api_reply_error(call, 503, "stopping");
         return;
     }
-    const pd_config *cfg = k->c->cfg;
-    const char *types[MAX_TYPES];
+    const char *types[PD_CAPTURE_MAX_PROFILES];
     size_t ntypes = 0;
-    for (size_t i = 0; i < cfg->alerting.nprofiles && ntypes < MAX_TYPES; i++)
-        types[ntypes++] = cfg->alerting.profiles[i];
+    pd_err err = {{0}};
+    /* alerting.profiles, checked by the config: this cannot fail but in a
+     * config the checks missed. */
+    if (pick_types(k, rq, types, &ntypes, &err) < 0) {
+        pd_api_reply_error(call, 500, err.msg);
+        return;
+    }
     if (!make_room(k)) {
         pd_api_reply_error(call, 503, "too many captures running");
         return;

@@ -222,7 +222,6 @@ static char *dup_or_null(const char *s)
     return s && s[0] ? pd_xstrdup(s) : NULL;
 }
 
-/* Whether profile `name` is in the comma-separated list. */
 bool pd_reg_next_profile(const char **p, char *buf, size_t size)
 {
     if (*p == NULL || **p == '\0')
@@ -234,6 +233,7 @@ bool pd_reg_next_profile(const char **p, char *buf, size_t size)
     return true;
 }
 
+/* Whether profile `name` is in the comma-separated list. */
 static bool in_list(const char *list, const char *name)
 {
     char got[64];
@@ -315,7 +315,6 @@ static tstate *tstate_new(pd_collector *c, const pd_config *cfg, const pd_job *j
         s->t = t;
         s->name = pd_xstrdup(p->name);
         s->kind = p->kind;
-        s->is_cpu = strcmp(p->name, "cpu") == 0;
         s->seconds = p->seconds;
         s->interval_ms = interval_ms;
         char url[2048];
@@ -699,6 +698,14 @@ static int reg_build(const pd_config *cfg, const pd_reg_target *r, const pd_job 
             return pd_errf(err, -EINVAL,
                            "scrape_interval: must be longer than the %s profile's %lld seconds",
                            p->name, (long long)p->seconds);
+        /* The job's explicit timeout is kept (tstate_new): a profile the job
+         * itself leaves off must fit in it too, as the config's would. */
+        if (jb->scrape_timeout_set && p->seconds * 1000 >= jb->scrape_timeout_ms)
+            return pd_errf(err, -EINVAL,
+                           "profiles: the %s profile's %lld seconds do not fit in job %s's "
+                           "scrape_timeout of %lld ms",
+                           p->name, (long long)p->seconds, jb->name,
+                           (long long)jb->scrape_timeout_ms);
     }
     const char *p = r->profiles;
     char name[64];

@@ -25,7 +25,6 @@ typedef struct slot {
     tstate *t;
     char *name; /* profile name, also the series' type label */
     pd_profile_kind kind;
-    bool is_cpu;     /* Go allows one CPU profile per process */
     int64_t seconds; /* ?seconds=N: the target answers only after that long */
     char *url;
     pd_labels series;
@@ -113,7 +112,8 @@ struct pd_collector {
 void pd_capture_fetched(slot *s, pd_fetch_result *res, const char *why);
 
 /* collector.c, for capture.c: starts a capture slot's scrape now, or queues
- * it behind a running CPU profile of the target or for a free transfer. */
+ * it behind a request of the same profile type to the same process
+ * (address) or for a free transfer. */
 void pd_collector_attempt_capture(slot *s);
 /* Decodes (and deltas) body on the thread pool, then done on the loop; the
  * body is taken. */

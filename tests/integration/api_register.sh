@@ -393,7 +393,12 @@ f=$(jget '$.id')
 [[ $(timeout_of "$e") == 3000 && $(timeout_of "$f") == 2000 && $(timeout_of "$d") == 2000 &&
 	$(timeout_of "$a") == 2000 ]] ||
 	pd_die "scrape_timeout_ms: timed/8s $(timeout_of "$e") (want 3000), timed/2s $(timeout_of "$f") (want 2000), other/2s $(timeout_of "$d"), demo $(timeout_of "$a") (want 2000)"
-pd_ok "scrape timeout: a job's explicit 3 s kept under an 8 s registered interval, capped at 2 s under a 2 s one"
+# A profile the job leaves off must fit in the timeout it keeps: cpu's
+# default 10 s does not fit in 3 s.
+n0=$(ntargets)
+api_want_error 400 POST /api/v1/targets "{\"job\":\"timed\",\"address\":\"$tc\",\"profiles\":[\"cpu\"]}" profiles
+[[ $(ntargets) == "$n0" ]] || pd_die "a refused registration was stored"
+pd_ok "scrape timeout: a job's explicit 3 s kept under an 8 s registered interval, capped at 2 s under a 2 s one; cpu's 10 s refused under it"
 daemon_alive
 pd_daemon_stop
 pd_passed

@@ -333,6 +333,13 @@ static const err_case err_cases[] = {
      "[a-zA-Z_][a-zA-Z0-9_]*"},
     {"alerting: {profiles: [cpu, fgprof]}\n",
      "t.yaml:1:28: alerting.profiles[1]: unknown profile \"fgprof\""},
+    {"alerting: {profiles: []}\n",
+     "t.yaml:1:22: alerting.profiles: empty: an alert would capture nothing"},
+    {"alerting: {profiles: [cpu, heap, cpu]}\n",
+     "t.yaml:1:34: alerting.profiles[2]: \"cpu\" twice"},
+    {"alerting: {profiles: [cpu, heap, goroutine, allocs, block, mutex, threadcreate, cpu, heap,"
+     " goroutine, allocs, block, mutex, threadcreate, cpu, heap, goroutine]}\n",
+     "t.yaml:1:22: alerting.profiles: more than 16 profiles"},
     /* timing */
     {"scrape_configs:\n  - job_name: a\n    scrape_interval: 30s\n    scrape_timeout: 31s\n",
      "t.yaml:4:21: scrape_configs[0].scrape_timeout: scrape_timeout 31s is greater than "
