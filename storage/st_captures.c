@@ -6,16 +6,22 @@
 
 #include <sqlite3.h>
 
-static int put(pd_st_db *d, int64_t id, int64_t created_ns, const char *doc, size_t keep,
-               pd_err *err)
+typedef struct put_arg {
+    int64_t id, created_ns;
+    const char *doc;
+    size_t keep;
+} put_arg;
+
+static int put(pd_st_db *d, void *arg, pd_err *err)
 {
+    const put_arg *a = arg;
     sqlite3_stmt *st = NULL;
     int rc = pd_st_prepare(
         d, "INSERT OR REPLACE INTO captures(id, created_ns, doc) VALUES (?, ?, ?)", &st, err);
     if (rc == 0) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, created_ns);
-        sqlite3_bind_text(st, 3, doc, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 1, a->id);
+        sqlite3_bind_int64(st, 2, a->created_ns);
+        sqlite3_bind_text(st, 3, a->doc, -1, SQLITE_STATIC);
         rc = pd_st_step_done(d, st, "insert capture", err);
     }
     sqlite3_finalize(st);
@@ -27,7 +33,7 @@ static int put(pd_st_db *d, int64_t id, int64_t created_ns, const char *doc, siz
                            " (SELECT id FROM captures ORDER BY id DESC LIMIT ?))",
                            &st, err);
     if (rc == 0) {
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)keep);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)a->keep);
         rc = pd_st_step_done(d, st, "prune captures", err);
     }
     sqlite3_finalize(st);
@@ -43,15 +49,7 @@ int pd_store_capture_put(pd_store *s, int64_t id, int64_t created_ns, const char
         return pd_errf(err, -EINVAL, "capture %lld: empty document", (long long)id);
     if (keep == 0)
         return pd_errf(err, -EINVAL, "capture %lld: keep is 0", (long long)id);
-    int rc = pd_st_run(&s->d, PD_ST_BEGIN_WRITE, err);
-    if (rc != 0)
-        return rc;
-    rc = put(&s->d, id, created_ns, doc, keep, err);
-    if (rc == 0)
-        rc = pd_st_run(&s->d, PD_ST_COMMIT, err);
-    if (rc != 0)
-        pd_st_run(&s->d, PD_ST_ROLLBACK, NULL);
-    return rc;
+    return pd_st_write_tx(&s->d, put, &(put_arg){id, created_ns, doc, keep}, err);
 }
 
 int pd_store_captures_list(pd_store_reader *r, size_t limit, pd_store_capture_cb cb, void *ctx,

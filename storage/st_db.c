@@ -85,6 +85,20 @@ int pd_st_err(pd_st_db *d, int rc, const char *what, pd_err *err)
     return pd_errf(err, code, "%s: %s", what, msg);
 }
 
+int pd_st_write_tx(pd_st_db *d, int (*fn)(pd_st_db *d, void *arg, pd_err *err), void *arg,
+                   pd_err *err)
+{
+    int rc = pd_st_run(d, PD_ST_BEGIN_WRITE, err);
+    if (rc != 0)
+        return rc;
+    rc = fn(d, arg, err);
+    if (rc == 0)
+        rc = pd_st_run(d, PD_ST_COMMIT, err);
+    if (rc != 0)
+        pd_st_run(d, PD_ST_ROLLBACK, NULL);
+    return rc;
+}
+
 int pd_st_prepare(pd_st_db *d, const char *sql, sqlite3_stmt **out, pd_err *err)
 {
     int rc = sqlite3_prepare_v2(d->db, sql, -1, out, NULL);

@@ -80,6 +80,10 @@ int pd_st_step_done(pd_st_db *d, sqlite3_stmt *st, const char *what, pd_err *err
 /* Runs the cached BEGIN/COMMIT/ROLLBACK statement. */
 int pd_st_run(pd_st_db *d, pd_st_id id, pd_err *err);
 int pd_st_exec(pd_st_db *d, const char *sql, pd_err *err);
+/* Runs fn(d, arg, err) inside one write transaction: all of it, or (when
+ * it fails, or the commit does) nothing. */
+int pd_st_write_tx(pd_st_db *d, int (*fn)(pd_st_db *d, void *arg, pd_err *err), void *arg,
+                   pd_err *err);
 /* Resets every cached statement: no read lock outlives a public call. */
 void pd_st_reset_all(pd_st_db *d);
 /* A read transaction unless one is open; *began (OUT) says whether this

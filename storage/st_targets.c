@@ -85,25 +85,16 @@ static int find(pd_st_db *d, const char *job, const char *address, int64_t *id, 
     return rc;
 }
 
-/* Runs fn inside one write transaction: all of it or nothing. */
-static int in_transaction(pd_store *s,
-                          int (*fn)(pd_store *, const pd_store_target *, int64_t *, pd_err *),
-                          const pd_store_target *t, int64_t *id, pd_err *err)
-{
-    int rc = pd_st_run(&s->d, PD_ST_BEGIN_WRITE, err);
-    if (rc != 0)
-        return rc;
-    rc = fn(s, t, id, err);
-    if (rc == 0)
-        rc = pd_st_run(&s->d, PD_ST_COMMIT, err);
-    if (rc != 0)
-        pd_st_run(&s->d, PD_ST_ROLLBACK, NULL);
-    return rc;
-}
+/* What a write on targets works on: the target, and where an insert puts
+ * its new id. */
+typedef struct tx {
+    const pd_store_target *t;
+    int64_t *id;
+} tx;
 
-static int do_insert(pd_store *s, const pd_store_target *t, int64_t *id, pd_err *err)
+static int do_insert(pd_st_db *d, void *arg, pd_err *err)
 {
-    pd_st_db *d = &s->d;
+    const pd_store_target *t = ((tx *)arg)->t;
     int64_t old = 0;
     int rc = find(d, t->job, t->address, &old, err);
     if (rc == 0)
@@ -128,16 +119,16 @@ static int do_insert(pd_store *s, const pd_store_target *t, int64_t *id, pd_err 
     }
     sqlite3_finalize(st);
     if (rc == 0) {
-        *id = sqlite3_last_insert_rowid(d->db);
-        rc = put_labels(d, *id, t, err);
+        int64_t id = sqlite3_last_insert_rowid(d->db);
+        *((tx *)arg)->id = id;
+        rc = put_labels(d, id, t, err);
     }
     return rc;
 }
 
-static int do_update(pd_store *s, const pd_store_target *t, int64_t *unused, pd_err *err)
+static int do_update(pd_st_db *d, void *arg, pd_err *err)
 {
-    (void)unused;
-    pd_st_db *d = &s->d;
+    const pd_store_target *t = ((tx *)arg)->t;
     sqlite3_stmt *st = NULL;
     int rc = pd_st_prepare(d,
                            "UPDATE targets SET profiles = ?, scrape_interval_ms = ?, updated_ns = ?"
@@ -158,10 +149,9 @@ static int do_update(pd_store *s, const pd_store_target *t, int64_t *unused, pd_
     return rc;
 }
 
-static int do_delete(pd_store *s, const pd_store_target *t, int64_t *unused, pd_err *err)
+static int do_delete(pd_st_db *d, void *arg, pd_err *err)
 {
-    (void)unused;
-    pd_st_db *d = &s->d;
+    const pd_store_target *t = ((tx *)arg)->t;
     sqlite3_stmt *st = NULL;
     int rc = pd_st_prepare(d, "DELETE FROM targets WHERE id = ?", &st, err);
     if (rc == 0) {
@@ -178,20 +168,20 @@ int pd_store_target_insert(pd_store *s, const pd_store_target *t, int64_t *id, p
 {
     *id = 0;
     int rc = check(t, err);
-    return rc < 0 ? rc : in_transaction(s, do_insert, t, id, err);
+    return rc < 0 ? rc : pd_st_write_tx(&s->d, do_insert, &(tx){t, id}, err);
 }
 
 int pd_store_target_update(pd_store *s, const pd_store_target *t, pd_err *err)
 {
     int rc = check(t, err);
-    return rc < 0 ? rc : in_transaction(s, do_update, t, NULL, err);
+    return rc < 0 ? rc : pd_st_write_tx(&s->d, do_update, &(tx){t, NULL}, err);
 }
 
 int pd_store_target_delete(pd_store *s, int64_t id, pd_err *err)
 {
     pd_store_target t = {0};
     t.id = id;
-    return in_transaction(s, do_delete, &t, NULL, err);
+    return pd_st_write_tx(&s->d, do_delete, &(tx){&t, NULL}, err);
 }
 
 static char *col_dup(sqlite3_stmt *st, int col)
