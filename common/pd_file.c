@@ -29,7 +29,15 @@ int pd_read_file(const char *path, size_t max, uint8_t **out, size_t *len, pd_er
         chunk = (size_t)st.st_size + 1;
     for (;;) {
         if (pd_buf_reserve(&b, chunk) < 0 && pd_buf_reserve(&b, 1) < 0) {
-            rc = pd_errf(err, -E2BIG, "%s: larger than the limit of %zu bytes", path, max);
+            /* Full at exactly `max`: over it only if a byte follows. */
+            char probe;
+            ssize_t n = read(fd, &probe, 1);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n == 0)
+                break;
+            rc = n < 0 ? pd_errf(err, -errno, "%s: %s", path, strerror(errno))
+                       : pd_errf(err, -E2BIG, "%s: larger than the limit of %zu bytes", path, max);
             break;
         }
         size_t room = b.cap - b.len;
@@ -102,4 +110,27 @@ int pd_write_file(const char *path, const uint8_t *data, size_t len, pd_err *err
 out:
     free(tmp);
     return rc;
+}
+
+int pd_read_secret(const char *path, char **out, pd_err *err)
+{
+    *out = NULL;
+    if (path == NULL || path[0] == '\0')
+        return 0;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int rc = pd_read_file(path, 4096, &data, &len, err);
+    if (rc < 0)
+        return rc;
+    while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r' || data[len - 1] == ' ' ||
+                       data[len - 1] == '\t'))
+        len--;
+    char *s = malloc(len + 1);
+    if (s == NULL)
+        abort();
+    memcpy(s, data, len);
+    s[len] = '\0';
+    free(data);
+    *out = s;
+    return 0;
 }

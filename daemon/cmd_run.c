@@ -93,31 +93,17 @@ static void on_stop_signal(uv_signal_t *h, int signum)
  * malloc'd or NULL), trailing whitespace cut. */
 static int read_token(const pd_config *cfg, char **out, pd_err *err)
 {
-    *out = NULL;
-    if (cfg->server.auth_token_file[0] == '\0')
-        return 0;
-    uint8_t *data = NULL;
-    size_t len = 0;
-    int rc = pd_read_file(cfg->server.auth_token_file, 4096, &data, &len, err);
+    int rc = pd_read_secret(cfg->server.auth_token_file, out, err);
     if (rc < 0) {
         pd_err_prefix(err, "server.auth_token_file");
         return rc;
     }
-    while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r' || data[len - 1] == ' ' ||
-                       data[len - 1] == '\t'))
-        len--;
-    char *tok = malloc(len + 1);
-    if (tok == NULL)
-        abort();
-    memcpy(tok, data, len);
-    tok[len] = '\0';
-    free(data);
-    if (len == 0) {
-        free(tok);
+    if (*out != NULL && (*out)[0] == '\0') {
+        free(*out);
+        *out = NULL;
         return pd_errf(err, -EINVAL, "server.auth_token_file: %s is empty",
                        cfg->server.auth_token_file);
     }
-    *out = tok;
     return 0;
 }
 

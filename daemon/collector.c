@@ -3,6 +3,7 @@
 #include "ingest.h"
 #include "pd_fetch.h"
 #include "pd_hash.h"
+#include "pd_file.h"
 #include "pd_log.h"
 #include "pd_mem.h"
 #include "pd_schedule.h"
@@ -198,25 +199,6 @@ static void tstate_retire(tstate *t)
         uv_close((uv_handle_t *)&t->slots[i].timer, on_timer_closed);
 }
 
-/* Reads a secret file, trailing newline removed; NULL if unset. */
-static int read_secret(const char *path, char **out, pd_err *err)
-{
-    *out = NULL;
-    if (path == NULL || path[0] == '\0')
-        return 0;
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return pd_errf(err, -EIO, "%s: cannot read", path);
-    char buf[4096];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-        buf[--n] = '\0';
-    *out = pd_xstrdup(buf);
-    return 0;
-}
-
 static char *dup_or_null(const char *s)
 {
     return s && s[0] ? pd_xstrdup(s) : NULL;
@@ -296,9 +278,9 @@ static tstate *tstate_new(pd_collector *c, const pd_config *cfg, const pd_job *j
     t->cert_file = dup_or_null(job->tls.cert_file);
     t->key_file = dup_or_null(job->tls.key_file);
     t->insecure = job->tls.insecure_skip_verify;
-    int rc = read_secret(job->bearer_token_file, &t->bearer, err);
+    int rc = pd_read_secret(job->bearer_token_file, &t->bearer, err);
     if (rc == 0)
-        rc = read_secret(job->basic_auth.password_file, &t->basic_password, err);
+        rc = pd_read_secret(job->basic_auth.password_file, &t->basic_password, err);
     if (rc < 0) {
         tstate_free(t);
         return NULL;
