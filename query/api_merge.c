@@ -313,23 +313,6 @@ void api_work_merge(api_req *r, pd_store_reader *rd)
     pd_profile_free(p);
 }
 
-/* Scales base per sample type to target's totals (pprof -normalize, with
- * the base as the side scaled, as the API promises). */
-static void normalize_base(pd_profile *base, const pd_profile *target)
-{
-    size_t n = base->nsample_types;
-    int64_t *bt = pd_xcalloc(n, sizeof(int64_t)), *tt = pd_xcalloc(n, sizeof(int64_t));
-    double *ratios = pd_xcalloc(n, sizeof(double));
-    pd_profile_totals(base, bt);
-    pd_profile_totals(target, tt);
-    for (size_t i = 0; i < n; i++)
-        ratios[i] = bt[i] != 0 ? (double)tt[i] / (double)bt[i] : 1.0;
-    pd_profile_scale_n(base, ratios);
-    free(bt);
-    free(tt);
-    free(ratios);
-}
-
 void api_work_diff(api_req *r, pd_store_reader *rd)
 {
     if (r->q.format == FMT_JSON || r->q.format == FMT_FOLDED) {
@@ -353,7 +336,7 @@ void api_work_diff(api_req *r, pd_store_reader *rd)
         goto out;
     }
     if (r->q.normalize)
-        normalize_base(base, target);
+        pd_profile_normalize(base, target, NULL); /* compatible: checked above */
     int si = pd_profile_sample_type_index(target, r->q.sample_type);
     if (r->q.format != FMT_PPROF && si < 0) {
         api_set_error(r, 400, "sample_type: not in the profiles");

@@ -154,7 +154,8 @@ static void from_curl(sc_xfer *x, CURLcode rc, pd_fetch_result *r)
         snprintf(r->message, sizeof(r->message), "body over the limit of %zu bytes", x->max_body);
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
         timed_out(x, rc, r);
-    } else if (is_connect_error(rc) && x->timeout_ms > 0 && r->duration_ms >= x->timeout_ms) {
+    } else if (is_connect_error(rc) && !x->connected && x->timeout_ms > 0 &&
+               r->duration_ms >= x->timeout_ms) {
         /* The deadline passed before the connection was made (the transfer
          * waited for its turn, or the loop stalled): curl then reports the
          * step it was at, but the cause is time. */
