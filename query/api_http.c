@@ -26,8 +26,19 @@ static void in_free(api_req *r)
     pd_buf_init(&r->in, 0);
 }
 
+static void args_free(api_req *r)
+{
+    for (size_t i = 0; i < 2 * r->nargs; i++)
+        free(r->args[i]);
+    free(r->args);
+    r->args = NULL;
+    r->nargs = 0;
+}
+
 static void req_free(api_req *r)
 {
+    args_free(r);
+    free(r->name);
     api_query_free(&r->q);
     api_write_free(r);
     in_free(r);
@@ -122,12 +133,34 @@ static void set_text(api_req *r, int status, const char *ctype, const char *text
 
 /* --- the thread pool round trip ----------------------------------------- */
 
+/* The first value of argument `name` in the copied query string. */
+static const char *copied_arg(void *ctx, const char *name)
+{
+    const api_req *r = ctx;
+    for (size_t i = 0; i < r->nargs; i++)
+        if (strcmp(r->args[2 * i], name) == 0)
+            return r->args[2 * i + 1];
+    return NULL;
+}
+
 static void work_cb(uv_work_t *w)
 {
     api_req *r = w->data;
     uint64_t t0 = uv_hrtime();
     pd_store_reader *rd = NULL;
     pd_err err = {{0}};
+    if (r->what != NULL) { /* once: an escalated query comes back parsed */
+        int rc = api_parse_query(copied_arg, r, r->what, &r->q, &err);
+        r->what = NULL;
+        r->q.name = r->name;
+        r->name = NULL;
+        if (rc < 0) {
+            api_set_error(r, 400, err.msg);
+            maybe_gzip(r);
+            r->work_seconds = (double)(uv_hrtime() - t0) / 1e9;
+            return;
+        }
+    }
     if (api_reader_take(r->api, &rd, &err) < 0) {
         api_set_error(r, 503, err.msg);
     } else {
@@ -207,19 +240,28 @@ void api_drop_waiting(pd_api *api)
     }
 }
 
-/* Parses the parameters for `what` (NULL: none), then queues fn. `name`
- * (malloc'd or NULL) is taken: it becomes q.name. */
+static void copy_arg(void *ctx, const char *name, const char *value)
+{
+    api_req *r = ctx;
+    r->args = pd_xrealloc(r->args, 2 * (r->nargs + 1) * sizeof(char *));
+    r->args[2 * r->nargs] = pd_xstrdup(name);
+    r->args[2 * r->nargs + 1] = pd_xstrdup(value != NULL ? value : "");
+    r->nargs++;
+}
+
+/* Queues fn, which finds r->q parsed for `what` (NULL: no parameters) on
+ * the thread pool. `name` (malloc'd or NULL) is taken: it becomes q.name. */
 static enum MHD_Result start_work(api_req *r, api_work_fn fn, const char *what, char *name)
 {
-    pd_err err = {{0}};
-    if (what != NULL && api_parse_query(api_arg, r->conn, what, &r->q, &err) < 0) {
-        free(name);
-        api_set_error(r, 400, err.msg);
-        return send_answer(r);
-    }
     pd_api *api = r->api;
     r->fn = fn;
-    r->q.name = name;
+    r->what = what;
+    if (what != NULL) {
+        r->name = name;
+        api_each_arg(r->conn, copy_arg, r);
+    } else {
+        r->q.name = name;
+    }
     r->work.data = r;
     r->lane = API_LANE_LIGHT; /* merges and diffs move on when they find they are big */
     r->state = REQ_WORKING;

@@ -122,6 +122,13 @@ struct api_req {
     int lane;
     bool escalate; /* the work found itself heavy: run again in that lane */
     api_work_fn fn;
+    /* The query string, copied on the loop for start_work: selectors hold
+     * regexes, and compiling one can take long, so q is parsed from these
+     * on the thread pool (what: which parameters; NULL once parsed). */
+    const char *what;
+    char **args; /* name, value, name, value, ... */
+    size_t nargs;
+    char *name; /* becomes q.name once parsed */
     api_query q;
     double work_seconds;
     /* the answer */
@@ -199,7 +206,8 @@ void api_work_returned(pd_api *api);
 typedef enum { API_ROUTE_NONE, API_ROUTE_405, API_ROUTE_ANSWER, API_ROUTE_CALL } api_route;
 api_route api_write_route(api_req *r, const char *p);
 /* Bodies up to this are parsed on the loop; larger ones (an Alertmanager
- * batch can be a megabyte: ~10 ms of JSON) on the thread pool. */
+ * batch can be a megabyte: ~10 ms of JSON) on the thread pool, and capture
+ * bodies always (their selector's regexes). */
 #define API_PARSE_INLINE (16u << 10)
 bool api_write_parse_aside(const api_req *r);
 /* Fills r->rq from the JSON body (-EINVAL, err naming the field). Any

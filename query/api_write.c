@@ -382,8 +382,10 @@ api_route api_write_route(api_req *r, const char *p)
 
 bool api_write_parse_aside(const api_req *r)
 {
+    if (r->rq.action == PD_API_CAPTURE)
+        return true; /* its selector may hold a regex slow to compile */
     bool json = r->rq.action == PD_API_TARGET_ADD || r->rq.action == PD_API_TARGET_UPDATE ||
-                r->rq.action == PD_API_CAPTURE || r->rq.action == PD_API_ALERTS;
+                r->rq.action == PD_API_ALERTS;
     return json && r->in.len > API_PARSE_INLINE;
 }
 

@@ -49,6 +49,21 @@ api_expect_error 400 "/api/v1/diff?type=cpu&base=%7B%7D&target=%7B%7D&base_from=
 api_expect_error 400 "/api/v1/labels?from=now-1x" from
 pd_ok "400 with a JSON error naming each bad parameter"
 
+# A regex that glibc takes about a second to compile (nested stars, depth
+# 80) is compiled on the thread pool: meanwhile the loop answers at once.
+re=$(printf '%%28%.0s' {1..80})'a%2A'$(printf '%%29%%2A%.0s' {1..80}) # (((...a*)*)*...
+re="%7Bjob%3D~%22$re%22%7D"                                             # {job=~"..."}
+curl -sS --noproxy '*' -o /dev/null -w '%{http_code}' "$API/api/v1/merge?type=cpu&query=$re" >"$W/slowre" &
+slow_re=$!
+sleep 0.2
+t0=$EPOCHREALTIME
+api_expect 200 /-/healthy
+ms=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
+wait "$slow_re" || pd_die "the slow-regex merge: curl failed"
+[[ $(cat "$W/slowre") == 404 ]] || pd_die "the slow-regex merge: status $(cat "$W/slowre"), want 404 (no profiles)"
+((ms < 300)) || pd_die "/-/healthy took $ms ms while a slow regex compiled"
+pd_ok "a slow regex compiles off the loop: /-/healthy answered in $ms ms meanwhile"
+
 api_expect 405 /api/v1/profiles -X POST -d x
 api_expect 413 /api/v1/profiles -X POST -H 'Content-Length: 2000000000' -H 'Expect:'
 pd_ok "405 for POST, 413 for a huge body"
