@@ -50,38 +50,9 @@ static int on_pick(void *ctx, const pd_store_meta *m)
     return 0;
 }
 
-/* The next stored profile of the selection, decoded (a pd_profile_source). */
-static int next_stored(void *ctx, pd_profile **p, pd_err *err)
-{
-    source *s = ctx;
-    while (s->i < s->n) {
-        if (atomic_load(&s->r->api->cancel))
-            return pd_errf(err, -ECANCELED, "server stopping");
-        if (uv_hrtime() > s->deadline)
-            return pd_errf(err, -ETIMEDOUT, "query took longer than 30 s");
-        int64_t id = s->v[s->i++].id;
-        uint8_t *data = NULL;
-        size_t len = 0;
-        int rc = pd_store_get(s->rd, id, &data, &len, NULL, err);
-        if (rc == -ENOENT) { /* deleted by retention meanwhile */
-            pd_err_clear(err);
-            continue;
-        }
-        if (rc < 0)
-            return rc;
-        rc = pd_profile_decode(data, len, 0, p, err);
-        free(data);
-        if (rc < 0) {
-            pd_err_prefix(err, "profile %lld", (long long)id);
-            return rc;
-        }
-        return 1;
-    }
-    return 0;
-}
-
-/* Input i of the selection, decoded (a pd_profile_load_fn, on a prefetch
- * worker); *p stays NULL for a profile retention deleted meanwhile. */
+/* Input i of the selection, decoded (a pd_profile_load_fn: on a prefetch
+ * worker, or inline by next_stored); *p stays NULL for a profile
+ * retention deleted meanwhile. */
 static int load_stored(void *ctx, size_t i, pd_profile **p, pd_err *err)
 {
     source *s = ctx;
@@ -93,9 +64,11 @@ static int load_stored(void *ctx, size_t i, pd_profile **p, pd_err *err)
     int64_t id = s->v[i].id;
     uint8_t *data = NULL;
     size_t len = 0;
-    uv_mutex_lock(s->rd_mu);
+    if (s->rd_mu != NULL)
+        uv_mutex_lock(s->rd_mu);
     int rc = pd_store_get(s->rd, id, &data, &len, NULL, err);
-    uv_mutex_unlock(s->rd_mu);
+    if (s->rd_mu != NULL)
+        uv_mutex_unlock(s->rd_mu);
     if (rc == -ENOENT) {
         pd_err_clear(err);
         return 0;
@@ -107,6 +80,21 @@ static int load_stored(void *ctx, size_t i, pd_profile **p, pd_err *err)
     if (rc < 0)
         pd_err_prefix(err, "profile %lld", (long long)id);
     return rc < 0 ? rc : 0;
+}
+
+/* The next stored profile of the selection, decoded, inline (a
+ * pd_profile_source). */
+static int next_stored(void *ctx, pd_profile **p, pd_err *err)
+{
+    source *s = ctx;
+    while (s->i < s->n) {
+        int rc = load_stored(s, s->i++, p, err);
+        if (rc < 0)
+            return rc;
+        if (*p != NULL)
+            return 1;
+    }
+    return 0;
 }
 
 static int next_prefetched(void *ctx, pd_profile **p, pd_err *err)
