@@ -37,7 +37,7 @@ bench: build
 	bash bench/merge_bench.sh
 
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $$(git ls-files '*.c' '*.cc' '*.h')
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -3,7 +3,7 @@
  * A rule's strings are borrowed: the config that holds the rule owns them.
  * pd_relabel_compile fills in the Prometheus defaults, checks the rule as
  * Prometheus does and compiles the regex, which is anchored at both ends
- * ("^(?:re)$"; POSIX extended syntax here). pd_relabel_release frees what
+ * (pd_regex.h: RE2 syntax, as Prometheus). pd_relabel_release frees what
  * compile made. A compiled rule is read-only: apply may run on several
  * threads at once. */
 #ifndef PD_RELABEL_H
@@ -11,10 +11,13 @@
 
 #include "pd_err.h"
 #include "pd_labels.h"
+#include "pd_regex.h"
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+/* The memory budget of one rule's regex. */
+#define PD_RELABEL_REGEX_MEM (1024 * 1024)
 
 typedef enum {
     PD_RELABEL_REPLACE, /* the default */
@@ -36,8 +39,7 @@ typedef struct pd_relabel_rule {
     const char *replacement;  /* NULL = "$1" */
     uint64_t modulus;         /* hashmod only, > 0 */
     /* set by pd_relabel_compile */
-    bool compiled;
-    regex_t re; /* "^(regex)$": the user's group n is group n+1 here */
+    pd_regex *re; /* NULL until compiled */
 } pd_relabel_rule;
 
 /* Parses an action name (case-insensitive, as Prometheus); -EINVAL if unknown. */

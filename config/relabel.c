@@ -110,31 +110,23 @@ static int check(const pd_relabel_rule *r, pd_err *err)
 
 int pd_relabel_compile(pd_relabel_rule *r, pd_err *err)
 {
-    r->compiled = false;
+    r->re = NULL;
     int rc = check(r, err);
     if (rc < 0)
         return rc;
     const char *src = or_default(r->regex, DEFAULT_REGEX);
-    size_t n = strlen(src) + 5;
-    char *anchored = pd_xmalloc(n);
-    snprintf(anchored, n, "^(%s)$", src);
-    int ec = regcomp(&r->re, anchored, REG_EXTENDED);
-    free(anchored);
-    if (ec != 0) {
-        char msg[128];
-        regerror(ec, &r->re, msg, sizeof(msg));
-        regfree(&r->re);
-        return pd_errf(err, -EINVAL, "invalid regex \"%s\": %s", src, msg);
+    rc = pd_regex_compile(src, PD_RELABEL_REGEX_MEM, &r->re, err);
+    if (rc < 0) {
+        pd_err_prefix(err, "invalid regex \"%.100s\"", src);
+        return rc;
     }
-    r->compiled = true;
     return 0;
 }
 
 void pd_relabel_release(pd_relabel_rule *r)
 {
-    if (r->compiled)
-        regfree(&r->re);
-    r->compiled = false;
+    pd_regex_free(r->re);
+    r->re = NULL;
 }
 
 uint64_t pd_relabel_hashmod(const char *s, size_t len, uint64_t modulus)
@@ -167,10 +159,11 @@ static bool name_char(unsigned char c)
            c >= 0x80;
 }
 
-/* Go's regexp.Expand of `tmpl` against the match m[] of `src`. The user's
- * group k is m[k + 1] (the anchoring group is m[1]). Names that are not
- * numbers expand to nothing: POSIX regexes have no named groups. */
-static char *expand(const char *tmpl, const char *src, const regmatch_t *m, size_t nm)
+/* Go's regexp.Expand of `tmpl` against the match m[] of `src`: $k and ${k}
+ * are group k, $name and ${name} the group (?P<name>...); a group that does
+ * not exist or took no part expands to nothing. */
+static char *expand(const pd_regex *re, const char *tmpl, const char *src, const pd_regex_span *m,
+                    size_t nm)
 {
     sbuf b = {NULL, 0, 0};
     sb_put(&b, "", 0);
@@ -203,11 +196,11 @@ static char *expand(const char *tmpl, const char *src, const regmatch_t *m, size
             else
                 num = num * 10 + (name[i] - '0');
         }
-        if (name[0] == '0' && len > 1)
-            num = -1;
-        size_t g = (size_t)num + 1;
-        if (num >= 0 && g < nm && m[g].rm_so >= 0)
-            sb_put(&b, src + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+        if (num < 0)
+            num = pd_regex_group_named(re, name, len);
+        size_t g = (size_t)num;
+        if (num >= 0 && g < nm && m[g].start >= 0)
+            sb_put(&b, src + m[g].start, (size_t)(m[g].end - m[g].start));
     }
     sb_put(&b, t, strlen(t));
     return b.p;
@@ -215,13 +208,13 @@ static char *expand(const char *tmpl, const char *src, const regmatch_t *m, size
 
 static size_t nmatch(const pd_relabel_rule *r)
 {
-    size_t n = r->re.re_nsub + 1;
+    size_t n = pd_regex_ngroups(r->re) + 1;
     return n > MAX_GROUPS ? MAX_GROUPS : n;
 }
 
 static bool matches(const pd_relabel_rule *r, const char *s)
 {
-    return regexec(&r->re, s, 0, NULL, 0) == 0;
+    return pd_regex_match(r->re, s);
 }
 
 static char *join_sources(const pd_relabel_rule *r, const pd_labels *ls)
@@ -241,13 +234,13 @@ static char *join_sources(const pd_relabel_rule *r, const pd_labels *ls)
 
 static void do_replace(const pd_relabel_rule *r, const char *val, pd_labels *ls)
 {
-    regmatch_t m[MAX_GROUPS];
+    pd_regex_span m[MAX_GROUPS];
     size_t nm = nmatch(r);
-    if (regexec(&r->re, val, nm, m, 0) != 0)
+    if (!pd_regex_match_groups(r->re, val, m, nm))
         return;
-    char *target = expand(or_default(r->target_label, ""), val, m, nm);
+    char *target = expand(r->re, or_default(r->target_label, ""), val, m, nm);
     if (pd_label_name_valid(target)) {
-        char *res = expand(or_default(r->replacement, DEFAULT_REPLACEMENT), val, m, nm);
+        char *res = expand(r->re, or_default(r->replacement, DEFAULT_REPLACEMENT), val, m, nm);
         pd_labels_set(ls, target, res); /* "" deletes */
         free(res);
     }
@@ -263,11 +256,11 @@ static void over_names(const pd_relabel_rule *r, pd_labels *ls)
     for (size_t i = 0; i < snap.n; i++) {
         const char *name = snap.v[i].name;
         if (r->action == PD_RELABEL_LABELMAP) {
-            regmatch_t m[MAX_GROUPS];
+            pd_regex_span m[MAX_GROUPS];
             size_t nm = nmatch(r);
-            if (regexec(&r->re, name, nm, m, 0) != 0)
+            if (!pd_regex_match_groups(r->re, name, m, nm))
                 continue;
-            char *to = expand(or_default(r->replacement, DEFAULT_REPLACEMENT), name, m, nm);
+            char *to = expand(r->re, or_default(r->replacement, DEFAULT_REPLACEMENT), name, m, nm);
             if (pd_label_name_valid(to))
                 pd_labels_set(ls, to, snap.v[i].value);
             free(to);

@@ -11,8 +11,8 @@
 #include <string.h>
 
 struct pd_selector {
-    pd_store_matcher *matchers; /* names and values owned (pd_xstrdup) */
-    regex_t *res;               /* one per matcher; compiled only for RE/NRE */
+    pd_store_matcher *matchers; /* names, values and regexes owned */
+    size_t *value_at;           /* where each value starts in the source, for messages */
     size_t n;
 };
 
@@ -199,100 +199,6 @@ static int parse_op(sel_parser *p, pd_match_op *op)
     return 0;
 }
 
-/* Bounded repetition is expanded by regcomp: `((a{1000}){1000}){1000}`
- * takes minutes and gigabytes, on whichever thread parses the query. So
- * (as RE2 caps repeats at 1000) no bound may pass 1000 and the product of
- * all of a pattern's bounds may not pass 10000: an overestimate of nesting
- * that keeps every accepted pattern cheap to compile (milliseconds). */
-#define REGEX_MAX_LEN 4096
-#define REGEX_MAX_REPEAT 1000
-#define REGEX_MAX_EXPANSION 10000
-
-static int check_repeats(sel_parser *p, const char *name, const char *re, size_t at)
-{
-    size_t n = strlen(re);
-    if (n > REGEX_MAX_LEN)
-        return pd_errf(p->err, -EINVAL, "regex for %s at position %zu is longer than %d bytes",
-                       name, at, REGEX_MAX_LEN);
-    unsigned long long product = 1;
-    bool in_bracket = false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = re[i];
-        if (ch == '\\' && i + 1 < n) {
-            i++;
-            continue;
-        }
-        if (in_bracket) {
-            if (ch == ']')
-                in_bracket = false;
-            continue;
-        }
-        if (ch == '[') {
-            in_bracket = true;
-            if (i + 1 < n && re[i + 1] == ']')
-                i++; /* "[]...]": the first ] is a member */
-            continue;
-        }
-        if (ch != '{' || i + 1 >= n || re[i + 1] < '0' || re[i + 1] > '9')
-            continue;
-        unsigned long long lo = 0, hi = 0;
-        size_t k = i + 1;
-        while (k < n && re[k] >= '0' && re[k] <= '9' && lo <= REGEX_MAX_REPEAT)
-            lo = lo * 10 + (unsigned)(re[k++] - '0');
-        hi = lo;
-        if (k < n && re[k] == ',') {
-            k++;
-            if (k < n && re[k] >= '0' && re[k] <= '9') {
-                hi = 0;
-                while (k < n && re[k] >= '0' && re[k] <= '9' && hi <= REGEX_MAX_REPEAT)
-                    hi = hi * 10 + (unsigned)(re[k++] - '0');
-            } else {
-                hi = lo + 1; /* {m,}: m copies and a star */
-            }
-        }
-        if (lo > REGEX_MAX_REPEAT || hi > REGEX_MAX_REPEAT)
-            return pd_errf(p->err, -EINVAL, "regex for %s at position %zu: repeat count over %d",
-                           name, at, REGEX_MAX_REPEAT);
-        product *= hi > 0 ? hi : 1;
-        if (product > REGEX_MAX_EXPANSION)
-            return pd_errf(p->err, -EINVAL,
-                           "regex for %s at position %zu: nested repeats expand to over %d "
-                           "copies",
-                           name, at, REGEX_MAX_EXPANSION);
-        i = k - 1;
-    }
-    return 0;
-}
-
-/* Compiles `re` anchored as ^(re)$. The pattern is first compiled alone so
- * that one which closes the group early ("a)|(b") is an error, not a
- * differently anchored regex. */
-static int compile_regex(sel_parser *p, const char *name, const char *re, size_t at, regex_t *out)
-{
-    int rc = check_repeats(p, name, re, at);
-    if (rc < 0)
-        return rc;
-    regex_t alone;
-    rc = regcomp(&alone, re, REG_EXTENDED | REG_NOSUB);
-    if (rc == 0) {
-        regfree(&alone);
-        size_t n = strlen(re);
-        char *anchored = pd_xmalloc(n + 5);
-        memcpy(anchored, "^(", 2);
-        memcpy(anchored + 2, re, n);
-        memcpy(anchored + 2 + n, ")$", 3);
-        rc = regcomp(out, anchored, REG_EXTENDED | REG_NOSUB);
-        free(anchored);
-        if (rc == 0)
-            return 0;
-        return pd_errf(p->err, -EINVAL, "invalid regex for %s at position %zu: %s", name, at,
-                       "unbalanced parentheses");
-    }
-    char msg[128];
-    regerror(rc, &alone, msg, sizeof(msg));
-    return pd_errf(p->err, -EINVAL, "invalid regex for %s at position %zu: %s", name, at, msg);
-}
-
 static int parse_matcher(sel_parser *p, pd_selector *sel)
 {
     if (!is_name_start(p->s[p->pos]))
@@ -318,18 +224,43 @@ static int parse_matcher(sel_parser *p, pd_selector *sel)
     size_t at = p->pos;
     char *value = NULL;
     rc = parse_string(p, &value);
-    if (rc == 0 && (op == PD_MATCH_RE || op == PD_MATCH_NRE))
-        rc = compile_regex(p, name, value, at, &sel->res[sel->n]);
     if (rc < 0) {
         free(name);
-        free(value);
         return rc;
     }
     m->name = name;
     m->op = op;
     m->value = value;
-    m->re = (op == PD_MATCH_RE || op == PD_MATCH_NRE) ? &sel->res[sel->n] : NULL;
+    m->re = NULL;
+    sel->value_at[sel->n] = at;
     sel->n++;
+    return 0;
+}
+
+static bool is_regex(pd_match_op op)
+{
+    return op == PD_MATCH_RE || op == PD_MATCH_NRE;
+}
+
+/* Compiles the regexes once the whole selector is parsed, so that they
+ * share one memory budget however many there are. */
+static int compile_regexes(pd_selector *sel, pd_err *err)
+{
+    size_t nre = 0;
+    for (size_t i = 0; i < sel->n; i++)
+        nre += is_regex(sel->matchers[i].op);
+    for (size_t i = 0; i < sel->n; i++) {
+        pd_store_matcher *m = &sel->matchers[i];
+        if (!is_regex(m->op))
+            continue;
+        pd_regex *re = NULL;
+        int rc = pd_regex_compile(m->value, PD_SELECTOR_REGEX_MEM / nre, &re, err);
+        if (rc < 0) {
+            pd_err_prefix(err, "invalid regex for %s at position %zu", m->name, sel->value_at[i]);
+            return rc;
+        }
+        m->re = re;
+    }
     return 0;
 }
 
@@ -365,9 +296,11 @@ int pd_selector_parse(const char *s, pd_selector **out, pd_err *err)
     pd_selector *sel = pd_xcalloc(1, sizeof(*sel));
     /* one more than parsing allows: room for pd_selector_default_absent */
     sel->matchers = pd_xcalloc(PD_SELECTOR_MAX_MATCHERS + 1, sizeof(*sel->matchers));
-    sel->res = pd_xcalloc(PD_SELECTOR_MAX_MATCHERS + 1, sizeof(*sel->res));
+    sel->value_at = pd_xcalloc(PD_SELECTOR_MAX_MATCHERS + 1, sizeof(*sel->value_at));
     sel_parser p = {.s = s, .pos = 0, .err = err};
     int rc = parse_body(&p, sel);
+    if (rc == 0)
+        rc = compile_regexes(sel, err);
     if (rc < 0) {
         pd_selector_free(sel);
         return rc;
@@ -397,11 +330,10 @@ void pd_selector_free(pd_selector *sel)
     for (size_t i = 0; i < sel->n; i++) {
         free((char *)sel->matchers[i].name);
         free((char *)sel->matchers[i].value);
-        if (sel->matchers[i].re != NULL)
-            regfree(&sel->res[i]);
+        pd_regex_free((pd_regex *)sel->matchers[i].re);
     }
     free(sel->matchers);
-    free(sel->res);
+    free(sel->value_at);
     free(sel);
 }
 
@@ -419,9 +351,9 @@ static bool matcher_holds(const pd_store_matcher *m, const char *value)
     case PD_MATCH_NEQ:
         return strcmp(value, m->value) != 0;
     case PD_MATCH_RE:
-        return regexec(m->re, value, 0, NULL, 0) == 0;
+        return pd_regex_match(m->re, value);
     case PD_MATCH_NRE:
-        return regexec(m->re, value, 0, NULL, 0) != 0;
+        return !pd_regex_match(m->re, value);
     }
     return false;
 }

@@ -8,13 +8,14 @@
  * 'single' (both with Go escapes: \a \b \f \n \r \t \v \\ \' \" \xhh \ooo
  * \uXXXX \UXXXXXXXX) or `raw` strings; whitespace may surround every token;
  * a trailing comma is allowed; a name may repeat (every matcher must hold).
- * Regexes are POSIX extended, fully anchored as Prometheus anchors RE2:
- * "prod" never matches "production".
+ * Regexes are Prometheus' (pd_regex.h): RE2 syntax, fully anchored ("prod"
+ * never matches "production"), at bounded cost: all of a selector's regexes
+ * together get PD_SELECTOR_REGEX_MEM, and one that does not fit is an error.
  *
  * Errors name the 0-based byte position of the fault, e.g.
  *   unexpected "=" at position 12 (expected a label name)
  *   unterminated string at position 8
- *   invalid regex for env at position 9: Unmatched ( or \(
+ *   invalid regex for env at position 9: missing ): (a
  * Messages carry no parameter name: the caller prefixes it
  * (pd_err_prefix(err, "query")), since the same grammar serves `query`,
  * `base` and `target`. */
@@ -29,6 +30,8 @@
 
 /* At most this many matchers in one selector (-E2BIG past it). */
 #define PD_SELECTOR_MAX_MATCHERS 64
+/* The memory budget of all of one selector's regexes (split evenly). */
+#define PD_SELECTOR_REGEX_MEM (8 * 1024 * 1024)
 
 typedef struct pd_selector pd_selector;
 

@@ -16,8 +16,8 @@
 #define PD_STORE_H
 
 #include "pd_err.h"
+#include "pd_regex.h"
 
-#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -147,13 +147,13 @@ void pd_store_reader_close(pd_store_reader *r);
 typedef enum { PD_MATCH_EQ, PD_MATCH_NEQ, PD_MATCH_RE, PD_MATCH_NRE } pd_match_op;
 
 /* A Prometheus label matcher. As in Prometheus, an absent label matches as
- * the empty string. For RE/NRE `re` is compiled by the caller, anchored
- * (^(?:...)$), and borrowed for the call; `value` is then unused. */
+ * the empty string. For RE/NRE `re` is compiled by the caller (pd_regex
+ * matches are anchored) and borrowed for the call; `value` is then unused. */
 typedef struct pd_store_matcher {
     const char *name;
     pd_match_op op;
     const char *value;
-    const regex_t *re;
+    const pd_regex *re;
 } pd_store_matcher;
 
 typedef struct pd_store_query {

@@ -58,10 +58,10 @@ static bool matches(const pd_store_query *q, const pd_store_label *ls, size_t n)
             ok = strcmp(v, m->value) != 0;
             break;
         case PD_MATCH_RE:
-            ok = regexec(m->re, v, 0, NULL, 0) == 0;
+            ok = pd_regex_match(m->re, v);
             break;
         default:
-            ok = regexec(m->re, v, 0, NULL, 0) != 0;
+            ok = !pd_regex_match(m->re, v);
             break;
         }
         if (!ok)

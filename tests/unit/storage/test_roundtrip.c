@@ -2,8 +2,6 @@
  * label names and values. */
 #include "st_test.h"
 
-#include <regex.h>
-
 /* Series, sorted labels, inserted in this order:
  *   a1 A@100  b1 B@150  a2 A@200  c1 C@200  b2 B@250  a3 A@300  d1 D@100  e1 E@120 */
 #define LA "instance=h1:6060,job=api,type=cpu"
@@ -143,13 +141,13 @@ static void test_find_matchers(void **state)
     int64_t notapi[] = {f->c1};
     expect_find(f, &neq, 1, 0, 1000, 0, notapi, 1);
 
-    regex_t h1;
-    assert_int_equal(regcomp(&h1, "^(h1:.*)$", REG_EXTENDED | REG_NOSUB), 0);
-    pd_store_matcher re = {.name = "instance", .op = PD_MATCH_RE, .re = &h1};
+    pd_regex *h1 = NULL;
+    assert_int_equal(pd_regex_compile("h1:.*", PD_REGEX_MIN_MEM, &h1, NULL), 0);
+    pd_store_matcher re = {.name = "instance", .op = PD_MATCH_RE, .re = h1};
     int64_t onh1[] = {f->a1, f->a2, f->c1, f->a3};
     expect_find(f, &re, 1, 0, 1000, 0, onh1, 4);
 
-    pd_store_matcher nre = {.name = "instance", .op = PD_MATCH_NRE, .re = &h1};
+    pd_store_matcher nre = {.name = "instance", .op = PD_MATCH_NRE, .re = h1};
     int64_t noth1[] = {f->b1, f->b2};
     expect_find(f, &nre, 1, 0, 1000, 0, noth1, 2);
 
@@ -162,14 +160,14 @@ static void test_find_matchers(void **state)
     /* several matchers at once, the most selective through the index */
     pd_store_matcher both[] = {{.name = "job", .op = PD_MATCH_EQ, .value = "api"},
                                {.name = "env", .op = PD_MATCH_EQ, .value = "prod"},
-                               {.name = "instance", .op = PD_MATCH_NRE, .re = &h1}};
+                               {.name = "instance", .op = PD_MATCH_NRE, .re = h1}};
     expect_find(f, both, 3, 0, 1000, 0, noth1, 2);
     pd_store_matcher none[] = {{.name = "job", .op = PD_MATCH_EQ, .value = "db"},
-                               {.name = "instance", .op = PD_MATCH_NRE, .re = &h1}};
+                               {.name = "instance", .op = PD_MATCH_NRE, .re = h1}};
     expect_find(f, none, 2, 0, 1000, 0, NULL, 0);
     pd_store_matcher nosuch = {.name = "job", .op = PD_MATCH_EQ, .value = "nosuch"};
     expect_find(f, &nosuch, 1, 0, 1000, 0, NULL, 0);
-    regfree(&h1);
+    pd_regex_free(h1);
 
     /* heap: the type is part of the selection */
     pd_store_query q = {.type = "heap", .from_ns = 0, .to_ns = 1000};
