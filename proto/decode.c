@@ -64,10 +64,11 @@ static int want_repeated(dec *d, const wire_field *f, const char *what)
     return want_wt(d, f, WT_VARINT, what);
 }
 
-/* Number of varints in a packed field, validating each. */
-/* Number of varints in a packed field: the bytes that end a varint. Not a
- * validation: read_packed checks each varint when it reads them, and can
- * never read more than this count. */
+/* An upper bound on the varints in a packed field: the bytes that end a
+ * varint, plus one for a truncated varint at the end. Not a validation:
+ * read_packed checks each varint as it reads it. The truncated one must
+ * count, or a field of only continuation bytes (a count of 0) leaves the
+ * scratch array unallocated while read_packed still addresses it. */
 static uint32_t count_packed(const wire_field *f)
 {
     if (f->wt == WT_VARINT)
@@ -75,6 +76,8 @@ static uint32_t count_packed(const wire_field *f)
     uint32_t c = 0;
     for (size_t i = 0; i < f->len; i++)
         c += f->data[i] < 0x80;
+    if (f->len > 0 && f->data[f->len - 1] >= 0x80)
+        c++;
     return c;
 }
 

@@ -343,6 +343,21 @@ static void test_bad_varints(void **state)
     for (int i = 0; i < 11; i++)
         tpw_raw(&w, "\xff", 1);
     expect_err(&w, "bad varint");
+
+    /* a packed location_id / value field of only continuation bytes: no
+     * complete varint, so the scratch array was never allocated and was
+     * addressed through NULL (UBSan, found by fuzzing) */
+    for (uint32_t field = 1; field <= 2; field++) {
+        base(&w);
+        tpw sub;
+        tpw_init(&sub);
+        tpw_b(&sub, field, "\x80\xff", 2);
+        tpw_msg(&w, F_SAMPLE, &sub);
+        expect_err(&w, "bad varint", "truncated");
+    }
+    base(&w);
+    tpw_b(&w, F_COMMENT, "\xff", 1);
+    expect_err(&w, "bad varint", "truncated");
 }
 
 static void test_truncated_length_delimited(void **state)
