@@ -85,6 +85,29 @@ static int parse_group_by(const char *s, api_query *q, pd_err *err)
     return rc;
 }
 
+/* One hour before `to`, or the earliest time there is: `to` may be any
+ * parsed time, as early as 1677, and must not overflow. */
+static int64_t default_from(int64_t to)
+{
+    int64_t from;
+    if (__builtin_sub_overflow(to, 3600LL * 1000000000, &from))
+        from = INT64_MIN;
+    return from;
+}
+
+/* A range is from <= to and to - from fits in int64, so that every handler
+ * may subtract them (1677..2262 in full does not fit). */
+static int check_range(int64_t from, int64_t to, const char *from_name, const char *to_name,
+                       pd_err *err)
+{
+    int64_t span;
+    if (from > to)
+        return pd_errf(err, -EINVAL, "%s: after %s", from_name, to_name);
+    if (__builtin_sub_overflow(to, from, &span))
+        return pd_errf(err, -ERANGE, "%s: more than 292 years before %s", from_name, to_name);
+    return 0;
+}
+
 static int64_t now_ns(void)
 {
     struct timespec ts;
@@ -133,11 +156,11 @@ int api_parse_query(api_arg_fn arg, void *conn, const char *what, api_query *q, 
     q->to = now;
     if ((v = arg(conn, "to")) != NULL && (rc = parse_time(v, "to", now, &q->to, err)) < 0)
         return rc;
-    q->from = q->to - 3600LL * 1000000000;
+    q->from = default_from(q->to);
     if ((v = arg(conn, "from")) != NULL && (rc = parse_time(v, "from", now, &q->from, err)) < 0)
         return rc;
-    if (q->from > q->to)
-        return pd_errf(err, -EINVAL, "from: after to");
+    if ((rc = check_range(q->from, q->to, "from", "to", err)) < 0)
+        return rc;
     q->from2 = q->from;
     q->to2 = q->to;
     if (is_diff) {
@@ -147,8 +170,8 @@ int api_parse_query(api_arg_fn arg, void *conn, const char *what, api_query *q, 
         v = arg(conn, "base_from");
         if (v != NULL && (rc = parse_time(v, "base_from", now, &q->from2, err)) < 0)
             return rc;
-        if (q->from2 > q->to2)
-            return pd_errf(err, -EINVAL, "base_from: after base_to");
+        if ((rc = check_range(q->from2, q->to2, "base_from", "base_to", err)) < 0)
+            return rc;
         v = arg(conn, "normalize");
         if (v != NULL && (rc = parse_bool(v, "normalize", &q->normalize, err)) < 0)
             return rc;
