@@ -148,11 +148,7 @@ struct api_req {
     int parse_rc; /* a body parsed on the thread pool */
     pd_err parse_err;
     pd_api_request rq;
-    void *doc; /* json_t *: the parsed body the request borrows from */
-    pd_selector *sel;
-    pd_api_kv *kvs;
-    const char **strs;
-    pd_api_alert *alerts;
+    pd_api_body *parsed; /* what rq borrows from */
 };
 
 /* api_params.c: parse the request's arguments for a handler. Returns 0, or

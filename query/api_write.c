@@ -19,18 +19,31 @@ size_t api_write_body_max(const pd_api *api, const char *path)
     return strcmp(path, "/api/v1/ingest") == 0 ? (size_t)api->max_ingest_bytes : API_MAX_BODY_IN;
 }
 
+/* What a parsed request's pd_api_request borrows from. */
+struct pd_api_body {
+    json_t *doc;
+    pd_selector *sel;
+    pd_api_kv *kvs;
+    const char **strs;
+    pd_api_alert *alerts;
+};
+
+void pd_api_body_free(pd_api_body *b)
+{
+    if (b == NULL)
+        return;
+    json_decref(b->doc);
+    pd_selector_free(b->sel);
+    free(b->kvs);
+    free(b->strs);
+    free(b->alerts);
+    free(b);
+}
+
 void api_write_free(api_req *r)
 {
-    json_decref(r->doc);
-    r->doc = NULL;
-    pd_selector_free(r->sel);
-    r->sel = NULL;
-    free(r->kvs);
-    free(r->strs);
-    free(r->alerts);
-    r->kvs = NULL;
-    r->strs = NULL;
-    r->alerts = NULL;
+    pd_api_body_free(r->parsed);
+    r->parsed = NULL;
 }
 
 /* "{prefix}{id}" -> id, or NULL if p is not under prefix or id is empty
@@ -45,14 +58,14 @@ static const char *id_under(const char *p, const char *prefix)
 
 /* --- JSON shapes ---------------------------------------------------------- */
 
-static int parse_object(api_req *r, json_t **out, pd_err *err)
+static int parse_object(pd_api_body *b, const void *data, size_t len, json_t **out, pd_err *err)
 {
     json_error_t je;
-    json_t *doc = json_loadb((const char *)r->in.data, r->in.len, JSON_REJECT_DUPLICATES, &je);
+    json_t *doc = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &je);
     if (doc == NULL)
         return pd_errf(err, -EINVAL, "body: invalid JSON at line %d column %d: %s", je.line,
                        je.column, je.text);
-    r->doc = doc;
+    b->doc = doc;
     if (!json_is_object(doc))
         return pd_errf(err, -EINVAL, "body: want a JSON object");
     *out = doc;
@@ -72,8 +85,8 @@ static int str_field(json_t *o, const char *key, const char *path, bool required
     return 0;
 }
 
-/* An object of strings into kvs[*n...]: the request's kvs array grows. */
-static int labels_field(api_req *r, json_t *o, const char *key, const char *path, size_t *first,
+/* An object of strings into kvs[*n...]: the body's kvs array grows. */
+static int labels_field(pd_api_body *b, json_t *o, const char *key, const char *path, size_t *first,
                         size_t *n, pd_err *err)
 {
     json_t *v = json_object_get(o, key);
@@ -94,16 +107,16 @@ static int labels_field(api_req *r, json_t *o, const char *key, const char *path
     /* Counted first: the array is reallocated once per object. */
     size_t have = *first;
     size_t cap = have;
-    pd_xgrow((void **)&r->kvs, &cap, have + json_object_size(v) + 1, sizeof(pd_api_kv));
+    pd_xgrow((void **)&b->kvs, &cap, have + json_object_size(v) + 1, sizeof(pd_api_kv));
     json_object_foreach(v, name, val)
     {
-        r->kvs[have + *n] = (pd_api_kv){name, json_string_value(val)};
+        b->kvs[have + *n] = (pd_api_kv){name, json_string_value(val)};
         (*n)++;
     }
     return 0;
 }
 
-static int profiles_field(api_req *r, json_t *o, pd_err *err)
+static int profiles_field(pd_api_body *b, pd_api_request *rq, json_t *o, pd_err *err)
 {
     json_t *v = json_object_get(o, "profiles");
     if (v == NULL || json_is_null(v))
@@ -113,67 +126,67 @@ static int profiles_field(api_req *r, json_t *o, pd_err *err)
     size_t n = json_array_size(v);
     if (n > MAX_LIST)
         return pd_errf(err, -EINVAL, "profiles: more than %d", MAX_LIST);
-    r->strs = pd_xcalloc(n + 1, sizeof(char *));
+    b->strs = pd_xcalloc(n + 1, sizeof(char *));
     for (size_t i = 0; i < n; i++) {
         json_t *s = json_array_get(v, i);
         if (!json_is_string(s))
             return pd_errf(err, -EINVAL, "profiles[%zu]: want a string", i);
-        r->strs[i] = json_string_value(s);
+        b->strs[i] = json_string_value(s);
     }
-    r->rq.profiles = r->strs;
-    r->rq.nprofiles = n;
-    r->rq.has_profiles = true;
+    rq->profiles = b->strs;
+    rq->nprofiles = n;
+    rq->has_profiles = true;
     return 0;
 }
 
 /* {job, address, labels?, profiles?, scrape_interval?}; for an update all
  * are optional but job and address may not change (the daemon checks). */
-static int parse_target(api_req *r, bool update, pd_err *err)
+static int parse_target(pd_api_body *b, pd_api_request *rq, const void *data, size_t len,
+                        bool update, pd_err *err)
 {
     json_t *o = NULL;
-    int rc = parse_object(r, &o, err);
+    int rc = parse_object(b, data, len, &o, err);
     if (rc == 0)
-        rc = str_field(o, "job", "", !update, &r->rq.job, err);
+        rc = str_field(o, "job", "", !update, &rq->job, err);
     if (rc == 0)
-        rc = str_field(o, "address", "", !update, &r->rq.address, err);
+        rc = str_field(o, "address", "", !update, &rq->address, err);
     size_t first = 0, n = 0;
     if (rc == 0) {
-        rc = labels_field(r, o, "labels", "", &first, &n, err);
-        r->rq.has_labels = rc == 0;
+        rc = labels_field(b, o, "labels", "", &first, &n, err);
+        rq->has_labels = rc == 0;
         rc = rc > 0 ? 0 : rc;
-        r->rq.labels = r->kvs;
-        r->rq.nlabels = n;
+        rq->labels = b->kvs;
+        rq->nlabels = n;
     }
     if (rc == 0)
-        rc = profiles_field(r, o, err);
+        rc = profiles_field(b, rq, o, err);
     if (rc == 0)
-        rc = str_field(o, "scrape_interval", "", false, &r->rq.scrape_interval, err);
+        rc = str_field(o, "scrape_interval", "", false, &rq->scrape_interval, err);
     return rc;
 }
 
 /* {query, profiles?, seconds?, reason?} */
-static int parse_capture(api_req *r, pd_err *err)
+static int parse_capture(pd_api_body *b, pd_api_request *rq, const void *data, size_t len,
+                         pd_err *err)
 {
     json_t *o = NULL;
-    int rc = parse_object(r, &o, err);
+    int rc = parse_object(b, data, len, &o, err);
     if (rc == 0)
-        rc = str_field(o, "query", "", true, &r->rq.query, err);
-    if (rc == 0 && pd_selector_parse(r->rq.query, &r->sel, err) < 0) {
+        rc = str_field(o, "query", "", true, &rq->query, err);
+    if (rc == 0 && (rc = pd_selector_parse(rq->query, &b->sel, err)) < 0)
         pd_err_prefix(err, "query");
-        rc = -EINVAL;
-    }
-    r->rq.sel = r->sel;
+    rq->sel = b->sel;
     if (rc == 0)
-        rc = profiles_field(r, o, err);
+        rc = profiles_field(b, rq, o, err);
     json_t *s = rc == 0 ? json_object_get(o, "seconds") : NULL;
     if (s != NULL && !json_is_null(s)) {
         if (!json_is_integer(s) || json_integer_value(s) <= 0)
             rc = pd_errf(err, -EINVAL, "seconds: want a positive integer");
         else
-            r->rq.seconds = (int64_t)json_integer_value(s);
+            rq->seconds = (int64_t)json_integer_value(s);
     }
     if (rc == 0)
-        rc = str_field(o, "reason", "", false, &r->rq.reason, err);
+        rc = str_field(o, "reason", "", false, &rq->reason, err);
     return rc;
 }
 
@@ -181,10 +194,11 @@ static int parse_capture(api_req *r, pd_err *err)
  * [{status, labels, annotations, startsAt, fingerprint, ...}], ...}. Only
  * what a capture needs is read; unknown fields are ignored, as
  * Alertmanager adds some over time. */
-static int parse_alerts(api_req *r, pd_err *err)
+static int parse_alerts(pd_api_body *b, pd_api_request *rq, const void *data, size_t len,
+                        pd_err *err)
 {
     json_t *o = NULL;
-    int rc = parse_object(r, &o, err);
+    int rc = parse_object(b, data, len, &o, err);
     const char *version = NULL;
     if (rc == 0)
         rc = str_field(o, "version", "", false, &version, err);
@@ -198,14 +212,14 @@ static int parse_alerts(api_req *r, pd_err *err)
     size_t n = json_array_size(alerts);
     if (n > MAX_ALERTS)
         return pd_errf(err, -EINVAL, "alerts: more than %d", MAX_ALERTS);
-    r->alerts = pd_xcalloc(n + 1, sizeof(pd_api_alert));
+    b->alerts = pd_xcalloc(n + 1, sizeof(pd_api_alert));
     size_t *first = pd_xcalloc(n + 1, sizeof(size_t));
     size_t used = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         char path[32];
         snprintf(path, sizeof(path), "alerts[%zu].", i);
         json_t *a = json_array_get(alerts, i);
-        pd_api_alert *al = &r->alerts[i];
+        pd_api_alert *al = &b->alerts[i];
         if (!json_is_object(a)) {
             rc = pd_errf(err, -EINVAL, "alerts[%zu]: want an object", i);
             break;
@@ -220,7 +234,7 @@ static int parse_alerts(api_req *r, pd_err *err)
         size_t k = 0;
         first[i] = used;
         if (rc == 0) {
-            rc = labels_field(r, a, "labels", path, &used, &k, err);
+            rc = labels_field(b, a, "labels", path, &used, &k, err);
             if (rc > 0)
                 rc = pd_errf(err, -EINVAL, "%slabels: missing", path);
         }
@@ -229,11 +243,30 @@ static int parse_alerts(api_req *r, pd_err *err)
     }
     /* The labels array grew while reading: point into it only now. */
     for (size_t i = 0; i < n && rc == 0; i++)
-        r->alerts[i].labels = r->kvs + first[i];
+        b->alerts[i].labels = b->kvs + first[i];
     free(first);
-    r->rq.alerts = r->alerts;
-    r->rq.nalerts = n;
+    rq->alerts = b->alerts;
+    rq->nalerts = n;
     return rc;
+}
+
+int pd_api_parse_body(pd_api_request *rq, const void *data, size_t len, pd_api_body **out,
+                      pd_err *err)
+{
+    pd_api_body *b = pd_xcalloc(1, sizeof(*b));
+    *out = b;
+    switch (rq->action) {
+    case PD_API_TARGET_ADD:
+        return parse_target(b, rq, data, len, false, err);
+    case PD_API_TARGET_UPDATE:
+        return parse_target(b, rq, data, len, true, err);
+    case PD_API_CAPTURE:
+        return parse_capture(b, rq, data, len, err);
+    case PD_API_ALERTS:
+        return parse_alerts(b, rq, data, len, err);
+    default:
+        return 0; /* no body, or parsed from the query string */
+    }
 }
 
 /* --- ingest: labels in the query string, the profile in the body --------- */
@@ -248,6 +281,7 @@ typedef struct arg_ctx {
 static void on_arg(void *ctx, const char *name, const char *value)
 {
     arg_ctx *a = ctx;
+    pd_api_body *b = a->r->parsed;
     if (a->rc < 0)
         return;
     if (strcmp(name, "type") == 0) {
@@ -258,8 +292,8 @@ static void on_arg(void *ctx, const char *name, const char *value)
         a->rc = pd_errf(a->err, -EINVAL, "more than %d labels", MAX_LIST);
         return;
     }
-    pd_xgrow((void **)&a->r->kvs, &a->cap, a->n + 1, sizeof(pd_api_kv));
-    a->r->kvs[a->n++] = (pd_api_kv){name, value ? value : ""};
+    pd_xgrow((void **)&b->kvs, &a->cap, a->n + 1, sizeof(pd_api_kv));
+    b->kvs[a->n++] = (pd_api_kv){name, value ? value : ""};
     if (strcmp(name, "job") == 0)
         a->r->rq.job = value;
 }
@@ -267,6 +301,7 @@ static void on_arg(void *ctx, const char *name, const char *value)
 static int parse_ingest(api_req *r, pd_err *err)
 {
     arg_ctx a = {r, 0, 0, err, 0};
+    r->parsed = pd_xcalloc(1, sizeof(*r->parsed));
     api_each_arg(r->conn, on_arg, &a);
     if (a.rc < 0)
         return a.rc;
@@ -276,7 +311,7 @@ static int parse_ingest(api_req *r, pd_err *err)
         return pd_errf(err, -EINVAL, "job: missing");
     if (r->in.len == 0)
         return pd_errf(err, -EINVAL, "body: empty (want a pprof profile, gzip or raw)");
-    r->rq.labels = r->kvs;
+    r->rq.labels = r->parsed->kvs;
     r->rq.nlabels = a.n;
     r->rq.has_labels = true;
     r->rq.body = r->in.data;
@@ -391,16 +426,7 @@ bool api_write_parse_aside(const api_req *r)
 
 int api_write_parse(api_req *r, pd_err *err)
 {
-    switch (r->rq.action) {
-    case PD_API_TARGET_ADD:
-        return parse_target(r, false, err);
-    case PD_API_TARGET_UPDATE:
-        return parse_target(r, true, err);
-    case PD_API_CAPTURE:
-        return parse_capture(r, err);
-    case PD_API_ALERTS:
-        return parse_alerts(r, err);
-    default:
-        return 0; /* no body, or parsed while routing */
-    }
+    if (r->parsed != NULL)
+        return 0; /* parsed while routing (ingest) */
+    return pd_api_parse_body(&r->rq, r->in.data, r->in.len, &r->parsed, err);
 }

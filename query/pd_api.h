@@ -85,6 +85,16 @@ typedef struct pd_api_request {
     size_t len;
 } pd_api_request;
 
+/* Parses the body data[0..len) of a request whose rq->action is set into
+ * the rest of *rq: the JSON of targets, capture and alerts checked for
+ * shape (-EINVAL, err naming the field: "alerts[2].labels: missing");
+ * other actions take no body. *out (OUT) holds what *rq borrows: free it
+ * with pd_api_body_free, also after an error. Any thread; no I/O. */
+typedef struct pd_api_body pd_api_body;
+int pd_api_parse_body(pd_api_request *rq, const void *data, size_t len, pd_api_body **out,
+                      pd_err *err);
+void pd_api_body_free(pd_api_body *b);
+
 /* Answers `call` once, on the loop thread, now or later: the status, a
  * JSON body (copied; NULL: none) and Retry-After in seconds (0: none). */
 void pd_api_reply(pd_api_call *call, int status, const char *json, int64_t retry_after_s);

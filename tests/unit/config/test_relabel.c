@@ -344,10 +344,13 @@ static void test_labels(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_replace),     cmocka_unit_test(test_re2_syntax),
+        cmocka_unit_test(test_replace),
+        cmocka_unit_test(test_re2_syntax),
         cmocka_unit_test(test_keep_drop),
-        cmocka_unit_test(test_hashmod),     cmocka_unit_test(test_labelmap_drop_keep),
-        cmocka_unit_test(test_rule_checks), cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_hashmod),
+        cmocka_unit_test(test_labelmap_drop_keep),
+        cmocka_unit_test(test_rule_checks),
+        cmocka_unit_test(test_labels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
