@@ -28,6 +28,27 @@ static size_t clamp_mem(size_t m)
     return m;
 }
 
+extern "C" unsigned pd_regex_classes(const char *pattern)
+{
+    unsigned n = 0;
+    bool quoted = false; // inside \Q...\E everything up to \E is literal
+    for (const char *p = pattern; *p != '\0'; p++) {
+        if (*p != '\\' || p[1] == '\0')
+            continue;
+        if (quoted) {
+            if (p[1] == 'E')
+                quoted = false, p++;
+            continue;
+        }
+        if (p[1] == 'Q')
+            quoted = true;
+        else if (p[1] == 'p' || p[1] == 'P')
+            n++;
+        p++; // the escaped character
+    }
+    return n;
+}
+
 static int compile(const char *pattern, size_t max_mem, pd_regex **out, pd_err *err)
 {
     RE2::Options o;
@@ -52,13 +73,18 @@ static int compile(const char *pattern, size_t max_mem, pd_regex **out, pd_err *
     return rc;
 }
 
-extern "C" int pd_regex_compile(const char *pattern, size_t max_mem, pd_regex **out, pd_err *err)
+extern "C" int pd_regex_compile(const char *pattern, const pd_regex_budget *budget, pd_regex **out,
+                                pd_err *err)
 {
     *out = NULL;
     if (strlen(pattern) > PD_REGEX_MAX_LEN)
         return pd_errf(err, -E2BIG, "longer than %d bytes", PD_REGEX_MAX_LEN);
+    unsigned classes = pd_regex_classes(pattern);
+    if (classes > budget->classes)
+        return pd_errf(err, -E2BIG, "%u Unicode classes (\\p, \\P), more than the %u allowed",
+                       classes, budget->classes);
     try {
-        return compile(pattern, max_mem, out, err);
+        return compile(pattern, budget->mem, out, err);
     } catch (const std::bad_alloc &) {
         return pd_errf(err, -ENOMEM, "out of memory");
     }

@@ -115,7 +115,8 @@ int pd_relabel_compile(pd_relabel_rule *r, pd_err *err)
     if (rc < 0)
         return rc;
     const char *src = or_default(r->regex, DEFAULT_REGEX);
-    rc = pd_regex_compile(src, PD_RELABEL_REGEX_MEM, &r->re, err);
+    static const pd_regex_budget budget = {PD_RELABEL_REGEX_MEM, PD_RELABEL_REGEX_CLASSES};
+    rc = pd_regex_compile(src, &budget, &r->re, err);
     if (rc < 0) {
         pd_err_prefix(err, "invalid regex \"%.100s\"", src);
         return rc;

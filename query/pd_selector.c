@@ -242,23 +242,27 @@ static bool is_regex(pd_match_op op)
     return op == PD_MATCH_RE || op == PD_MATCH_NRE;
 }
 
-/* Compiles the regexes once the whole selector is parsed, so that they
- * share one memory budget however many there are. */
+/* Compiles the regexes once the whole selector is parsed: they share one
+ * budget however many there are, the memory split evenly, the Unicode
+ * classes taken in order. */
 static int compile_regexes(pd_selector *sel, pd_err *err)
 {
     size_t nre = 0;
     for (size_t i = 0; i < sel->n; i++)
         nre += is_regex(sel->matchers[i].op);
+    pd_regex_budget b = {.mem = nre ? PD_SELECTOR_REGEX_MEM / nre : 0,
+                         .classes = PD_SELECTOR_REGEX_CLASSES};
     for (size_t i = 0; i < sel->n; i++) {
         pd_store_matcher *m = &sel->matchers[i];
         if (!is_regex(m->op))
             continue;
         pd_regex *re = NULL;
-        int rc = pd_regex_compile(m->value, PD_SELECTOR_REGEX_MEM / nre, &re, err);
+        int rc = pd_regex_compile(m->value, &b, &re, err);
         if (rc < 0) {
             pd_err_prefix(err, "invalid regex for %s at position %zu", m->name, sel->value_at[i]);
             return rc;
         }
+        b.classes -= pd_regex_classes(m->value);
         m->re = re;
     }
     return 0;

@@ -303,6 +303,28 @@ static void test_regex_cost_bounded(void **state)
     assert_true(peak_rss_kb() - before < 64 * 1024);
 }
 
+/* The selector's Unicode classes are counted over all its regexes. */
+static void test_regex_classes_shared(void **state)
+{
+    (void)state;
+    char ok[256] = "{x=~\"", over[256];
+    for (int i = 0; i < PD_SELECTOR_REGEX_CLASSES / 2; i++)
+        strcat(ok, "\\\\pL");
+    strcat(ok, "\",y=~\"");
+    for (int i = 0; i < PD_SELECTOR_REGEX_CLASSES / 2; i++)
+        strcat(ok, "\\\\pN");
+    snprintf(over, sizeof(over), "%s\\\\pN\"}", ok);
+    strcat(ok, "\"}");
+    pd_selector *sel = NULL;
+    pd_err err = {{0}};
+    assert_int_equal(pd_selector_parse(ok, &sel, &err), 0);
+    pd_selector_free(sel);
+    assert_int_equal(pd_selector_parse(over, &sel, &err), -E2BIG);
+    assert_null(sel);
+    assert_non_null(strstr(err.msg, "invalid regex for y at position"));
+    assert_non_null(strstr(err.msg, "9 Unicode classes"));
+}
+
 /* Prometheus' regexes are Go's (RE2 syntax), with . matching newline. */
 static void test_regex_syntax(void **state)
 {
@@ -365,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_anchoring),
         cmocka_unit_test(test_regex_cost_bounded),
         cmocka_unit_test(test_regex_syntax),
+        cmocka_unit_test(test_regex_classes_shared),
         cmocka_unit_test(test_semantics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

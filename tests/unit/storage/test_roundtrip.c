@@ -142,7 +142,8 @@ static void test_find_matchers(void **state)
     expect_find(f, &neq, 1, 0, 1000, 0, notapi, 1);
 
     pd_regex *h1 = NULL;
-    assert_int_equal(pd_regex_compile("h1:.*", PD_REGEX_MIN_MEM, &h1, NULL), 0);
+    const pd_regex_budget budget = {PD_REGEX_MIN_MEM, 0};
+    assert_int_equal(pd_regex_compile("h1:.*", &budget, &h1, NULL), 0);
     pd_store_matcher re = {.name = "instance", .op = PD_MATCH_RE, .re = h1};
     int64_t onh1[] = {f->a1, f->a2, f->c1, f->a3};
     expect_find(f, &re, 1, 0, 1000, 0, onh1, 4);
