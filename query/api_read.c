@@ -3,11 +3,11 @@
 #include "api_int.h"
 
 #include "pd_mem.h"
+#include "pd_time.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 /* The storage query of r's parameters (matchers borrowed from q.sel). */
 void api_store_query(const api_query *q, const pd_selector *sel, int64_t from, int64_t to,
@@ -18,30 +18,6 @@ void api_store_query(const api_query *q, const pd_selector *sel, int64_t from, i
     sq->matchers = pd_selector_matchers(sel, &sq->nmatchers);
     sq->from_ns = from;
     sq->to_ns = to;
-}
-
-/* RFC 3339 with nanoseconds, trailing zeros trimmed (Go's RFC3339Nano). */
-static void rfc3339(int64_t ns, char *buf, size_t size)
-{
-    time_t s = (time_t)(ns / 1000000000);
-    long frac = (long)(ns % 1000000000);
-    if (frac < 0) {
-        s -= 1;
-        frac += 1000000000;
-    }
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (frac != 0) {
-        char f[16];
-        snprintf(f, sizeof(f), ".%09ld", frac);
-        size_t fl = strlen(f);
-        while (f[fl - 1] == '0')
-            f[--fl] = '\0';
-        snprintf(buf + n, size - n, "%sZ", f);
-    } else {
-        snprintf(buf + n, size - n, "Z");
-    }
 }
 
 static json_t *api_labels_json(const pd_store_label *labels, size_t n)
@@ -78,10 +54,10 @@ static void types_json(const pd_store_meta *m, json_t *item)
 static int on_profile(void *ctx, const pd_store_meta *m)
 {
     json_t *list = ctx;
-    char t[64];
-    rfc3339(m->time_ns, t, sizeof(t));
-    json_t *o =
-        json_pack("{s:I,s:s,s:I,s:I,s:o,s:I}", "id", (json_int_t)m->id, "time", t, "time_unix_nano",
+    char t[PD_TIME_FORMAT_MAX];
+    json_t *o = json_pack("{s:I,s:o,s:I,s:I,s:o,s:I}", "id", (json_int_t)m->id, "time",
+                  pd_time_format(m->time_ns, t, sizeof(t)) == 0 ? json_string(t) : json_null(),
+                  "time_unix_nano",
                   (json_int_t)m->time_ns, "duration_ns", (json_int_t)m->duration_ns, "labels",
                   api_labels_json(m->labels, m->nlabels), "size", (json_int_t)m->size);
     types_json(m, o);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define NS_PER_S INT64_C(1000000000)
 #define NS_PER_MS INT64_C(1000000)
@@ -244,7 +245,13 @@ static int scan_rfc3339(const char *s, int64_t *out, size_t *bad)
     }
     int64_t secs =
         days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
+    /* Before 1970 with a fraction, secs * 1e9 alone can be past the
+     * earliest int64 time that secs + frac still reaches: borrow a second. */
     int64_t ns;
+    if (secs < 0 && frac > 0) {
+        secs++;
+        frac -= NS_PER_S;
+    }
     if (__builtin_mul_overflow(secs, NS_PER_S, &ns) || __builtin_add_overflow(ns, frac, &ns))
         return -ERANGE;
     *out = ns;
@@ -286,6 +293,36 @@ int pd_time_parse(const char *s, int64_t now_ns, int64_t *out_ns, pd_err *err)
     if (rc < 0)
         return fail(err, rc, "time", s, bad);
     *out_ns = v;
+    return 0;
+}
+
+int pd_time_format(int64_t ns, char *buf, size_t size)
+{
+    time_t s = (time_t)(ns / NS_PER_S);
+    long frac = (long)(ns % NS_PER_S);
+    if (frac < 0) {
+        s -= 1;
+        frac += NS_PER_S;
+    }
+    struct tm tm;
+    if (size > 0)
+        buf[0] = '\0';
+    if (gmtime_r(&s, &tm) == NULL)
+        return -ERANGE;
+    size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (n == 0)
+        return -ERANGE;
+    int digits = 9;
+    while (frac != 0 && frac % 10 == 0) {
+        frac /= 10;
+        digits--;
+    }
+    int w = frac != 0 ? snprintf(buf + n, size - n, ".%0*ldZ", digits, frac)
+                      : snprintf(buf + n, size - n, "Z");
+    if (w < 0 || (size_t)w >= size - n) {
+        buf[0] = '\0';
+        return -ERANGE;
+    }
     return 0;
 }
 

@@ -35,4 +35,13 @@ int pd_duration_parse(const char *s, int64_t *out_ns, pd_err *err);
  * > 0. *out_ns (OUT). */
 int pd_step_parse(const char *s, int64_t *out_ns, pd_err *err);
 
+/* Room for any pd_time_format answer, NUL included. */
+#define PD_TIME_FORMAT_MAX 40
+
+/* Unix nanoseconds as RFC 3339 in UTC with the fraction's trailing zeros
+ * trimmed (Go's RFC3339Nano): 2026-11-21T10:00:00.5Z. Returns 0, or
+ * -ERANGE (buf then "") if the time cannot be broken down or does not fit
+ * in `size` bytes. */
+int pd_time_format(int64_t ns, char *buf, size_t size);
+
 #endif

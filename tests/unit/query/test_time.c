@@ -202,6 +202,34 @@ static void test_steps(void **state)
     check_errors(errs, sizeof(errs) / sizeof(errs[0]), pd_step_parse);
 }
 
+static void expect_format(int64_t ns, const char *want)
+{
+    char buf[PD_TIME_FORMAT_MAX];
+    assert_int_equal(pd_time_format(ns, buf, sizeof(buf)), 0);
+    assert_string_equal(buf, want);
+    int64_t back = 0;
+    assert_int_equal(pd_time_parse(buf, 0, &back, NULL), 0);
+    assert_int_equal(back, ns);
+}
+
+/* RFC3339Nano, as Go prints it, over the whole int64 range; the inverse of
+ * pd_time_parse. */
+static void test_format(void **state)
+{
+    (void)state;
+    expect_format(0, "1970-01-01T00:00:00Z");
+    expect_format(1500000000, "1970-01-01T00:00:01.5Z");
+    expect_format(1700000000123000000LL, "2023-11-14T22:13:20.123Z");
+    expect_format(-1, "1969-12-31T23:59:59.999999999Z");
+    expect_format(INT64_MIN, "1677-09-21T00:12:43.145224192Z");
+    expect_format(INT64_MAX, "2262-04-11T23:47:16.854775807Z");
+    char small[21];
+    assert_int_equal(pd_time_format(1500000000, small, sizeof(small)), -ERANGE);
+    assert_string_equal(small, "");
+    assert_int_equal(pd_time_format(0, small, sizeof(small)), 0);
+    assert_string_equal(small, "1970-01-01T00:00:00Z");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_time_errors),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_steps),
+        cmocka_unit_test(test_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
