@@ -1,6 +1,7 @@
 # pprofd: the two commands a newcomer needs are `make run` and `make test`.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+RELEASE_BUILD ?= build-release
 FUZZ_BUILD ?= build-fuzz
 # make fuzz: each target this long (s), or FUZZ_RUNS inputs if sooner (0 = no cap).
 FUZZ_SECONDS ?= 300
@@ -9,7 +10,7 @@ FUZZ_TARGETS ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIG     ?= pprofd.yaml
 
-.PHONY: all deps build run test test-asan fuzz bench format clean
+.PHONY: all deps build release run test test-asan fuzz bench format clean
 
 all: build
 
@@ -17,8 +18,14 @@ deps:
 	@bash scripts/deps.sh
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPPROFD_WERROR=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# The build a packager makes (-O3), with our warnings as errors: CI keeps it
+# clean.
+release: deps
+	@cmake -S . -B $(RELEASE_BUILD) -DCMAKE_BUILD_TYPE=Release -DPPROFD_WERROR=ON >/dev/null
+	@cmake --build $(RELEASE_BUILD) -j $(JOBS)
 
 # Also starts a demo Go service on 127.0.0.1:6060 (the test target), which
 # pprofd.yaml scrapes, so profiles arrive within a minute; it stops with pprofd.
@@ -33,14 +40,14 @@ test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 test-asan: deps
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPPROFD_SANITIZE=ON >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPPROFD_SANITIZE=ON -DPPROFD_WERROR=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
 # libFuzzer targets under ASan+UBSan, built with clang; see tests/fuzz/README.md.
 fuzz: deps
-	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPPROFD_FUZZ=ON >/dev/null
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPPROFD_FUZZ=ON -DPPROFD_WERROR=ON >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target pd_fuzz_all
 	bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_RUNS) $(FUZZ_TARGETS)
 
@@ -51,4 +58,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(RELEASE_BUILD) $(FUZZ_BUILD)
