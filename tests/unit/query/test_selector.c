@@ -307,7 +307,7 @@ static void test_regex_cost_bounded(void **state)
 static void test_regex_classes_shared(void **state)
 {
     (void)state;
-    char ok[256] = "{x=~\"", over[256];
+    char ok[256] = "{x=~\"", over[sizeof(ok) + 16];
     for (int i = 0; i < PD_SELECTOR_REGEX_CLASSES / 2; i++)
         strcat(ok, "\\\\pL");
     strcat(ok, "\",y=~\"");
