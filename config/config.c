@@ -196,13 +196,16 @@ static int jobs(cfg_ctx *c, const yn *list, pd_config *cfg)
 
 static int alerting(cfg_ctx *c, const yn *node, pd_config *cfg)
 {
-    static const char *const keys[] = {"profiles", "match_labels", NULL};
+    static const char *const keys[] = {"profiles", "match_labels", "seconds", NULL};
     if (cfg_check_map(c, node, "alerting", keys) < 0)
         return -EINVAL;
     int rc = cfg_str_list(c, node, "alerting", "profiles", &cfg->alerting.profiles,
                           &cfg->alerting.nprofiles);
     rc |= cfg_str_list(c, node, "alerting", "match_labels", &cfg->alerting.match_labels,
                        &cfg->alerting.nmatch_labels);
+    uint64_t secs = 0;
+    rc |= cfg_uint(c, node, "alerting", "seconds", 1, PD_CAPTURE_MAX_SECONDS, &secs);
+    cfg->alerting.seconds = (int64_t)secs;
     if (rc < 0)
         return rc;
     char p[CFG_PATH_MAX];

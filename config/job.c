@@ -268,6 +268,18 @@ static const yn *blame(const yn *job, const char *key)
     return v != NULL ? v : job;
 }
 
+/* Window profiles whose seconds the config does not write get them from
+ * the bound of the job's scrapes; one that no whole second fits is off. */
+static void derive_seconds(pd_job *job, int64_t bound_ms)
+{
+    for (size_t i = 0; i < job->nprofiles; i++) {
+        pd_profile_cfg *p = &job->profiles[i];
+        p->seconds = pd_profile_seconds(p, bound_ms);
+        if (p->kind == PD_PROFILE_WINDOW && p->seconds == 0)
+            p->enabled = false;
+    }
+}
+
 static int timing(cfg_ctx *c, const yn *node, const char *path, const pd_config *cfg, pd_job *job)
 {
     char interval[32], timeout[32], pi[CFG_PATH_MAX], pt[CFG_PATH_MAX];
@@ -288,12 +300,19 @@ static int timing(cfg_ctx *c, const yn *node, const char *path, const pd_config 
         return cfg_fail(c, blame(node, "scrape_timeout"), pt,
                         "scrape_timeout %s is greater than scrape_interval %s", timeout, interval);
     }
+    derive_seconds(job, explicit_timeout && job->scrape_timeout_ms < job->scrape_interval_ms
+                            ? job->scrape_timeout_ms
+                            : job->scrape_interval_ms);
     int64_t max_seconds_ms = 0;
     for (size_t i = 0; i < job->nprofiles; i++) {
         const pd_profile_cfg *p = &job->profiles[i];
         if (!p->enabled || p->seconds == 0)
             continue;
         int64_t s = p->seconds * MS_SECOND;
+        if (!p->seconds_set) { /* derived to fit */
+            max_seconds_ms = s > max_seconds_ms ? s : max_seconds_ms;
+            continue;
+        }
         char ps[CFG_PATH_MAX], pprof[CFG_PATH_MAX], pp[CFG_PATH_MAX];
         cfg_join(pprof, path, "profiles");
         cfg_join(pp, pprof, p->name);
@@ -352,6 +371,11 @@ pd_job *pd_job_default(const pd_config *cfg, const char *name)
     job_defaults(cfg, job);
     free(job->name);
     job->name = pd_xstrdup(name);
+    int64_t bound =
+        cfg->global.scrape_timeout_ms > 0 && cfg->global.scrape_timeout_ms < job->scrape_interval_ms
+            ? cfg->global.scrape_timeout_ms
+            : job->scrape_interval_ms;
+    derive_seconds(job, bound);
     int64_t max_seconds = 0;
     for (size_t i = 0; i < job->nprofiles; i++)
         if (job->profiles[i].enabled && job->profiles[i].seconds > max_seconds)

@@ -33,10 +33,21 @@ typedef struct pd_profile_cfg {
     char *name; /* "cpu", "heap", ... or a custom name */
     char *path; /* URL path after the job's path_prefix, e.g. "/debug/pprof/profile" */
     bool enabled;
-    bool custom;     /* not one of Go's seven */
-    int64_t seconds; /* ?seconds=N; 0 = none (cpu: default 10) */
+    bool custom;      /* not one of Go's seven */
+    int64_t seconds;  /* ?seconds=N; 0 = none. cpu's, unless written, is derived: */
+    bool seconds_set; /* written in the config (else pd_default_seconds of the job) */
     pd_profile_kind kind;
 } pd_profile_cfg;
+
+/* The seconds of a window profile (cpu) whose config does not say, for a
+ * target scraped every `bound_ms` (its interval, or its explicit
+ * scrape_timeout if shorter): Go's default of 10, or 80% of a shorter
+ * bound rounded down, so that one profile ends and its answer arrives
+ * before the next begins; 0 under 2 s, where no whole second fits. */
+int64_t pd_default_seconds(int64_t bound_ms);
+/* The seconds p asks for on a target scraped every bound_ms: its written
+ * seconds, none for a snapshot, else pd_default_seconds(bound_ms). */
+int64_t pd_profile_seconds(const pd_profile_cfg *p, int64_t bound_ms);
 
 typedef struct pd_file_sd_cfg {
     char **files; /* glob patterns */
@@ -47,6 +58,9 @@ typedef struct pd_file_sd_cfg {
 /* The most profile types one capture asks for (alerting.profiles, or the
  * `profiles` of POST /api/v1/capture). */
 #define PD_CAPTURE_MAX_PROFILES 16
+/* The longest window profile a capture takes (alerting.seconds, or the
+ * `seconds` of POST /api/v1/capture). */
+#define PD_CAPTURE_MAX_SECONDS 60
 
 typedef struct pd_job {
     char *name;
@@ -108,6 +122,7 @@ typedef struct pd_config {
         size_t nprofiles;
         char **match_labels; /* default instance, job */
         size_t nmatch_labels;
+        int64_t seconds; /* of a window profile (cpu); 0 = the target's own */
     } alerting;
 } pd_config;
 

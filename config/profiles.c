@@ -8,6 +8,7 @@
 #include <string.h>
 
 #define MAX_SECONDS 3600
+#define DEFAULT_SECONDS 10 /* Go's own for /debug/pprof/profile is 30 */
 
 typedef struct go_profile {
     const char *name;
@@ -19,7 +20,7 @@ typedef struct go_profile {
 
 /* Kinds as Go records each profile: see runtime/pprof. */
 static const go_profile go_profiles[] = {
-    {"cpu", "/debug/pprof/profile", true, 10, PD_PROFILE_WINDOW},
+    {"cpu", "/debug/pprof/profile", true, DEFAULT_SECONDS, PD_PROFILE_WINDOW},
     {"heap", "/debug/pprof/heap", true, 0, PD_PROFILE_MIXED},
     {"allocs", "/debug/pprof/allocs", false, 0, PD_PROFILE_MIXED},
     {"goroutine", "/debug/pprof/goroutine", true, 0, PD_PROFILE_GAUGE},
@@ -57,6 +58,21 @@ void cfg_profiles_default(pd_job *job)
     }
 }
 
+int64_t pd_default_seconds(int64_t bound_ms)
+{
+    int64_t s = bound_ms / 1250; /* 80%, in seconds */
+    if (bound_ms < 2000)
+        return 0;
+    return s < DEFAULT_SECONDS ? s : DEFAULT_SECONDS;
+}
+
+int64_t pd_profile_seconds(const pd_profile_cfg *p, int64_t bound_ms)
+{
+    if (p->seconds_set || p->kind != PD_PROFILE_WINDOW)
+        return p->seconds;
+    return pd_default_seconds(bound_ms);
+}
+
 const pd_profile_cfg *pd_job_profile(const pd_job *job, const char *name)
 {
     for (size_t i = 0; i < job->nprofiles; i++)
@@ -88,6 +104,7 @@ static int read_go_profile(cfg_ctx *c, const yn *v, const char *path, pd_profile
     if (cpu && cfg_uint(c, v, path, "seconds", 1, MAX_SECONDS, &s) < 0)
         rc = -EINVAL;
     p->seconds = (int64_t)s;
+    p->seconds_set = cpu && yn_get(v, "seconds") != NULL;
     return rc;
 }
 
@@ -106,6 +123,7 @@ static int custom_profile(cfg_ctx *c, const yn *v, const char *path, pd_profile_
     if (cfg_uint(c, v, path, "seconds", 1, MAX_SECONDS, &s) < 0)
         rc = -EINVAL;
     p->seconds = (int64_t)s;
+    p->seconds_set = true; /* a custom profile has no default */
     /* With seconds the target profiles a window (fgprof); without, a snapshot. */
     p->kind = s > 0 ? PD_PROFILE_WINDOW : PD_PROFILE_GAUGE;
     char pp[CFG_PATH_MAX];

@@ -288,7 +288,9 @@ static void item_start(pd_cap_item *it, tstate *t, int64_t seconds)
     s->cap = it;
     s->name = pd_xstrdup(p->name);
     s->kind = p->kind;
-    s->seconds = p->seconds > 0 ? seconds : 0;
+    /* A window profile takes the target's own seconds unless the capture
+     * names its own; a snapshot takes none. */
+    s->seconds = p->seconds > 0 ? (seconds > 0 ? seconds : p->seconds) : 0;
     char url[2048];
     if (s->seconds > 0)
         snprintf(url, sizeof(url), "%s://%s%s%s?seconds=%lld", t->tg.scheme, t->tg.address,
@@ -635,7 +637,7 @@ static json_t *started_json(const capture *cp)
 
 static int64_t capture_seconds(const pd_api_request *rq)
 {
-    int64_t s = rq->seconds > 0 ? rq->seconds : 10;
+    int64_t s = rq->seconds; /* 0: the target's own */
     return s > PD_CAPTURE_MAX_SECONDS ? PD_CAPTURE_MAX_SECONDS : s;
 }
 
@@ -793,7 +795,7 @@ static json_t *one_alert(pd_captures *k, const pd_api_alert *a, const char **typ
             continue;
         matched++;
         int64_t retry = 0;
-        capture *cp = try_capture(k, t, &extra, types, ntypes, 10, &retry);
+        capture *cp = try_capture(k, t, &extra, types, ntypes, cfg->alerting.seconds, &retry);
         if (cp != NULL) {
             json_array_append_new(ids, json_integer(cp->id));
             json_array_append_new(all, json_integer(cp->id));

@@ -12,9 +12,6 @@
 #include "pd_api.h"
 #include "writer.h"
 
-/* Longest CPU capture: a longer `seconds` is clamped to this. */
-#define PD_CAPTURE_MAX_SECONDS 60
-
 typedef struct pd_captures pd_captures;
 
 /* The registry outlives the collector and the writer: free it after the

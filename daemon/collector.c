@@ -249,14 +249,21 @@ static tstate *tstate_new(pd_collector *c, const pd_config *cfg, const pd_job *j
     t->job = pd_xstrdup(job->name);
     t->timeout_ms = job->scrape_timeout_ms;
     int64_t interval_ms = job->scrape_interval_ms;
+    /* Seconds the config does not write follow this target's interval. */
+    int64_t bound_ms = job->scrape_interval_ms;
     if (reg != NULL) {
         t->reg_id = reg->id;
-        int64_t max_seconds = 0;
-        for (size_t i = 0; i < job->nprofiles; i++)
-            if (profile_on(&job->profiles[i], reg) && job->profiles[i].seconds > max_seconds)
-                max_seconds = job->profiles[i].seconds;
         if (reg->interval_ms > 0)
             interval_ms = reg->interval_ms;
+        bound_ms = job->scrape_timeout_set && job->scrape_timeout_ms < interval_ms
+                       ? job->scrape_timeout_ms
+                       : interval_ms;
+        int64_t max_seconds = 0;
+        for (size_t i = 0; i < job->nprofiles; i++) {
+            int64_t secs = pd_profile_seconds(&job->profiles[i], bound_ms);
+            if (profile_on(&job->profiles[i], reg) && secs > max_seconds)
+                max_seconds = secs;
+        }
         /* A registration with its own interval or profiles keeps the
          * job's explicit timeout (capped by its interval); a derived one is
          * derived again from the profiles it asks for. */
@@ -272,6 +279,8 @@ static tstate *tstate_new(pd_collector *c, const pd_config *cfg, const pd_job *j
         t->avail[i] = job->profiles[i];
         t->avail[i].name = pd_xstrdup(job->profiles[i].name);
         t->avail[i].path = pd_xstrdup(job->profiles[i].path);
+        if (reg != NULL)
+            t->avail[i].seconds = pd_profile_seconds(&job->profiles[i], bound_ms);
     }
     t->basic_user = dup_or_null(job->basic_auth.username);
     t->ca_file = dup_or_null(job->tls.ca_file);
@@ -290,8 +299,8 @@ static tstate *tstate_new(pd_collector *c, const pd_config *cfg, const pd_job *j
     t->slots = pd_xcalloc(t->nslots + 1, sizeof(slot));
     size_t k = 0;
     for (size_t i = 0; i < job->nprofiles; i++) {
-        const pd_profile_cfg *p = &job->profiles[i];
-        if (!profile_on(p, reg))
+        const pd_profile_cfg *p = &t->avail[i];
+        if (!profile_on(&job->profiles[i], reg))
             continue;
         slot *s = &t->slots[k++];
         s->t = t;
@@ -676,6 +685,15 @@ static int reg_build(const pd_config *cfg, const pd_reg_target *r, const pd_job 
         if (!profile_on(p, r))
             continue;
         enabled++;
+        if (!p->seconds_set) {
+            /* derived from the interval (tstate_new), so it fits, if any fits */
+            if (p->kind == PD_PROFILE_WINDOW && pd_profile_seconds(p, interval) == 0)
+                return pd_errf(err, -EINVAL,
+                               "scrape_interval: the %s profile needs at least 2s "
+                               "(a whole second of profiling, then time to answer)",
+                               p->name);
+            continue;
+        }
         if (p->seconds * 1000 >= interval)
             return pd_errf(err, -EINVAL,
                            "scrape_interval: must be longer than the %s profile's %lld seconds",

@@ -113,7 +113,7 @@ static void test_classes_counted(void **state)
     (void)state;
     assert_int_equal(pd_regex_classes("a.b"), 0);
     assert_int_equal(pd_regex_classes("\\pL\\PN\\p{Greek}"), 3);
-    assert_int_equal(pd_regex_classes("\\\\p"), 0);       /* an escaped backslash, then p */
+    assert_int_equal(pd_regex_classes("\\\\p"), 0);          /* an escaped backslash, then p */
     assert_int_equal(pd_regex_classes("\\Q\\pL\\E\\pL"), 1); /* quoted text is literal */
     assert_int_equal(pd_regex_classes("\\Q\\\\E\\pL"), 1);   /* \E ends the quote */
     assert_int_equal(pd_regex_classes("[\\pL\\pN]"), 2);

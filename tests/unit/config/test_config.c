@@ -35,6 +35,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->alerting.nmatch_labels, 2);
     assert_string_equal(cfg->alerting.match_labels[0], "instance");
     assert_string_equal(cfg->alerting.match_labels[1], "job");
+    assert_int_equal(cfg->alerting.seconds, 0); /* the target's own */
     pd_config_free(cfg);
 
     /* an empty file and an empty mapping are the defaults too */
@@ -147,7 +148,8 @@ static const char full_yaml[] =
     "    basic_auth: {username: u, password_file: pw}\n"
     "alerting:\n"
     "  profiles: [cpu, fgprof]\n"
-    "  match_labels: [pod]\n";
+    "  match_labels: [pod]\n"
+    "  seconds: 7\n";
 
 static void test_full_round_trip(void **state)
 {
@@ -237,6 +239,7 @@ static void test_full_round_trip(void **state)
     assert_string_equal(cfg->alerting.profiles[1], "fgprof");
     assert_int_equal(cfg->alerting.nmatch_labels, 1);
     assert_string_equal(cfg->alerting.match_labels[0], "pod");
+    assert_int_equal(cfg->alerting.seconds, 7);
     pd_config_free(cfg);
 }
 
@@ -262,6 +265,53 @@ static void test_timeouts(void **state)
                    "  - {job_name: a, scrape_interval: 30s, profiles: {cpu: {seconds: 5}}}\n");
     assert_int_equal(cfg->jobs[0].scrape_timeout_ms, 30 * S);
     pd_config_free(cfg);
+}
+
+/* cpu seconds that the config does not write follow the interval (or a
+ * shorter explicit timeout): 10, or 80% of a shorter bound, none under 2 s;
+ * every interval from 1 s up is valid with the default profiles. */
+static void test_cpu_seconds_derived(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *interval;
+        int64_t seconds, timeout_ms;
+        bool on;
+    } cases[] = {
+        {"1s", 0, 1 * S, false},  {"2s", 1, 2 * S, true},    {"5s", 4, 5 * S, true},
+        {"10s", 8, 10 * S, true}, {"15s", 10, 15 * S, true}, {"1m", 10, 20 * S, true},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char yaml[128];
+        snprintf(yaml, sizeof(yaml),
+                 "global: {scrape_interval: %s}\nscrape_configs:\n"
+                 "  - job_name: a\n",
+                 cases[i].interval);
+        pd_config *cfg = parse_ok(yaml);
+        const pd_profile_cfg *cpu = pd_job_profile(&cfg->jobs[0], "cpu");
+        assert_int_equal(cpu->enabled, cases[i].on);
+        assert_int_equal(cpu->seconds, cases[i].seconds);
+        assert_false(cpu->seconds_set);
+        assert_int_equal(cfg->jobs[0].scrape_timeout_ms, cases[i].timeout_ms);
+        /* a job the config does not name (a registration) follows the same rule */
+        pd_job *own = pd_job_default(cfg, "other");
+        assert_int_equal(pd_job_profile(own, "cpu")->seconds, cases[i].seconds);
+        pd_job_free(own);
+        pd_config_free(cfg);
+    }
+    /* an explicit timeout shorter than the interval bounds them too */
+    pd_config *cfg = parse_ok("scrape_configs:\n  - {job_name: a, scrape_timeout: 5s}\n");
+    assert_int_equal(pd_job_profile(&cfg->jobs[0], "cpu")->seconds, 4);
+    pd_config_free(cfg);
+    /* written seconds are kept as written */
+    cfg = parse_ok("scrape_configs:\n  - {job_name: a, scrape_interval: 10s, "
+                   "profiles: {cpu: {seconds: 3}}}\n");
+    assert_int_equal(pd_job_profile(&cfg->jobs[0], "cpu")->seconds, 3);
+    assert_true(pd_job_profile(&cfg->jobs[0], "cpu")->seconds_set);
+    pd_config_free(cfg);
+    assert_int_equal(pd_default_seconds(1999), 0);
+    assert_int_equal(pd_default_seconds(3000), 2);
+    assert_int_equal(pd_default_seconds(INT64_MAX / 2), 10);
 }
 
 typedef struct err_case {
@@ -340,6 +390,8 @@ static const err_case err_cases[] = {
     {"alerting: {profiles: [cpu, heap, goroutine, allocs, block, mutex, threadcreate, cpu, heap,"
      " goroutine, allocs, block, mutex, threadcreate, cpu, heap, goroutine]}\n",
      "t.yaml:1:22: alerting.profiles: more than 16 profiles"},
+    {"alerting: {seconds: 61}\n",
+     "t.yaml:1:21: alerting.seconds: invalid number \"61\": want an integer from 1 to 60"},
     /* timing */
     {"scrape_configs:\n  - job_name: a\n    scrape_interval: 30s\n    scrape_timeout: 31s\n",
      "t.yaml:4:21: scrape_configs[0].scrape_timeout: scrape_timeout 31s is greater than "
@@ -350,13 +402,15 @@ static const err_case err_cases[] = {
      "      cpu: {seconds: 10}\n",
      "t.yaml:5:22: scrape_configs[0].profiles.cpu.seconds: 10s must be less than "
      "scrape_interval 10s"},
-    /* default cpu seconds (10) against a short interval: blame the interval */
-    {"scrape_configs:\n  - job_name: a\n    scrape_interval: 5s\n",
-     "t.yaml:3:22: scrape_configs[0].profiles.cpu.seconds: 10s must be less than "
-     "scrape_interval 5s"},
-    {"scrape_configs:\n  - job_name: a\n    scrape_timeout: 5s\n",
-     "t.yaml:2:5: scrape_configs[0].profiles.cpu.seconds: 10s must be less than scrape_timeout "
-     "5s"},
+    /* only written seconds are refused (test_cpu_seconds_derived) */
+    {"scrape_configs:\n  - job_name: a\n    scrape_timeout: 5s\n    profiles:\n"
+     "      cpu: {seconds: 10}\n",
+     "t.yaml:5:22: scrape_configs[0].profiles.cpu.seconds: 10s must be less than "
+     "scrape_timeout 5s"},
+    {"global: {scrape_interval: 1s}\n"
+     "scrape_configs:\n  - {job_name: a, profiles: {cpu: {seconds: 1}}}\n",
+     "t.yaml:3:45: scrape_configs[0].profiles.cpu.seconds: 1s must be less than "
+     "scrape_interval 1s"},
     /* profiles */
     {"scrape_configs:\n  - job_name: a\n    profiles:\n      fgprof: {enabled: true}\n",
      "t.yaml:4:15: scrape_configs[0].profiles.fgprof: custom profile \"fgprof\" needs a path "
@@ -607,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_job_defaults),
         cmocka_unit_test(test_full_round_trip),
         cmocka_unit_test(test_timeouts),
+        cmocka_unit_test(test_cpu_seconds_derived),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_all_errors_reported),
         cmocka_unit_test(test_alias_bomb_is_bounded),

@@ -44,8 +44,7 @@ static void test_times(void **state)
     api_query_free(&q);
 
     /* A range whose length does not fit in int64 nanoseconds. */
-    const char *wide[] = {"type=cpu", "from=1677-09-22T00:00:00Z", "to=2262-04-10T00:00:00Z",
-                          NULL};
+    const char *wide[] = {"type=cpu", "from=1677-09-22T00:00:00Z", "to=2262-04-10T00:00:00Z", NULL};
     assert_int_equal(parse("series", wide, &q, &err), -ERANGE);
     assert_string_equal(err.msg, "from: more than 292 years before to");
     api_query_free(&q);
@@ -108,8 +107,7 @@ static void test_bodies(void **state)
     assert_int_equal(body(PD_API_CAPTURE, "{\"query\":\"{x=~\\\"(\\\"}\"}", &err), -EINVAL);
     assert_non_null(strstr(err.msg, "query: invalid regex for x"));
     pd_err_clear(&err);
-    assert_int_equal(body(PD_API_ALERTS, "{\"alerts\":[{\"status\":\"firing\"}]}", &err),
-                     -EINVAL);
+    assert_int_equal(body(PD_API_ALERTS, "{\"alerts\":[{\"status\":\"firing\"}]}", &err), -EINVAL);
     assert_string_equal(err.msg, "alerts[0].labels: missing");
     pd_err_clear(&err);
     assert_int_equal(body(PD_API_ALERTS, "[", &err), -EINVAL);

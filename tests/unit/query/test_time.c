@@ -233,10 +233,8 @@ static void test_format(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_times),
-        cmocka_unit_test(test_time_errors),
-        cmocka_unit_test(test_durations),
-        cmocka_unit_test(test_steps),
+        cmocka_unit_test(test_times),     cmocka_unit_test(test_time_errors),
+        cmocka_unit_test(test_durations), cmocka_unit_test(test_steps),
         cmocka_unit_test(test_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
