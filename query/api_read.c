@@ -55,11 +55,11 @@ static int on_profile(void *ctx, const pd_store_meta *m)
 {
     json_t *list = ctx;
     char t[PD_TIME_FORMAT_MAX];
-    json_t *o = json_pack("{s:I,s:o,s:I,s:I,s:o,s:I}", "id", (json_int_t)m->id, "time",
-                  pd_time_format(m->time_ns, t, sizeof(t)) == 0 ? json_string(t) : json_null(),
-                  "time_unix_nano",
-                  (json_int_t)m->time_ns, "duration_ns", (json_int_t)m->duration_ns, "labels",
-                  api_labels_json(m->labels, m->nlabels), "size", (json_int_t)m->size);
+    json_t *o = json_pack(
+        "{s:I,s:o,s:I,s:I,s:o,s:I}", "id", (json_int_t)m->id, "time",
+        pd_time_format(m->time_ns, t, sizeof(t)) == 0 ? json_string(t) : json_null(),
+        "time_unix_nano", (json_int_t)m->time_ns, "duration_ns", (json_int_t)m->duration_ns,
+        "labels", api_labels_json(m->labels, m->nlabels), "size", (json_int_t)m->size);
     types_json(m, o);
     json_array_append_new(list, o);
     return 0;
