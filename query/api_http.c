@@ -79,8 +79,12 @@ static void log_request(const api_req *r, int status, size_t bytes)
         path[i++] = (*c <= ' ' || *c == '"' || *c == '\\' || *c >= 0x7f) ? '?' : *c;
     path[i] = '\0';
     uint64_t ms = (uv_hrtime() - r->start_ns) / 1000000;
-    pd_log(PD_LOG_INFO, "request", "method=%s path=%s status=%d bytes=%zu duration_ms=%llu",
-           r->method, path, status, bytes, (unsigned long long)ms);
+    /* Health probes and Prometheus' scrapes come every few seconds: they
+     * log at debug unless they fail; queries and writes at info. */
+    bool probe = strcmp(r->path, "/metrics") == 0 || strncmp(r->path, "/-/", 3) == 0;
+    pd_log(probe && status < 500 ? PD_LOG_DEBUG : PD_LOG_INFO, "request",
+           "method=%s path=%s status=%d bytes=%zu duration_ms=%llu", r->method, path, status,
+           bytes, (unsigned long long)ms);
 }
 
 /* Queues r's answer on its connection. */

@@ -106,6 +106,8 @@ grep -q '^pprofd_http_requests_total{code="400"} [1-9]' "$W/body" || pd_die "met
 grep -q '^pprofd_query_duration_seconds_count [1-9]' "$W/body" || pd_die "no query histogram"
 grep -q 'msg="request" method=GET path=/api/v1/profiles status=200 bytes=[0-9]* duration_ms=[0-9]*' \
 	"$W/pprofd.log" || pd_die "no request log line"
+! grep -E 'msg="request" method=GET path=(/metrics|/-/healthy|/-/ready) ' "$W/pprofd.log" ||
+	pd_die "health probes and /metrics are logged at info (above)"
 grep -q '^pprofd_profiles_stored_total 0$' "$W/body" || pd_die "no collector metrics: $(head "$W/body")"
 grep -q '^pprofd_database_bytes [1-9]' "$W/body" || pd_die "no database size metric"
 api_expect 200 /api/v1/targets
