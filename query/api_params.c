@@ -120,7 +120,7 @@ int api_parse_query(api_arg_fn arg, void *conn, const char *what, api_query *q, 
     memset(q, 0, sizeof(*q));
     q->normalize = true;
     bool is_diff = strcmp(what, "diff") == 0;
-    bool need_type = strcmp(what, "labels") != 0;
+    bool need_type = strcmp(what, "labels") != 0 && strcmp(what, "profiles") != 0;
     const char *v = arg(conn, "type");
     if (v != NULL && !valid_name(v, true))
         return pd_errf(err, -EINVAL, "type: invalid profile type \"%.40s\"", v);

@@ -65,13 +65,17 @@ static int on_profile(void *ctx, const pd_store_meta *m)
     return 0;
 }
 
+/* The newest `limit` profiles first (all types unless `type` is given),
+ * and whether older ones were left out: one more is read to know. */
 void api_work_profiles(api_req *r, pd_store_reader *rd)
 {
     pd_store_query sq;
     api_store_query(&r->q, r->q.sel, r->q.from, r->q.to, &sq);
-    sq.limit = r->q.limit ? r->q.limit : API_DEFAULT_LIST_LIMIT;
-    if (sq.limit > r->api->max_query_profiles)
-        sq.limit = r->api->max_query_profiles;
+    size_t limit = r->q.limit ? r->q.limit : API_DEFAULT_LIST_LIMIT;
+    if (limit > r->api->max_query_profiles)
+        limit = r->api->max_query_profiles;
+    sq.limit = limit + 1;
+    sq.newest_first = true;
     json_t *list = json_array();
     pd_err err = {{0}};
     int rc = pd_store_find(rd, &sq, on_profile, list, &err);
@@ -80,7 +84,10 @@ void api_work_profiles(api_req *r, pd_store_reader *rd)
         api_set_error(r, api_status_of(rc), err.msg);
         return;
     }
-    api_set_json(r, 200, json_pack("{s:o}", "profiles", list));
+    bool truncated = json_array_size(list) > limit;
+    if (truncated)
+        json_array_remove(list, limit);
+    api_set_json(r, 200, json_pack("{s:o,s:b}", "profiles", list, "truncated", truncated));
 }
 
 void api_work_profile(api_req *r, pd_store_reader *rd)

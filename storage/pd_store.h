@@ -18,6 +18,7 @@
 #include "pd_err.h"
 #include "pd_regex.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -157,21 +158,23 @@ typedef struct pd_store_matcher {
 } pd_store_matcher;
 
 typedef struct pd_store_query {
-    const char *type; /* required by pd_store_find; may be NULL for labels */
+    const char *type; /* NULL: every type */
     const pd_store_matcher *matchers;
     size_t nmatchers;
     int64_t from_ns; /* inclusive */
     int64_t to_ns;   /* inclusive */
     size_t limit;    /* pd_store_find only; 0 = unlimited */
+    bool newest_first; /* pd_store_find only: time order reversed */
 } pd_store_query;
 
 /* Returns non-zero to stop the iteration (not an error). */
 typedef int (*pd_store_meta_cb)(void *ctx, const pd_store_meta *meta);
 typedef int (*pd_store_string_cb)(void *ctx, const char *s);
 
-/* Calls cb for every profile of q->type whose series matches every matcher
- * and whose time is in [from_ns, to_ns], in time order (then id), at most
- * q->limit of them. Runs in one read transaction (a consistent snapshot).
+/* Calls cb for every profile of q->type (any type if NULL) whose series
+ * matches every matcher and whose time is in [from_ns, to_ns], in time
+ * order (then id; both reversed with newest_first), at most q->limit of
+ * them. Runs in one read transaction (a consistent snapshot).
  * cb may call pd_store_get on the same reader (it reads the same snapshot),
  * but not pd_store_find or the label functions. */
 int pd_store_find(pd_store_reader *r, const pd_store_query *q, pd_store_meta_cb cb, void *ctx,

@@ -38,6 +38,11 @@ static const char *const sql_text[PD_ST_NSTMT] = {
                           " default_sample_type, totals FROM profiles"
                           " WHERE series_id IN (SELECT value FROM json_each(?1))"
                           " AND time_ns BETWEEN ?2 AND ?3 ORDER BY time_ns, id LIMIT ?4",
+    [PD_ST_PROFILES_IN_DESC] = "SELECT id, series_id, time_ns, duration_ns, size, sample_types,"
+                               " default_sample_type, totals FROM profiles"
+                               " WHERE series_id IN (SELECT value FROM json_each(?1))"
+                               " AND time_ns BETWEEN ?2 AND ?3"
+                               " ORDER BY time_ns DESC, id DESC LIMIT ?4",
     [PD_ST_HAS_PROFILE] = "SELECT 1 FROM profiles WHERE series_id = ?1"
                           " AND time_ns BETWEEN ?2 AND ?3 LIMIT 1",
     [PD_ST_GET] = "SELECT p.series_id, p.time_ns, p.duration_ns, p.size, p.sample_types,"

@@ -1,4 +1,5 @@
-/* pd_store_find: the metadata of matching profiles in time order. */
+/* pd_store_find: the metadata of matching profiles in time order (or the
+ * newest first). */
 #include "st_int.h"
 
 #include "pd_mem.h"
@@ -66,7 +67,7 @@ static int run(pd_st_db *d, const pd_store_query *q, const pd_st_series_set *set
                pd_store_meta_cb cb, void *ctx, pd_err *err)
 {
     sqlite3_stmt *st;
-    int rc = pd_st_stmt(d, PD_ST_PROFILES_IN, &st, err);
+    int rc = pd_st_stmt(d, q->newest_first ? PD_ST_PROFILES_IN_DESC : PD_ST_PROFILES_IN, &st, err);
     if (rc != 0)
         return rc;
     char *json = ids_json(set);
@@ -102,10 +103,8 @@ static int run(pd_st_db *d, const pd_store_query *q, const pd_st_series_set *set
 int pd_store_find(pd_store_reader *r, const pd_store_query *q, pd_store_meta_cb cb, void *ctx,
                   pd_err *err)
 {
-    if (q == NULL || q->type == NULL || q->type[0] == '\0')
-        return pd_errf(err, -EINVAL, "find: a profile type is required");
-    if (cb == NULL)
-        return pd_errf(err, -EINVAL, "find: no callback");
+    if (q == NULL || cb == NULL)
+        return pd_errf(err, -EINVAL, "find: no query or no callback");
     if (q->from_ns > q->to_ns)
         return 0;
     pd_st_series_set set;

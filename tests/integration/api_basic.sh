@@ -16,7 +16,7 @@ api_expect 200 /-/ready
 pd_ok "healthy and ready on $API"
 
 api_expect 200 "/api/v1/profiles?type=cpu"
-[[ $(cat "$W/body") == '{"profiles":[]}' ]] || pd_die "empty list: $(cat "$W/body")"
+[[ $(cat "$W/body") == '{"profiles":[],"truncated":false}' ]] || pd_die "empty list: $(cat "$W/body")"
 api_expect 200 "/api/v1/labels"
 [[ $(cat "$W/body") == '{"data":[]}' ]] || pd_die "empty labels: $(cat "$W/body")"
 pd_ok "empty database: empty list and labels"

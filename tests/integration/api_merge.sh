@@ -48,13 +48,23 @@ for want in '"time":"20' '"time_unix_nano":' '"duration_ns":' '"labels":{' '"ins
 	'"totals":{"samples":'; do
 	grep -qF "$want" "$W/list.json" || pd_die "list lacks $want: $(head -c 400 "$W/list.json")"
 done
+times=$(grep -o '"time_unix_nano":[0-9]*' "$W/list.json" | cut -d: -f2)
+[[ $times == "$(sort -rn <<<"$times")" ]] || pd_die "list not newest first: $times"
+grep -qF '"truncated":false' "$W/list.json" || pd_die "an uncut list says truncated: $(tail -c 100 "$W/list.json")"
 api_expect 200 "/api/v1/profiles?type=cpu&query=$sel&$rng&limit=2"
-[[ $(grep -o '"id":' "$W/body" | wc -l) == 2 ]] || pd_die "limit=2 ignored"
-pd_ok "list: $n cpu profiles with their metadata; limit works"
+[[ $(grep -o '"id":[0-9]*' "$W/body" | cut -d: -f2) == "$(head -2 <<<"$ids")" ]] ||
+	pd_die "limit=2 is not the newest two of $ids: $(head -c 300 "$W/body")"
+grep -qF '"truncated":true' "$W/body" || pd_die "limit=2 of $n does not say truncated"
+api_expect 200 "/api/v1/profiles?query=$sel&$rng"
+for ty in cpu heap goroutine; do
+	grep -qF "\"type\":\"$ty\"" "$W/body" || pd_die "the list without type lacks $ty: $(head -c 300 "$W/body")"
+done
+pd_ok "list: $n cpu profiles, newest first, with their metadata; limit keeps the newest and says truncated; no type lists all"
 
-# Each listed profile, then pprofd merge of them = the merge endpoint.
+# Each listed profile, then pprofd merge of them (in time order, as the
+# merge endpoint takes them: the list is newest first) = the merge endpoint.
 files=()
-for id in $ids; do
+for id in $(tac <<<"$ids"); do
 	api_expect 200 "/api/v1/profiles/$id"
 	mv "$W/body" "$W/p$id.pb.gz"
 	files+=("$W/p$id.pb.gz")
@@ -235,7 +245,7 @@ api_start "limits:
 api_expect 422 "/api/v1/merge?type=cpu&query=$sel&$rng"
 grep -q 'max_query_profiles' "$W/body" || pd_die "422 body: $(cat "$W/body")"
 api_expect 422 "/api/v1/series?type=cpu&query=$sel&$rng"
-first=$(grep -o '"time_unix_nano":[0-9]*' "$W/list.json" | sed -n 1p | cut -d: -f2)
+first=$(grep -o '"time_unix_nano":[0-9]*' "$W/list.json" | sed -n '$p' | cut -d: -f2) # the oldest: the list is newest first
 api_expect 200 "/api/v1/merge?type=cpu&query=$sel&from=$from&to=$((first / 1000000 + 1))"
 pd_daemon_stop
 pd_ok "422 past limits.max_query_profiles"

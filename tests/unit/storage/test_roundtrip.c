@@ -194,6 +194,20 @@ static void test_find_time_edges_and_limit(void **state)
     int64_t two[] = {f->a1, f->b1};
     expect_find(f, NULL, 0, 0, 1000, 2, two, 2);
 
+    /* newest first, cut at the limit from the newest end */
+    pd_store_query nq = {.type = "cpu", .from_ns = 0, .to_ns = 1000, .limit = 2,
+                         .newest_first = true};
+    st_found newest = {0};
+    pd_err nerr = {{0}};
+    assert_int_equal(pd_store_find(f->r, &nq, st_found_cb, &newest, &nerr), 0);
+    assert_int_equal(newest.n, 2);
+    assert_int_equal(newest.ids[0], f->a3);
+    /* no type: every type (heap d1 and goroutine e1 too) */
+    pd_store_query any = {.from_ns = 0, .to_ns = 1000};
+    st_found all = {0};
+    assert_int_equal(pd_store_find(f->r, &any, st_found_cb, &all, &nerr), 0);
+    assert_int_equal(all.n, 8);
+
     /* the callback stops the iteration */
     pd_store_query q = {.type = "cpu", .from_ns = 0, .to_ns = 1000};
     st_found got = {.stop_after = 3};
@@ -228,8 +242,8 @@ static void test_find_errors(void **state)
     st_found got = {0};
     pd_err err = {{0}};
     pd_store_query q = {.from_ns = 0, .to_ns = 1000};
-    assert_int_equal(pd_store_find(f->r, &q, st_found_cb, &got, &err), -EINVAL);
-    assert_string_equal(err.msg, "find: a profile type is required");
+    assert_int_equal(pd_store_find(f->r, &q, NULL, &got, &err), -EINVAL);
+    assert_string_equal(err.msg, "find: no query or no callback");
     pd_store_matcher bad = {.name = "1job", .op = PD_MATCH_EQ, .value = "x"};
     q.type = "cpu";
     q.matchers = &bad;
