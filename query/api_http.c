@@ -83,8 +83,8 @@ static void log_request(const api_req *r, int status, size_t bytes)
      * log at debug unless they fail; queries and writes at info. */
     bool probe = strcmp(r->path, "/metrics") == 0 || strncmp(r->path, "/-/", 3) == 0;
     pd_log(probe && status < 500 ? PD_LOG_DEBUG : PD_LOG_INFO, "request",
-           "method=%s path=%s status=%d bytes=%zu duration_ms=%llu", r->method, path, status,
-           bytes, (unsigned long long)ms);
+           "method=%s path=%s status=%d bytes=%zu duration_ms=%llu", r->method, path, status, bytes,
+           (unsigned long long)ms);
 }
 
 /* Queues r's answer on its connection. */

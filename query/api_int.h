@@ -171,6 +171,12 @@ bool api_escalate(api_req *r, size_t n);
 /* True if the query ran past its deadline or the API is stopping. */
 bool api_should_abort(api_req *r, uint64_t deadline_ns);
 
+/* api_gauge.c: profile types some of whose sample types are snapshots
+ * (goroutine; heap and allocs, their inuse_*), and whether sample type
+ * name[0..len) of `type` is one: averaged per series, then summed. */
+bool api_type_has_gauges(const char *type);
+bool api_sample_is_gauge(const char *type, const char *name, size_t len);
+
 /* The storage query for selector `sel` over [from, to] (matchers borrowed). */
 void api_store_query(const api_query *q, const pd_selector *sel, int64_t from, int64_t to,
                      pd_store_query *sq);

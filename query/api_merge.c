@@ -143,23 +143,14 @@ static int next_listed(void *ctx, pd_profile **p, pd_err *err)
     return 1;
 }
 
-/* Types whose series hold snapshots: goroutine, and the inuse_* of heap
- * (and of allocs, the same data). */
-static bool has_gauges(const char *type)
-{
-    return strcmp(type, "goroutine") == 0 || strcmp(type, "heap") == 0 ||
-           strcmp(type, "allocs") == 0;
-}
-
 /* Divides the gauge values of one series' merge by its profile count n.
  * Samples are not dropped here (pd_profile_scale_n would drop those whose
  * gauges round to 0 even when their alloc_* values are not). */
 static void average(pd_profile *p, const char *type, size_t n)
 {
-    bool all = strcmp(type, "goroutine") == 0;
     for (uint32_t j = 0; j < p->nsample_types; j++) {
         pd_str name = p->strings[p->sample_types[j].type];
-        if (!all && (name.len < 6 || memcmp(name.ptr, "inuse_", 6) != 0))
+        if (!api_sample_is_gauge(type, name.ptr, name.len))
             continue;
         for (uint32_t i = 0; i < p->nsamples; i++)
             p->samples[i].values[j] = llround((double)p->samples[i].values[j] / (double)n);
@@ -234,7 +225,7 @@ static int merge_selection(api_req *r, pd_store_reader *rd, const pd_selector *s
         rc = -EAGAIN; /* comes back in the heavy lane */
     } else {
         source s = {r, rd, c.v, c.n, 0, uv_hrtime() + API_QUERY_TIMEOUT_NS, NULL};
-        if (has_gauges(r->q.type) && !r->q.agg_sum)
+        if (api_type_has_gauges(r->q.type) && !r->q.agg_sum)
             rc = merge_gauges(&s, c.v, c.n, out, &err);
         else
             rc = merge_stored(&s, out, &err);

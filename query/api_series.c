@@ -1,12 +1,16 @@
-/* GET /api/v1/series, on a worker thread: the stored totals of
- * one sample type, summed per `step` bucket and per group of `group_by`
- * labels. Nothing is decoded: the totals were computed at ingest. */
+/* GET /api/v1/series, on a worker thread: the stored totals of one sample
+ * type per `step` bucket and per group of `group_by` labels, by merge's
+ * rule: a gauge (api_sample_is_gauge) is averaged per series within the
+ * bucket and the series' averages summed, unless aggregation=sum; other
+ * values are summed. Nothing is decoded: the totals were computed at
+ * ingest. */
 #include "api_int.h"
 
 #include "pd_hash.h"
 #include "pd_mem.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +22,14 @@ typedef struct group {
     uint8_t *filled; /* bucket had a profile */
 } group;
 
+/* One series' gauge values within one bucket, to be averaged. */
+typedef struct cell {
+    int64_t sum;
+    uint32_t n;
+    uint32_t group;
+    size_t bucket;
+} cell;
+
 typedef struct series_ctx {
     api_req *r;
     int64_t step;
@@ -25,17 +37,21 @@ typedef struct series_ctx {
     pd_keymap keys; /* group key -> index */
     group *groups;
     size_t ngroups, cap;
+    pd_keymap cell_keys; /* (series id, bucket) -> index in cells */
+    cell *cells;
+    size_t ncells, cells_cap;
     size_t seen;
     uint64_t deadline;
     int rc;
 } series_ctx;
 
-/* Index of the sample type to sum in m, or -1. */
-static int pick_type(const pd_store_meta *m, const char *want)
+/* Index of the sample type to sum in m, or -1; *name and *len (OUT) its
+ * name. */
+static int pick_type(const pd_store_meta *m, const char *want, const char **name, size_t *len)
 {
-    const char *name = want;
-    if (name == NULL && m->default_sample_type[0] != '\0')
-        name = m->default_sample_type;
+    const char *wanted = want;
+    if (wanted == NULL && m->default_sample_type[0] != '\0')
+        wanted = m->default_sample_type;
     const char *s = m->sample_types;
     int i = 0, last = -1;
     while (s != NULL && *s != '\0') {
@@ -43,12 +59,29 @@ static int pick_type(const pd_store_meta *m, const char *want)
         const char *comma = strchr(s, ',');
         size_t nl = slash && (!comma || slash < comma) ? (size_t)(slash - s)
                                                        : (comma ? (size_t)(comma - s) : strlen(s));
-        if (name != NULL && strlen(name) == nl && strncmp(s, name, nl) == 0)
+        *name = s;
+        *len = nl;
+        if (wanted != NULL && strlen(wanted) == nl && strncmp(s, wanted, nl) == 0)
             return i;
         last = i++;
         s = comma ? comma + 1 : s + strlen(s);
     }
-    return name == NULL ? last : -1;
+    return wanted == NULL ? last : -1;
+}
+
+/* Adds v to the average of series `id` in bucket b of group gi. */
+static void add_gauge(series_ctx *c, int64_t id, size_t b, uint32_t gi, int64_t v)
+{
+    int64_t key[2] = {id, (int64_t)b};
+    bool added = false;
+    uint32_t ci =
+        pd_keymap_intern(&c->cell_keys, key, sizeof(key), (uint32_t)c->ncells, &added, NULL);
+    if (added) {
+        pd_xgrow((void **)&c->cells, &c->cells_cap, c->ncells + 1, sizeof(cell));
+        c->cells[c->ncells++] = (cell){0, 0, gi, b};
+    }
+    c->cells[ci].sum += v;
+    c->cells[ci].n++;
 }
 
 static const char *label_of(const pd_store_meta *m, const char *name)
@@ -71,7 +104,9 @@ static int on_meta(void *arg, const pd_store_meta *m)
         c->rc = -ETIMEDOUT;
         return 1;
     }
-    int ti = pick_type(m, q->sample_type);
+    const char *tname = "";
+    size_t tlen = 0;
+    int ti = pick_type(m, q->sample_type, &tname, &tlen);
     if (ti < 0 || (size_t)ti >= m->ntotals)
         return 0;
     char key[4096];
@@ -95,9 +130,21 @@ static int on_meta(void *arg, const pd_store_meta *m)
     size_t b = (size_t)((m->time_ns - q->from) / c->step);
     if (b >= c->nbuckets)
         b = c->nbuckets - 1;
-    c->groups[gi].sums[b] += m->totals[ti];
     c->groups[gi].filled[b] = 1;
+    if (!q->agg_sum && api_sample_is_gauge(q->type, tname, tlen))
+        add_gauge(c, m->series_id, b, gi, m->totals[ti]);
+    else
+        c->groups[gi].sums[b] += m->totals[ti];
     return 0;
+}
+
+/* Each series' average in a bucket joins its group's sum there. */
+static void fold_gauges(series_ctx *c)
+{
+    for (size_t i = 0; i < c->ncells; i++) {
+        const cell *x = &c->cells[i];
+        c->groups[x->group].sums[x->bucket] += llround((double)x->sum / (double)x->n);
+    }
 }
 
 static json_t *points(const series_ctx *c, const group *g)
@@ -130,6 +177,7 @@ void api_work_series(api_req *r, pd_store_reader *rd)
     }
     c.nbuckets = (size_t)(range / c.step) + 1;
     pd_keymap_init(&c.keys, 16);
+    pd_keymap_init(&c.cell_keys, 64);
     pd_store_query sq;
     api_store_query(&r->q, r->q.sel, r->q.from, r->q.to, &sq);
     pd_err err = {{0}};
@@ -140,6 +188,7 @@ void api_work_series(api_req *r, pd_store_reader *rd)
         api_set_error(r, 503, "query took longer than 30 s");
     else if (rc < 0)
         api_set_error(r, api_status_of(rc), err.msg);
+    fold_gauges(&c);
     json_t *list = json_array();
     for (size_t i = 0; i < c.ngroups; i++) {
         group *g = &c.groups[i];
@@ -151,7 +200,9 @@ void api_work_series(api_req *r, pd_store_reader *rd)
         free(g->filled);
     }
     free(c.groups);
+    free(c.cells);
     pd_keymap_free(&c.keys);
+    pd_keymap_free(&c.cell_keys);
     if (rc == 0 && c.rc == 0)
         api_set_json(r, 200, json_pack("{s:o}", "series", list));
     else

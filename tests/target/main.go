@@ -81,6 +81,7 @@ type options struct {
 	hz         int
 	jobs       int
 	firstIndex int
+	idle       bool
 }
 
 func main() {
@@ -99,6 +100,7 @@ func main() {
 	flag.IntVar(&o.hz, "hz", 1000, "sampling rate of the profiles written by -cpu-profiles")
 	flag.IntVar(&o.jobs, "jobs", 1, "number of processes writing -cpu-profiles in parallel (Go allows one CPU profile per process)")
 	flag.IntVar(&o.firstIndex, "first-index", 0, "number of the first file written by -cpu-profiles")
+	flag.BoolVar(&o.idle, "idle", false, "serve mode: no workload, only the parked goroutines, so the goroutine count stays fixed")
 	flag.Parse()
 
 	if err := o.validate(); err != nil {
@@ -169,7 +171,11 @@ func serve(o *options) int {
 	runtime.SetBlockProfileRate(100_000)
 	runtime.SetMutexProfileFraction(5)
 
-	startWorkload(o.variant, o.load, false)
+	if o.idle {
+		startParkedGoroutines()
+	} else {
+		startWorkload(o.variant, o.load, false)
+	}
 
 	http.HandleFunc("/debug/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

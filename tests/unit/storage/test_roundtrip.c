@@ -195,8 +195,8 @@ static void test_find_time_edges_and_limit(void **state)
     expect_find(f, NULL, 0, 0, 1000, 2, two, 2);
 
     /* newest first, cut at the limit from the newest end */
-    pd_store_query nq = {.type = "cpu", .from_ns = 0, .to_ns = 1000, .limit = 2,
-                         .newest_first = true};
+    pd_store_query nq = {
+        .type = "cpu", .from_ns = 0, .to_ns = 1000, .limit = 2, .newest_first = true};
     st_found newest = {0};
     pd_err nerr = {{0}};
     assert_int_equal(pd_store_find(f->r, &nq, st_found_cb, &newest, &nerr), 0);
