@@ -385,6 +385,7 @@ static void slot_ingested(slot *s, int rc, pd_ingest_out *out, const pd_err *err
     } else {
         s->ok++;
         s->last_reason = "ok";
+        s->last_ok_wall_ms = pd_collector_wall_ms();
         if (out->restarted)
             pd_log_info("target restarted", "job=%s instance=%s type=%s", t->job, instance_of(t),
                         s->name);
@@ -792,6 +793,7 @@ static void inherit(slot *s, slot *o)
     s->last_reason = o->last_reason;
     memcpy(s->last_error, o->last_error, sizeof(s->last_error));
     s->last_scrape_wall_ms = o->last_scrape_wall_ms;
+    s->last_ok_wall_ms = o->last_ok_wall_ms;
     s->last_duration_ms = o->last_duration_ms;
 }
 

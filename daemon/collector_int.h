@@ -43,6 +43,7 @@ typedef struct slot {
     const char *last_reason; /* static string */
     char last_error[200];
     int64_t last_scrape_wall_ms; /* when the last attempt started */
+    int64_t last_ok_wall_ms;     /* when a scrape last succeeded; 0 = never */
     int64_t last_duration_ms;
     uint64_t bytes; /* received, all attempts */
     /* A capture's one-off scrape (capture.c): allocated on its own, holds a

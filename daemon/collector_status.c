@@ -146,14 +146,18 @@ static void put_escaped(pd_buf *out, const char *v)
     }
 }
 
+/* Labels of a metric about one target's profile type. Not job and
+ * instance: Prometheus, scraping pprofd, sets those to pprofd's own and
+ * renames ours exported_*; like its prometheus_target_* metrics, these name
+ * the scrape job scrape_job. */
 static void put_target_labels(pd_buf *out, const tstate *t, const slot *s)
 {
-    (void)pd_buf_append(out, "{job=\"", 6);
+    (void)pd_buf_append(out, "{scrape_job=\"", 13);
     put_escaped(out, t->job);
-    (void)pd_buf_append(out, "\",instance=\"", 12);
+    (void)pd_buf_append(out, "\",scrape_instance=\"", 19);
     const char *inst = pd_labels_get(&t->tg.labels, "instance");
     put_escaped(out, inst ? inst : t->tg.address);
-    (void)pd_buf_append(out, "\",type=\"", 8);
+    (void)pd_buf_append(out, "\",profile=\"", 11);
     put_escaped(out, s->name);
     (void)pd_buf_append(out, "\"}", 2);
 }
@@ -174,6 +178,20 @@ int pd_collector_metrics(pd_collector *c, pd_buf *out, const char *db_path)
             (void)pd_buf_printf(out, " %d\n", slot_up(s) ? 1 : 0);
         }
     }
+    (void)pd_buf_printf(out, "# HELP pprofd_target_last_success_timestamp_seconds When a scrape "
+                             "of a target's profile type last succeeded (unix seconds).\n"
+                             "# TYPE pprofd_target_last_success_timestamp_seconds gauge\n");
+    for (size_t i = 0; i < c->ntargets; i++) {
+        const tstate *t = c->targets[i];
+        for (size_t k = 0; k < t->nslots; k++) {
+            const slot *s = &t->slots[k];
+            if (s->last_ok_wall_ms == 0)
+                continue; /* never: no sample, as Prometheus leaves out the unknown */
+            (void)pd_buf_append(out, "pprofd_target_last_success_timestamp_seconds", 44);
+            put_target_labels(out, t, s);
+            (void)pd_buf_printf(out, " %.3f\n", (double)s->last_ok_wall_ms / 1000.0);
+        }
+    }
     (void)pd_buf_printf(out, "# HELP pprofd_scrape_duration_seconds Duration of scrapes.\n"
                              "# TYPE pprofd_scrape_duration_seconds histogram\n");
     uint64_t cum = 0;
@@ -191,10 +209,10 @@ int pd_collector_metrics(pd_collector *c, pd_buf *out, const char *db_path)
     (void)pd_buf_printf(out, "pprofd_scrape_duration_seconds_count %" PRIu64 "\n",
                         c->duration_count);
     (void)pd_buf_printf(out,
-                        "# HELP pprofd_scrape_failures_total Failed scrapes by job and reason.\n"
+                        "# HELP pprofd_scrape_failures_total Failed scrapes by scrape job and reason.\n"
                         "# TYPE pprofd_scrape_failures_total counter\n");
     for (size_t i = 0; i < c->nfailures; i++) {
-        (void)pd_buf_append(out, "pprofd_scrape_failures_total{job=\"", 34);
+        (void)pd_buf_append(out, "pprofd_scrape_failures_total{scrape_job=\"", 41);
         put_escaped(out, c->failures[i].job);
         (void)pd_buf_printf(out, "\",reason=\"%s\"} %" PRIu64 "\n", c->failures[i].reason,
                             c->failures[i].n);

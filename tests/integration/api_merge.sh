@@ -32,8 +32,12 @@ grep -q '"health":"up"' "$W/body" || pd_die "targets: $(head -c 300 "$W/body")"
 grep -q '"url":"http://127.0.0.1:[0-9]*/debug/pprof/profile?seconds=' "$W/body" || pd_die "no cpu URL"
 grep -q '"next_due":"20' "$W/body" || pd_die "no next_due"
 api_expect 200 /metrics
-grep -q '^pprofd_target_up{job="demo",instance="127.0.0.1:[0-9]*",type="cpu"} 1$' "$W/body" ||
+# scrape_job, not job: Prometheus scraping pprofd would rename job/instance
+grep -q '^pprofd_target_up{scrape_job="demo",scrape_instance="127.0.0.1:[0-9]*",profile="cpu"} 1$' "$W/body" ||
 	pd_die "no pprofd_target_up: $(grep target_up "$W/body" | head -3)"
+! grep -E '^pprofd_[a-z_]*\{(job|instance)=' "$W/body" || pd_die "metrics labelled job or instance (above)"
+last=$(sed -n 's/^pprofd_target_last_success_timestamp_seconds{scrape_job="demo",[^}]*profile="cpu"} \([0-9.]*\)$/\1/p' "$W/body" | head -1)
+[[ -n $last ]] && (($(date +%s) - ${last%.*} < 60)) || pd_die "last success of cpu: '$last': $(grep last_success "$W/body" | head -3)"
 grep -q '^pprofd_scrape_duration_seconds_count [1-9]' "$W/body" || pd_die "no scrape histogram"
 grep -q '^pprofd_profiles_stored_total [1-9]' "$W/body" || pd_die "no stored counter"
 pd_ok "targets health and collector metrics"
