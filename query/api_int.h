@@ -35,9 +35,11 @@ typedef enum { FMT_PPROF, FMT_JSON, FMT_FOLDED, FMT_TOP, FMT_SVG } api_format;
 
 /* Parameters of a query, parsed on the loop thread (api_params.c). */
 typedef struct api_query {
-    char *type;         /* NULL if absent */
-    pd_selector *sel;   /* query / base */
-    pd_selector *sel2;  /* diff: target */
+    char *type;        /* NULL if absent */
+    pd_selector *sel;  /* query / base */
+    pd_selector *sel2; /* diff: target */
+    char *sel_text;    /* their source, for headings */
+    char *sel2_text;
     int64_t from, to;   /* ns */
     int64_t from2, to2; /* diff: base_from, base_to */
     size_t limit;       /* 0 = none */

@@ -5,6 +5,8 @@
  * between inputs. */
 #include "api_int.h"
 
+#include "pd_time.h"
+
 #include "pd_mem.h"
 #include "pd_profile.h"
 #include "pd_render.h"
@@ -238,6 +240,25 @@ static int merge_selection(api_req *r, pd_store_reader *rd, const pd_selector *s
     return rc;
 }
 
+/* The flame graph's heading: what was asked for ("cpu {job="api"}
+ * 2026-12-02T10:00:00Z to 2026-12-02T11:00:00Z"); the graph adds the
+ * total. */
+static void heading(const api_req *r, char *buf, size_t size)
+{
+    char from[PD_TIME_FORMAT_MAX], to[PD_TIME_FORMAT_MAX], from2[PD_TIME_FORMAT_MAX],
+        to2[PD_TIME_FORMAT_MAX];
+    pd_time_format(r->q.from, from, sizeof(from));
+    pd_time_format(r->q.to, to, sizeof(to));
+    if (r->q.sel2_text == NULL) {
+        snprintf(buf, size, "%s %s %s to %s", r->q.type, r->q.sel_text, from, to);
+        return;
+    }
+    pd_time_format(r->q.from2, from2, sizeof(from2));
+    pd_time_format(r->q.to2, to2, sizeof(to2));
+    snprintf(buf, size, "%s diff: base %s %s to %s, target %s %s to %s", r->q.type, r->q.sel_text,
+             from2, to2, r->q.sel2_text, from, to);
+}
+
 /* Renders p (not consumed) in r's format, or sets the error. */
 static void render(api_req *r, const pd_profile *p, const char *title)
 {
@@ -272,10 +293,13 @@ static void render(api_req *r, const pd_profile *p, const char *title)
             rc = pd_render_top(p, si, r->q.limit, &r->body, &err);
             r->ctype = "application/json";
             break;
-        default:
-            rc = pd_render_svg(p, si, title, &r->body, &err);
+        default: {
+            char head[1024];
+            heading(r, head, sizeof(head));
+            rc = pd_render_svg(p, si, head, &r->body, &err);
             r->ctype = "image/svg+xml";
             break;
+        }
         }
         r->status = 200;
     }
@@ -340,7 +364,9 @@ void api_work_diff(api_req *r, pd_store_reader *rd)
         render(r, d, "diff");
     } else {
         pd_buf_reset(&r->body);
-        rc = pd_render_svg_diff(d, si, "diff", &r->body, &err);
+        char head[1024];
+        heading(r, head, sizeof(head));
+        rc = pd_render_svg_diff(d, si, head, &r->body, &err);
         r->status = 200;
         r->ctype = "image/svg+xml";
         if (rc < 0)

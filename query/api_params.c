@@ -23,11 +23,14 @@ static bool valid_name(const char *s, bool dots)
     return true;
 }
 
-static int parse_sel(const char *s, const char *name, pd_selector **out, pd_err *err)
+static int parse_sel(const char *s, const char *name, pd_selector **out, char **text, pd_err *err)
 {
-    int rc = pd_selector_parse(s != NULL && *s != '\0' ? s : "{}", out, err);
+    const char *src = s != NULL && *s != '\0' ? s : "{}";
+    int rc = pd_selector_parse(src, out, err);
     if (rc < 0)
         pd_err_prefix(err, "%s", name);
+    else
+        *text = pd_xstrdup(src);
     return rc;
 }
 
@@ -135,11 +138,11 @@ int api_parse_query(api_arg_fn arg, void *conn, const char *what, api_query *q, 
             return pd_errf(err, -EINVAL, "base: missing (a selector)");
         if (t == NULL)
             return pd_errf(err, -EINVAL, "target: missing (a selector)");
-        rc = parse_sel(b, "base", &q->sel, err);
+        rc = parse_sel(b, "base", &q->sel, &q->sel_text, err);
         if (rc == 0)
-            rc = parse_sel(t, "target", &q->sel2, err);
+            rc = parse_sel(t, "target", &q->sel2, &q->sel2_text, err);
     } else {
-        rc = parse_sel(arg(conn, "query"), "query", &q->sel, err);
+        rc = parse_sel(arg(conn, "query"), "query", &q->sel, &q->sel_text, err);
     }
     if (rc < 0)
         return rc;
@@ -211,6 +214,8 @@ void api_query_free(api_query *q)
     free(q->type);
     pd_selector_free(q->sel);
     pd_selector_free(q->sel2);
+    free(q->sel_text);
+    free(q->sel2_text);
     free(q->sample_type);
     for (size_t i = 0; i < q->ngroup_by; i++)
         free(q->group_by[i]);

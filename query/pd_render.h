@@ -63,8 +63,10 @@ int pd_render_tree_json(const pd_profile *p, int si, size_t max_nodes, pd_buf *o
  * <rect/><svg><text/></svg></g>: the text is the name, cut with ".." to
  * the width estimated for the font, inside a nested <svg> of the frame's
  * size that clips it (no <svg><text/></svg> where not one character fits).
- * Colours are warm and fixed per name. `title` (NULL = none) heads the
- * graph, cut like the names to the graph's width. */
+ * Colours are warm and fixed per name. Labels show pprof's short name
+ * (promql.(*evaluator).rangeEval, without the package path), titles the
+ * whole. `title` (NULL = none) and the total ("TITLE, total 1.25 s") head
+ * the graph, cut like the names to the graph's width. */
 int pd_render_svg(const pd_profile *p, int si, const char *title, pd_buf *out, pd_err *err);
 
 /* The diff `top`: functions ranked by the change of their flat share of the
@@ -83,12 +85,13 @@ int pd_render_top_diff(const pd_profile *base, const pd_profile *target, int si,
 
 /* The differential flame graph, from the profile pd_profile_diff builds in
  * PD_DIFF_DIFF_BASE mode (what format=pprof returns): samples labelled
- * pprof::base=true are the base (negated), the others the target. Widths
- * follow the target's values; a frame's colour follows its delta
- * (target - base of that node): red where it grew, blue where it shrank,
- * deeper with |delta| relative to the largest |delta| of any frame, grey
- * if unchanged; white text where black would contrast under 3:1. Frames
- * only in the base have no width and are not drawn.
+ * pprof::base=true are the base (negated), the others the target. A frame
+ * is as wide as its base and target values together, so the graph is the
+ * union: a frame only in the base is drawn (blue). Its colour follows its
+ * delta (target - base of that node): red where it grew, blue where it
+ * shrank, deeper with |delta| relative to the largest |delta| of any frame,
+ * grey if unchanged; white text where black would contrast under 3:1. A
+ * legend under the heading says so; the heading gives both totals.
  * Titles read "name (value unit, pct%; base B, delta +D)". */
 int pd_render_svg_diff(const pd_profile *diff, int si, const char *title, pd_buf *out, pd_err *err);
 

@@ -1,7 +1,9 @@
 /* The SVG flame graphs, plain and differential (see pd_render.h). Layout:
  * the tree indexed by name gives each node an x offset in value units (a
  * parent's id is always below its children's, so one pass in id order
- * places every node); frames under 0.5 px are dropped with their subtree. */
+ * places every node); frames under 0.5 px are dropped with their subtree.
+ * A frame is as wide as its value; in a diff, as its base and target
+ * values together, so that what only the base had is drawn too. */
 #include "pd_render.h"
 
 #include "pd_mem.h"
@@ -15,6 +17,8 @@
 
 #define PAD_X 10
 #define PAD_TOP 40
+#define PAD_TOP_DIFF 60 /* room for the legend */
+#define LEGEND_Y 36     /* its boxes' top */
 #define PAD_BOTTOM 10
 #define MIN_WIDTH_PX 0.5
 #define FONT_PX 12       /* frame labels */
@@ -60,6 +64,12 @@ static int64_t abs64(int64_t v)
     return v < 0 ? (int64_t)(0 - (uint64_t)v) : v;
 }
 
+/* A frame's width in value units. */
+static int64_t width_of(const svg_ctx *c, const rn_node *nd)
+{
+    return c->diff ? rn_add(pos(nd->total), pos(nd->base)) : pos(nd->total);
+}
+
 /* Fills x, visible and max_delta; returns the deepest visible depth. The
  * root counts for max_delta like any frame: without normalization its
  * delta is the sum of its children's and may exceed each of them. */
@@ -67,7 +77,7 @@ static uint32_t layout(svg_ctx *c)
 {
     const rn_tree *t = c->t;
     uint32_t max_depth = 0;
-    c->visible[0] = t->nodes[0].total > 0;
+    c->visible[0] = width_of(c, &t->nodes[0]) > 0;
     for (uint32_t i = 0; i < t->n; i++) {
         if (!c->visible[i])
             continue;
@@ -79,7 +89,7 @@ static uint32_t layout(svg_ctx *c)
         double cursor = c->x[i];
         for (uint32_t k = t->child_off[i]; k < t->child_off[i + 1]; k++) {
             uint32_t ch = t->children[k];
-            int64_t v = pos(t->nodes[ch].total);
+            int64_t v = pos(width_of(c, &t->nodes[ch]));
             c->x[ch] = cursor;
             c->visible[ch] = v > 0 && (double)v * c->scale >= MIN_WIDTH_PX;
             cursor += (double)v;
@@ -193,11 +203,13 @@ static int frame(svg_ctx *c, uint32_t id, int height)
         diff_colour(c, nd, rgb);
     else
         warm(name, len, rgb);
-    double x = PAD_X + c->x[id] * c->scale, w = (double)nd->total * c->scale;
+    double x = PAD_X + c->x[id] * c->scale, w = (double)width_of(c, nd) * c->scale;
     int y = height - PAD_BOTTOM - (int)(nd->depth + 1) * PD_RENDER_SVG_FRAME_HEIGHT;
     const pd_str *unit = &c->p->strings[c->p->sample_types[c->si].unit];
     double pct = (double)nd->total * 100.0 / (double)c->t->nodes[0].total;
 
+    /* The label shows the short name, the hover title the whole one. */
+    size_t short_at = id != 0 ? rn_short_name(name, len) : 0;
     int rc = rn_puts(c->out, "<g><title>");
     if (rc == 0)
         rc = rn_xml_text(c->out, name, len);
@@ -227,7 +239,7 @@ static int frame(svg_ctx *c, uint32_t id, int height)
     snprintf(attrs, sizeof(attrs), "x=\"%d\" y=\"%d\"%s", TEXT_INSET, TEXT_BASELINE,
              dark_fill(rgb) ? " class=\"w\"" : "");
     if (rc == 0)
-        rc = label(c->out, attrs, name, len, w - 2 * TEXT_INSET, FONT_PX);
+        rc = label(c->out, attrs, name + short_at, len - short_at, w - 2 * TEXT_INSET, FONT_PX);
     if (rc == 0 && c->out->len == inner)
         c->out->len = mark; /* no label: no viewport either */
     else if (rc == 0)
@@ -235,6 +247,73 @@ static int frame(svg_ctx *c, uint32_t id, int height)
     if (rc == 0)
         rc = rn_puts(c->out, "</g>\n");
     return rc;
+}
+
+/* Under a diff's heading: what the colours and widths mean. */
+static int legend(pd_buf *out)
+{
+    static const struct {
+        const char *fill, *what;
+    } keys[] = {{"rgb(255,80,80)", "grew in the target"},
+                {"rgb(80,80,255)", "shrank (or only in the base)"},
+                {"rgb(220,220,220)", "unchanged"}};
+    int rc = 0;
+    int x = PAD_X;
+    for (size_t i = 0; rc == 0 && i < sizeof(keys) / sizeof(keys[0]); i++) {
+        rc = rn_printf(out,
+                       "<rect class=\"key\" x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
+                       "fill=\"%s\"/>"
+                       "<text x=\"%d\" y=\"%d\">%s</text>\n",
+                       x, LEGEND_Y, keys[i].fill, x + 16, LEGEND_Y + 10, keys[i].what);
+        x += 16 + 8 * (int)strlen(keys[i].what) + 24;
+    }
+    if (rc == 0)
+        rc = rn_printf(out, "<text x=\"%d\" y=\"%d\">width: base + target</text>\n", x,
+                       LEGEND_Y + 10);
+    return rc;
+}
+
+/* v in `unit` as people read it: nanoseconds and bytes scaled to the
+ * largest unit under v ("1.25 s", "312.00 MiB"), anything else as it is. */
+static void human(int64_t v, const pd_str *unit, char *buf, size_t size)
+{
+    static const struct {
+        const char *unit;
+        double scale[4];
+        const char *name[4];
+    } kinds[] = {
+        {"nanoseconds", {1e9, 1e6, 1e3, 1}, {"s", "ms", "us", "ns"}},
+        {"bytes", {1073741824.0, 1048576.0, 1024.0, 1}, {"GiB", "MiB", "KiB", "B"}},
+    };
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        if (unit->len != strlen(kinds[k].unit) || memcmp(unit->ptr, kinds[k].unit, unit->len) != 0)
+            continue;
+        for (int i = 0; i < 3; i++)
+            if (fabs((double)v) >= kinds[k].scale[i]) {
+                snprintf(buf, size, "%.2f %s", (double)v / kinds[k].scale[i], kinds[k].name[i]);
+                return;
+            }
+        snprintf(buf, size, "%" PRId64 " %s", v, kinds[k].name[3]);
+        return;
+    }
+    snprintf(buf, size, "%" PRId64 " %.*s", v, (int)(unit->len < 40 ? unit->len : 40), unit->ptr);
+}
+
+/* The title with the total drawn: "TITLE, total 1.23 s" (a diff: the
+ * target's and the base's). */
+static void heading(const svg_ctx *c, const char *title, char *buf, size_t size)
+{
+    const pd_str *unit = &c->p->strings[c->p->sample_types[c->si].unit];
+    const rn_node *root = &c->t->nodes[0];
+    char total[64], base[64];
+    human(root->total, unit, total, sizeof(total));
+    if (!c->diff) {
+        snprintf(buf, size, "%s%stotal %s", title ? title : "", title ? ", " : "", total);
+        return;
+    }
+    human(root->base, unit, base, sizeof(base));
+    snprintf(buf, size, "%s%starget total %s, base total %s", title ? title : "", title ? ", " : "",
+             total, base);
 }
 
 static int header(pd_buf *out, int height, const char *title)
@@ -276,11 +355,17 @@ static int render(const pd_profile *p, int si, const char *title, bool diff, pd_
     svg_ctx c = {.p = p, .s = &s, .t = &t, .si = si, .diff = diff, .out = out};
     c.x = pd_xcalloc(t.n, sizeof(*c.x));
     c.visible = pd_xcalloc(t.n, sizeof(*c.visible));
-    if (t.nodes[0].total > 0)
-        c.scale = (double)(PD_RENDER_SVG_WIDTH - 2 * PAD_X) / (double)t.nodes[0].total;
+    int64_t root = width_of(&c, &t.nodes[0]);
+    if (root > 0)
+        c.scale = (double)(PD_RENDER_SVG_WIDTH - 2 * PAD_X) / (double)root;
     uint32_t max_depth = layout(&c);
-    int height = PAD_TOP + PAD_BOTTOM + (int)(max_depth + 1) * PD_RENDER_SVG_FRAME_HEIGHT;
-    rc = header(out, height, title);
+    int height = (diff ? PAD_TOP_DIFF : PAD_TOP) + PAD_BOTTOM +
+                 (int)(max_depth + 1) * PD_RENDER_SVG_FRAME_HEIGHT;
+    char head[1200];
+    heading(&c, title, head, sizeof(head));
+    rc = header(out, height, head);
+    if (rc == 0 && diff)
+        rc = legend(out);
     if (rc == 0 && !c.visible[0])
         rc = rn_printf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">No samples</text>\n",
                        PD_RENDER_SVG_WIDTH / 2, height - PAD_BOTTOM - 4);

@@ -91,6 +91,12 @@ size_t rn_utf8_len(const uint8_t *s, size_t n);
 /* Dumps `j` compactly (reals with 2 decimals rounded by the caller). */
 int rn_json_dump(json_t *j, pd_buf *b);
 
+/* pprof's short function name: the package path before the last '/' of
+ * a Go name dropped ("github.com/prometheus/prometheus/promql.(*evaluator)
+ * .rangeEval" -> "promql.(*evaluator).rangeEval"); other names as they are.
+ * Returns the offset of the short name in name[0..len). */
+size_t rn_short_name(const uint8_t *name, size_t len);
+
 /* Checks si against p; -EINVAL with a message if out of range. */
 int rn_check_si(const pd_profile *p, int si, pd_err *err);
 /* The profile's string i as a jansson string (invalid UTF-8 replaced). */

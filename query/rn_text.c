@@ -225,3 +225,28 @@ void rn_jappend(json_t *arr, json_t *value)
     if (json_array_append_new(arr, value) != 0)
         must(NULL);
 }
+
+/* What pprof's ShortenFunctionName strips from Go names: path segments
+ * ([\w.-]+/)+ before a name that still holds a '.' after some other
+ * character. The path ends at the first character no path may hold ('(',
+ * '[', '*', ...), so a '/' inside a closure's or a type argument's name is
+ * kept. */
+size_t rn_short_name(const uint8_t *name, size_t len)
+{
+    size_t cut = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = name[i];
+        bool path = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-' || c == '.' || c == '/';
+        if (!path)
+            break;
+        if (c == '/')
+            cut = i + 1;
+    }
+    if (cut == 0 || cut >= len || name[cut] == '.')
+        return 0;
+    for (size_t i = cut + 1; i < len; i++)
+        if (name[i] == '.')
+            return i + 1 < len ? cut : 0;
+    return 0;
+}

@@ -194,7 +194,9 @@ static void check_xml(const char *svg)
     const char *xmllint = getenv("PD_XMLLINT");
     assert_non_null(strstr(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert_int_equal(count(svg, "<g>"), count(svg, "</g>"));
-    assert_int_equal(count(svg, "<rect "), count(svg, "<title>") - 0);
+    /* a frame is <g><title/><rect/>...</g>; a diff's legend has keys */
+    assert_int_equal(count(svg, "<rect ") - count(svg, "<rect class=\"key\""),
+                     count(svg, "<title>"));
     size_t len = strlen(svg);
     assert_true(len > 7 && strcmp(svg + len - 7, "</svg>\n") == 0);
     if (xmllint == NULL || xmllint[0] == '\0') {
@@ -236,7 +238,7 @@ static void test_svg(void **state)
     assert_non_null(strstr(s, "<title>main (100 nanoseconds, 100.00%)</title>"));
     assert_non_null(strstr(s, "<title>b (60 nanoseconds, 60.00%)</title>"));
     assert_non_null(strstr(s, "<title>c (40 nanoseconds, 40.00%)</title>"));
-    assert_non_null(strstr(s, "cpu &lt;test&gt;"));
+    assert_non_null(strstr(s, ">cpu &lt;test&gt;, total 100 ns</text>"));
     assert_non_null(strstr(s, "width=\"1200\""));
     assert_null(strstr(s, "<script")); /* self-contained, no scripts */
     assert_null(strstr(s, "href"));
@@ -256,7 +258,7 @@ static void test_svg_truncation_and_tiny(void **state)
     pd_profile *p = tp_new("cpu/nanoseconds", NULL, 0);
     char stack[256];
     snprintf(stack, sizeof(stack), "%s;main", long_name);
-    tp_stack(p, stack, TP_V(500), NULL);     /* 59 px: "github." and ".." fit */
+    tp_stack(p, stack, TP_V(500), NULL);     /* 59 px: "path.(" and ".." fit */
     tp_stack(p, "tiny;main", TP_V(1), NULL); /* 0.118 px: omitted */
     tp_stack(p, "big;main", TP_V(8499), NULL);
     tp_stack(p, "x<&>\"'y;main", TP_V(1000), NULL);
@@ -267,7 +269,8 @@ static void test_svg_truncation_and_tiny(void **state)
     char want[256];
     snprintf(want, sizeof(want), "<title>%s (500 nanoseconds, 5.00%%)</title>", long_name);
     assert_non_null(strstr(s, want));
-    assert_non_null(strstr(s, ">github...</text>"));
+    /* labelled by the short name (pprof's), titled by the whole */
+    assert_non_null(strstr(s, ">path.(..</text>"));
     assert_non_null(strstr(s, "<title>x&lt;&amp;&gt;&quot;&apos;y (1000 nanoseconds, 10.00%)"));
     free(s);
     pd_profile_free(p);
@@ -466,18 +469,62 @@ static void fill_of(const char *svg_text, const char *title, char *out, size_t c
     out[n] = '\0';
 }
 
+/* Frames are labelled with pprof's short names: the package path goes, a
+ * '/' after the path (a type argument's) stays. */
+static void test_svg_short_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *label;
+    } cases[] = {
+        {"runtime/pprof.StartCPUProfile", "pprof.StartCPUProfile"},
+        {"github.com/prometheus/prometheus/promql.(*evaluator).rangeEval",
+         "promql.(*evaluator).rangeEval"},
+        {"github.com/x/y.F[go.shape.*github.com/x/z.T]", "y.F[go.shape.*github.com/x/z.T]"},
+        {"main.main", "main.main"},
+        {"a/b", "a/b"},
+        {"/usr/lib/libc.so.6", "libc.so.6"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pd_profile *p = tp_new("cpu/nanoseconds", NULL, 0);
+        tp_stack(p, cases[i].name, TP_V(100), NULL);
+        char *s = svg(p, 0, false);
+        char got[256], want[256];
+        label_of(s, cases[i].name, got, sizeof(got));
+        snprintf(want, sizeof(want), "x=\"3\" y=\"12\">%s", cases[i].label);
+        assert_string_equal(got, want);
+        free(s);
+        pd_profile_free(p);
+    }
+}
+
 static void test_svg_diff(void **state)
 {
     (void)state;
     pd_profile *base = diff_side(10, 50, 40);
     pd_profile *target = diff_side(60, 20, 40);
+    tp_stack(base, "gone;main", TP_V(1, 30), NULL); /* only in the base */
     pd_profile *d = NULL;
     pd_err err = {{0}};
     if (pd_profile_diff(base, target, PD_DIFF_DIFF_BASE, false, &d, &err) != 0)
         fail_msg("diff: %s", err.msg);
     char *s = svg(d, CPU, true);
     check_xml(s);
-    assert_int_equal(count(s, "<rect "), 5); /* total, main, grow, same, shrink */
+    /* the union: total, main, grow, same, shrink, and gone, drawn blue */
+    assert_int_equal(count(s, "<g><title>"), 6);
+    assert_non_null(strstr(s, "<title>gone (0 nanoseconds, 0.00%; base 30, delta -30)</title>"));
+    char gone[64];
+    fill_of(s, "gone ", gone, sizeof(gone));
+    assert_string_equal(gone, "rgb(88,88,255)"); /* 30/50 of the largest */
+    /* widths are base + target: grow 70 of the root's 250 */
+    const char *g = strstr(frame_of(s, "grow "), "width=\"");
+    assert_non_null(g);
+    assert_true(strncmp(g, "width=\"330.4\" ", 14) == 0); /* 1180 * 70 / 250 */
+    /* the legend says what red, blue and the widths mean */
+    assert_non_null(strstr(s, ">grew in the target</text>"));
+    assert_non_null(strstr(s, ">shrank (or only in the base)</text>"));
+    assert_non_null(strstr(s, ">width: base + target</text>"));
+    assert_non_null(strstr(s, ">diff &amp; co, target total 120 ns, base total 130 ns</text>"));
     assert_non_null(strstr(s, "<title>grow (60 nanoseconds, 50.00%; base 10, delta +50)</title>"));
     assert_non_null(
         strstr(s, "<title>shrink (20 nanoseconds, 16.67%; base 50, delta -30)</title>"));
@@ -490,7 +537,7 @@ static void test_svg_diff(void **state)
     fill_of(s, "same ", fill, sizeof(fill));
     assert_string_equal(fill, "rgb(220,220,220)");
     fill_of(s, "main ", fill, sizeof(fill));
-    assert_string_equal(fill, "rgb(255,132,132)"); /* +20 of 50 */
+    assert_string_equal(fill, "rgb(176,176,255)"); /* -10 of 50: gone took 30 */
     free(s);
     pd_profile_free(d);
 }
@@ -643,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_svg_long_title),
         cmocka_unit_test(test_svg_hostile_strings),
         cmocka_unit_test(test_top_diff),
+        cmocka_unit_test(test_svg_short_names),
         cmocka_unit_test(test_svg_diff),
         cmocka_unit_test(test_svg_diff_root_and_text),
         cmocka_unit_test(test_errors),
