@@ -240,21 +240,32 @@ static int merge_selection(api_req *r, pd_store_reader *rd, const pd_selector *s
     return rc;
 }
 
+/* A time to the second, for a heading. */
+static void secs(int64_t ns, char *buf, size_t size)
+{
+    pd_time_format(ns - (ns % 1000000000 + 1000000000) % 1000000000, buf, size);
+}
+
 /* The flame graph's heading: what was asked for ("cpu {job="api"}
  * 2026-12-02T10:00:00Z to 2026-12-02T11:00:00Z"); the graph adds the
- * total. */
+ * total under it. */
 static void heading(const api_req *r, char *buf, size_t size)
 {
     char from[PD_TIME_FORMAT_MAX], to[PD_TIME_FORMAT_MAX], from2[PD_TIME_FORMAT_MAX],
         to2[PD_TIME_FORMAT_MAX];
-    pd_time_format(r->q.from, from, sizeof(from));
-    pd_time_format(r->q.to, to, sizeof(to));
+    secs(r->q.from, from, sizeof(from));
+    secs(r->q.to, to, sizeof(to));
     if (r->q.sel2_text == NULL) {
         snprintf(buf, size, "%s %s %s to %s", r->q.type, r->q.sel_text, from, to);
         return;
     }
-    pd_time_format(r->q.from2, from2, sizeof(from2));
-    pd_time_format(r->q.to2, to2, sizeof(to2));
+    if (r->q.from2 == r->q.from && r->q.to2 == r->q.to) {
+        snprintf(buf, size, "%s diff: base %s, target %s, %s to %s", r->q.type, r->q.sel_text,
+                 r->q.sel2_text, from, to);
+        return;
+    }
+    secs(r->q.from2, from2, sizeof(from2));
+    secs(r->q.to2, to2, sizeof(to2));
     snprintf(buf, size, "%s diff: base %s %s to %s, target %s %s to %s", r->q.type, r->q.sel_text,
              from2, to2, r->q.sel2_text, from, to);
 }

@@ -16,9 +16,10 @@
 #include <string.h>
 
 #define PAD_X 10
-#define PAD_TOP 40
-#define PAD_TOP_DIFF 60 /* room for the legend */
-#define LEGEND_Y 36     /* its boxes' top */
+#define PAD_TOP 56      /* the title, then the total under it */
+#define PAD_TOP_DIFF 76 /* and the legend */
+#define TOTAL_Y 42      /* the total's baseline */
+#define LEGEND_Y 52     /* the legend's boxes' top */
 #define PAD_BOTTOM 10
 #define MIN_WIDTH_PX 0.5
 #define FONT_PX 12       /* frame labels */
@@ -299,24 +300,23 @@ static void human(int64_t v, const pd_str *unit, char *buf, size_t size)
     snprintf(buf, size, "%" PRId64 " %.*s", v, (int)(unit->len < 40 ? unit->len : 40), unit->ptr);
 }
 
-/* The title with the total drawn: "TITLE, total 1.23 s" (a diff: the
- * target's and the base's). */
-static void heading(const svg_ctx *c, const char *title, char *buf, size_t size)
+/* What the graph holds in all: "total 1.23 s" (a diff: the target's and
+ * the base's), on a line of its own under the title. */
+static void total_line(const svg_ctx *c, char *buf, size_t size)
 {
     const pd_str *unit = &c->p->strings[c->p->sample_types[c->si].unit];
     const rn_node *root = &c->t->nodes[0];
     char total[64], base[64];
     human(root->total, unit, total, sizeof(total));
     if (!c->diff) {
-        snprintf(buf, size, "%s%stotal %s", title ? title : "", title ? ", " : "", total);
+        snprintf(buf, size, "total %s", total);
         return;
     }
     human(root->base, unit, base, sizeof(base));
-    snprintf(buf, size, "%s%starget total %s, base total %s", title ? title : "", title ? ", " : "",
-             total, base);
+    snprintf(buf, size, "target total %s, base total %s", total, base);
 }
 
-static int header(pd_buf *out, int height, const char *title)
+static int header(pd_buf *out, int height, const char *title, const char *total)
 {
     int rc = rn_printf(
         out,
@@ -337,6 +337,9 @@ static int header(pd_buf *out, int height, const char *title)
         if (rc == 0)
             rc = rn_puts(out, "\n");
     }
+    if (rc == 0)
+        rc = rn_printf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
+                       PD_RENDER_SVG_WIDTH / 2, TOTAL_Y, total);
     return rc;
 }
 
@@ -361,9 +364,9 @@ static int render(const pd_profile *p, int si, const char *title, bool diff, pd_
     uint32_t max_depth = layout(&c);
     int height = (diff ? PAD_TOP_DIFF : PAD_TOP) + PAD_BOTTOM +
                  (int)(max_depth + 1) * PD_RENDER_SVG_FRAME_HEIGHT;
-    char head[1200];
-    heading(&c, title, head, sizeof(head));
-    rc = header(out, height, head);
+    char total[160];
+    total_line(&c, total, sizeof(total));
+    rc = header(out, height, title, total);
     if (rc == 0 && diff)
         rc = legend(out);
     if (rc == 0 && !c.visible[0])

@@ -238,7 +238,8 @@ static void test_svg(void **state)
     assert_non_null(strstr(s, "<title>main (100 nanoseconds, 100.00%)</title>"));
     assert_non_null(strstr(s, "<title>b (60 nanoseconds, 60.00%)</title>"));
     assert_non_null(strstr(s, "<title>c (40 nanoseconds, 40.00%)</title>"));
-    assert_non_null(strstr(s, ">cpu &lt;test&gt;, total 100 ns</text>"));
+    assert_non_null(strstr(s, ">cpu &lt;test&gt;</text>"));
+    assert_non_null(strstr(s, ">total 100 ns</text>"));
     assert_non_null(strstr(s, "width=\"1200\""));
     assert_null(strstr(s, "<script")); /* self-contained, no scripts */
     assert_null(strstr(s, "href"));
@@ -339,8 +340,8 @@ static void test_svg_label_widths(void **state)
     /* the clip: the label's viewport is the frame's rectangle */
     const char *at = strstr(s, "<title>WWWW");
     assert_non_null(at);
-    assert_non_null(strstr(at, "<rect x=\"10.0\" y=\"40\" width=\"146.3\" height=\"15\""));
-    assert_non_null(strstr(at, "<svg x=\"10.0\" y=\"40\" width=\"146.3\" height=\"15\"><text "));
+    assert_non_null(strstr(at, "<rect x=\"10.0\" y=\"56\" width=\"146.3\" height=\"15\""));
+    assert_non_null(strstr(at, "<svg x=\"10.0\" y=\"56\" width=\"146.3\" height=\"15\"><text "));
     assert_int_equal(count(s, "<svg "), 1 + 5); /* root, and every frame but "ab" */
     assert_int_equal(count(s, "</svg>"), 1 + 5);
     free(s);
@@ -524,7 +525,8 @@ static void test_svg_diff(void **state)
     assert_non_null(strstr(s, ">grew in the target</text>"));
     assert_non_null(strstr(s, ">shrank (or only in the base)</text>"));
     assert_non_null(strstr(s, ">width: base + target</text>"));
-    assert_non_null(strstr(s, ">diff &amp; co, target total 120 ns, base total 130 ns</text>"));
+    assert_non_null(strstr(s, ">diff &amp; co</text>"));
+    assert_non_null(strstr(s, ">target total 120 ns, base total 130 ns</text>"));
     assert_non_null(strstr(s, "<title>grow (60 nanoseconds, 50.00%; base 10, delta +50)</title>"));
     assert_non_null(
         strstr(s, "<title>shrink (20 nanoseconds, 16.67%; base 50, delta -30)</title>"));
