@@ -1,11 +1,12 @@
 /* The query API's parameters: the first byte picks the endpoint, the rest is
  * a query string ("type=cpu&query=%7B%7D&from=now-1h"), split and
- * URL-decoded as the HTTP server does, then parsed as the handlers do. */
+ * URL-decoded by libmicrohttpd's own unescape, as the server's arguments
+ * are, then parsed as the handlers do. */
 #include "fuzz.h"
 
 #include "api_int.h"
-#include "pd_mem.h"
 
+#include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,34 +16,6 @@ typedef struct args {
     char *kv[2 * MAX_ARGS];
     size_t n;
 } args;
-
-static int hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* In place: '+' is a space, %XX a byte (a malformed % stays). */
-static void unescape(char *s)
-{
-    char *w = s;
-    for (char *r = s; *r; r++) {
-        if (*r == '+') {
-            *w++ = ' ';
-        } else if (*r == '%' && hex(r[1]) >= 0 && hex(r[2]) >= 0) {
-            *w++ = (char)(hex(r[1]) * 16 + hex(r[2]));
-            r += 2;
-        } else {
-            *w++ = *r;
-        }
-    }
-    *w = '\0';
-}
 
 static const char *arg(void *ctx, const char *name)
 {
@@ -69,9 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             *eq = '\0';
         a.kv[2 * a.n] = t;
         a.kv[2 * a.n + 1] = eq != NULL ? eq + 1 : "";
-        unescape(a.kv[2 * a.n]);
+        MHD_http_unescape(a.kv[2 * a.n]);
         if (eq != NULL)
-            unescape(eq + 1);
+            MHD_http_unescape(eq + 1);
         a.n++;
     }
     api_query q;
