@@ -157,24 +157,14 @@ void pd_labels_format(const pd_labels *ls, char *buf, size_t size)
         snprintf(buf, size, "{}");
 }
 
-static bool is_alpha_(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
 static bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
 }
 
-bool pd_label_name_valid(const char *name)
+static bool is_alpha_(char c)
 {
-    if (!is_alpha_(name[0]))
-        return false;
-    for (const char *p = name + 1; *p; p++)
-        if (!is_alpha_(*p) && !is_digit(*p))
-            return false;
-    return true;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
 static bool host_valid(const char *h, size_t n)

@@ -4,6 +4,8 @@
 #ifndef PD_LABELS_H
 #define PD_LABELS_H
 
+#include "pd_names.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,8 +49,6 @@ uint64_t pd_labels_hash(const pd_labels *ls);
 /* Writes {a="1", b="2"} into buf (truncated to size, always terminated). */
 void pd_labels_format(const pd_labels *ls, char *buf, size_t size);
 
-/* [a-zA-Z_][a-zA-Z0-9_]* */
-bool pd_label_name_valid(const char *name);
 /* "host:port": a non-empty host name, IPv4 address or bracketed IPv6 address,
  * and a decimal port in 1..65535. */
 bool pd_hostport_valid(const char *s);

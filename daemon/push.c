@@ -6,6 +6,7 @@
 #include "ingest.h"
 #include "pd_log.h"
 #include "pd_mem.h"
+#include "pd_utf8.h"
 #include "pd_store.h"
 
 #include <stdio.h>
@@ -141,25 +142,16 @@ static void after(uv_work_t *req, int status)
     pd_writer_add_cb(p->w, &p->series, &p->out, on_stored, p);
 }
 
-static bool type_valid(const char *t)
-{
-    size_t n = strlen(t);
-    if (n == 0 || n > 63)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= '0' && t[i] <= '9') || t[i] == '_'))
-            return false;
-    return true;
-}
-
 static int check(const pd_config *cfg, const pd_api_request *rq, pd_labels *series, pd_err *err)
 {
-    if (!type_valid(rq->type))
+    if (!pd_profile_name_valid(rq->type))
         return pd_errf(err, -EINVAL, "type: invalid profile type \"%s\"", rq->type);
     for (size_t i = 0; i < rq->nlabels; i++) {
         const char *n = rq->labels[i].name, *v = rq->labels[i].value;
         if (!pd_label_name_valid(n) || strncmp(n, "__", 2) == 0)
             return pd_errf(err, -EINVAL, "%s: invalid label name", n);
+        if (!pd_utf8_valid(v))
+            return pd_errf(err, -EINVAL, "%s: label value is not valid UTF-8", n);
         if (v[0] == '\0' || strlen(v) > PD_STORE_MAX_LABEL_VALUE)
             return pd_errf(err, -EINVAL, "%s: want 1 to %d characters", n,
                            PD_STORE_MAX_LABEL_VALUE);

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #define MAX_JOB_NAME 256
-#define MAX_PROFILE_NAME 63
 
 typedef struct op {
     pd_collector *c;
@@ -84,13 +83,9 @@ static int check_profiles(const pd_api_request *rq, char **out, pd_err *err)
     size_t len = 1;
     for (size_t i = 0; i < rq->nprofiles; i++) {
         const char *p = rq->profiles[i];
-        size_t n = strlen(p);
-        bool ok = n > 0 && n <= MAX_PROFILE_NAME;
-        for (size_t k = 0; ok && k < n; k++)
-            ok = (p[k] >= 'a' && p[k] <= 'z') || (p[k] >= '0' && p[k] <= '9') || p[k] == '_';
-        if (!ok)
-            return pd_errf(err, -EINVAL, "profiles[%zu]: invalid profile name \"%s\"", i, p);
-        len += n + 1;
+        if (!pd_profile_name_valid(p))
+            return pd_errf(err, -EINVAL, "profiles[%zu]: invalid profile name \"%.80s\"", i, p);
+        len += strlen(p) + 1;
     }
     if (rq->nprofiles == 0)
         return pd_errf(err, -EINVAL, "profiles: empty (leave it out for the job's profiles)");

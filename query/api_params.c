@@ -4,24 +4,12 @@
 #include "api_int.h"
 
 #include "pd_mem.h"
+#include "pd_names.h"
 #include "pd_time.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static bool valid_name(const char *s, bool dots)
-{
-    if (s == NULL || *s == '\0' || strlen(s) > 128)
-        return false;
-    for (const char *c = s; *c; c++) {
-        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_' ||
-                  (c != s && *c >= '0' && *c <= '9') || (dots && (*c == '.' || *c == '-'));
-        if (!ok)
-            return false;
-    }
-    return true;
-}
 
 static int parse_sel(const char *s, const char *name, pd_selector **out, char **text, pd_err *err)
 {
@@ -77,7 +65,7 @@ static int parse_group_by(const char *s, api_query *q, pd_err *err)
     for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
         while (*t == ' ')
             t++;
-        if (!valid_name(t, false) || q->ngroup_by >= PD_STORE_MAX_LABELS) {
+        if (!pd_label_name_valid(t) || q->ngroup_by >= PD_STORE_MAX_LABELS) {
             rc = pd_errf(err, -EINVAL, "group_by: invalid label name \"%.40s\"", t);
             break;
         }
@@ -125,7 +113,7 @@ int api_parse_query(api_arg_fn arg, void *conn, const char *what, api_query *q, 
     bool is_diff = strcmp(what, "diff") == 0;
     bool need_type = strcmp(what, "labels") != 0 && strcmp(what, "profiles") != 0;
     const char *v = arg(conn, "type");
-    if (v != NULL && !valid_name(v, true))
+    if (v != NULL && !pd_profile_name_valid(v))
         return pd_errf(err, -EINVAL, "type: invalid profile type \"%.40s\"", v);
     if (v == NULL && need_type)
         return pd_errf(err, -EINVAL, "type: missing (e.g. type=cpu)");
@@ -189,7 +177,7 @@ int api_parse_query(api_arg_fn arg, void *conn, const char *what, api_query *q, 
     if ((v = arg(conn, "format")) != NULL && (rc = parse_format(v, &q->format, err)) < 0)
         return rc;
     if ((v = arg(conn, "sample_type")) != NULL) {
-        if (!valid_name(v, false))
+        if (!pd_label_name_valid(v))
             return pd_errf(err, -EINVAL, "sample_type: invalid name \"%.40s\"", v);
         q->sample_type = pd_xstrdup(v);
     }

@@ -2,8 +2,12 @@
  * negative error codes, and the abort check of long queries. */
 #include "api_int.h"
 
+#include "pd_mem.h"
+#include "pd_utf8.h"
+
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void api_set_json(api_req *r, int status, void *json)
@@ -48,7 +52,12 @@ void api_set_pprof(api_req *r, uint8_t *data, size_t len, const char *name)
 
 void api_set_error(api_req *r, int status, const char *msg)
 {
-    api_set_json(r, status, json_pack("{s:s}", "error", msg));
+    /* Messages quote input and may cut it in the middle of a character:
+     * JSON takes valid UTF-8 only. */
+    char *clean = pd_xstrdup(msg);
+    pd_utf8_scrub(clean);
+    api_set_json(r, status, json_pack("{s:s}", "error", clean));
+    free(clean);
 }
 
 int api_status_of(int rc)

@@ -3,6 +3,7 @@
 #include "rn_int.h"
 
 #include "pd_mem.h"
+#include "pd_utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -37,34 +38,7 @@ int rn_puts(pd_buf *b, const char *s)
 
 size_t rn_utf8_len(const uint8_t *s, size_t n)
 {
-    uint8_t c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    uint8_t lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f; /* no surrogates */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else {
-        return 0;
-    }
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return len;
+    return pd_utf8_len(s, n);
 }
 
 int rn_json_str(pd_buf *b, const uint8_t *s, size_t n)
@@ -226,27 +200,69 @@ void rn_jappend(json_t *arr, json_t *value)
         must(NULL);
 }
 
-/* What pprof's ShortenFunctionName strips from Go names: path segments
- * ([\w.-]+/)+ before a name that still holds a '.' after some other
- * character. The path ends at the first character no path may hold ('(',
- * '[', '*', ...), so a '/' inside a closure's or a type argument's name is
- * kept. */
-size_t rn_short_name(const uint8_t *name, size_t len)
+/* The length of pprof's goVerRegExp match "/vN" at name[i], followed by
+ * '.' or '/' (N is 2..9 or two or more digits not starting with 0), or 0. */
+static size_t version_at(const uint8_t *name, size_t len, size_t i)
 {
-    size_t cut = 0;
-    for (size_t i = 0; i < len; i++) {
-        uint8_t c = name[i];
-        bool path = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-' || c == '.' || c == '/';
-        if (!path)
-            break;
-        if (c == '/')
-            cut = i + 1;
-    }
-    if (cut == 0 || cut >= len || name[cut] == '.')
+    if (i + 2 >= len || name[i] != '/' || name[i + 1] != 'v')
         return 0;
-    for (size_t i = cut + 1; i < len; i++)
-        if (name[i] == '.')
-            return i + 1 < len ? cut : 0;
-    return 0;
+    size_t d = i + 2;
+    while (d < len && name[d] >= '0' && name[d] <= '9')
+        d++;
+    size_t nd = d - (i + 2);
+    bool ok = nd == 1 ? name[i + 2] >= '2' : nd >= 2 && name[i + 2] != '0';
+    if (!ok || d >= len || (name[d] != '.' && name[d] != '/'))
+        return 0;
+    return d - i;
+}
+
+static bool path_char(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+}
+
+/* Go 1.19's pprof: goVerRegExp, ^(.*?)/v(?:[2-9]|[1-9][0-9]+)([./].*)$
+ * replaced by $1$2, then goRegExp, ^(?:[\w\-\.]+\/)+(.+): the most path
+ * elements (each a non-empty run of path characters and a '/') before a
+ * non-empty rest. (Its Java and C++ rules are left out: these are Go
+ * profiles, and other names keep their whole.) */
+size_t rn_short_name(const uint8_t *name, size_t len, uint8_t out[RN_SHORT_NAME_MAX])
+{
+    if (len == 0 || len > RN_SHORT_NAME_MAX)
+        return 0;
+    size_t n = 0;
+    bool dropped = false;
+    for (size_t i = 0; i < len; i++) {
+        size_t v = dropped ? 0 : version_at(name, len, i);
+        if (v > 0) {
+            dropped = true; /* the lazy (.*?): the first one only */
+            i += v - 1;
+            continue;
+        }
+        out[n++] = name[i];
+    }
+    /* The cuts after each '/' whose path so far is all well-formed elements. */
+    size_t cuts[RN_SHORT_NAME_MAX];
+    size_t ncuts = 0, seg = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (out[i] == '/') {
+            if (seg == 0)
+                break; /* an empty element ("/usr", "a//b"): no path from here */
+            cuts[ncuts++] = i + 1;
+            seg = 0;
+        } else if (path_char(out[i])) {
+            seg++;
+        } else {
+            break;
+        }
+    }
+    for (size_t k = ncuts; k-- > 0;) {
+        size_t c = cuts[k];
+        if (c < n) {
+            memmove(out, out + c, n - c);
+            return n - c;
+        }
+    }
+    return dropped ? n : 0;
 }

@@ -161,9 +161,9 @@ typedef struct pd_store_query {
     const char *type; /* NULL: every type */
     const pd_store_matcher *matchers;
     size_t nmatchers;
-    int64_t from_ns; /* inclusive */
-    int64_t to_ns;   /* inclusive */
-    size_t limit;    /* pd_store_find only; 0 = unlimited */
+    int64_t from_ns;   /* inclusive */
+    int64_t to_ns;     /* inclusive */
+    size_t limit;      /* pd_store_find only; 0 = unlimited */
     bool newest_first; /* pd_store_find only: time order reversed */
 } pd_store_query;
 

@@ -108,7 +108,6 @@ int pd_st_schema_check(pd_st_db *d, pd_err *err);
 
 /* --- st_labels.c: validation and encodings ------------------------------ */
 
-bool pd_st_label_name_valid(const char *name);
 /* Checks labels as pd_store_item requires; *type (OUT, borrowed) gets the
  * value of `type`. The message does not name the item (the caller adds). */
 int pd_st_labels_check(const pd_store_label *ls, size_t n, const char **type, pd_err *err);

@@ -3,6 +3,7 @@
 #include "st_int.h"
 
 #include "pd_mem.h"
+#include "pd_names.h"
 
 #include <sqlite3.h>
 
@@ -92,7 +93,7 @@ int pd_store_label_names(pd_store_reader *r, const pd_store_query *q, pd_store_s
 int pd_store_label_values(pd_store_reader *r, const char *name, const pd_store_query *q,
                           pd_store_string_cb cb, void *ctx, pd_err *err)
 {
-    if (!pd_st_label_name_valid(name))
+    if (!pd_label_name_valid(name))
         return pd_errf(err, -EINVAL, "labels: invalid label name \"%s\"", name ? name : "(null)");
     return collect(r, name, q, cb, ctx, err);
 }

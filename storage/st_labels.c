@@ -3,22 +3,10 @@
 #include "st_int.h"
 
 #include "pd_mem.h"
+#include "pd_names.h"
+#include "pd_utf8.h"
 
 #include <string.h>
-
-bool pd_st_label_name_valid(const char *name)
-{
-    if (name == NULL || name[0] == '\0')
-        return false;
-    for (const char *p = name; *p != '\0'; p++) {
-        char c = *p;
-        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-        bool digit = c >= '0' && c <= '9';
-        if (!alpha && !(digit && p != name))
-            return false;
-    }
-    return true;
-}
 
 int pd_st_labels_check(const pd_store_label *ls, size_t n, const char **type, pd_err *err)
 {
@@ -30,13 +18,15 @@ int pd_st_labels_check(const pd_store_label *ls, size_t n, const char **type, pd
     for (size_t i = 0; i < n; i++) {
         const char *name = ls[i].name;
         const char *value = ls[i].value;
-        if (!pd_st_label_name_valid(name))
+        if (!pd_label_name_valid(name))
             return pd_errf(err, -EINVAL, "label \"%s\": invalid name", name ? name : "(null)");
         if (value == NULL || value[0] == '\0')
             return pd_errf(err, -EINVAL, "label %s: empty value", name);
         if (strlen(value) > PD_STORE_MAX_LABEL_VALUE)
             return pd_errf(err, -EINVAL, "label %s: value longer than %d bytes", name,
                            PD_STORE_MAX_LABEL_VALUE);
+        if (!pd_utf8_valid(value))
+            return pd_errf(err, -EINVAL, "label %s: value is not valid UTF-8", name);
         if (i > 0) {
             int c = strcmp(ls[i - 1].name, name);
             if (c == 0)

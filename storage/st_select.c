@@ -5,6 +5,7 @@
 
 #include "pd_arena.h"
 #include "pd_mem.h"
+#include "pd_names.h"
 
 #include <sqlite3.h>
 
@@ -103,7 +104,7 @@ static int check_matchers(const pd_store_query *q, pd_err *err)
         return pd_errf(err, -EINVAL, "matchers missing");
     for (size_t i = 0; i < q->nmatchers; i++) {
         const pd_store_matcher *m = &q->matchers[i];
-        if (!pd_st_label_name_valid(m->name))
+        if (!pd_label_name_valid(m->name))
             return pd_errf(err, -EINVAL, "matcher %zu: invalid label name \"%s\"", i,
                            m->name ? m->name : "(null)");
         bool re = m->op == PD_MATCH_RE || m->op == PD_MATCH_NRE;

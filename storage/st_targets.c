@@ -4,6 +4,7 @@
 #include "st_int.h"
 
 #include "pd_mem.h"
+#include "pd_names.h"
 
 #include <sqlite3.h>
 
@@ -28,7 +29,7 @@ static int check(const pd_store_target *t, pd_err *err)
         return pd_errf(err, -EINVAL, "%zu labels, more than %d", t->nlabels, PD_STORE_MAX_LABELS);
     for (size_t i = 0; i < t->nlabels; i++) {
         const pd_store_label *l = &t->labels[i];
-        if (!pd_st_label_name_valid(l->name))
+        if (!pd_label_name_valid(l->name))
             return pd_errf(err, -EINVAL, "label \"%s\": invalid name", l->name ? l->name : "");
         if (l->value == NULL || l->value[0] == '\0')
             return pd_errf(err, -EINVAL, "label %s: empty value", l->name);

@@ -77,6 +77,11 @@ hwm1=$(hwm_kb)
 ((hwm1 - hwm0 < 64 * 1024)) || pd_die "peak RSS grew from $hwm0 to $hwm1 KiB on regex bombs"
 pd_ok "regex bombs: a 400 naming the matcher or an answer; peak RSS $hwm0 -> $hwm1 KiB"
 
+# An error that quotes a long pattern of two-byte characters is cut in the
+# middle of one: still a JSON 400 (it was a 500: JSON takes only UTF-8).
+api_expect_error 400 "/api/v1/merge?type=cpu&query=%7Bx%3D~%22%28a$(printf '%%C3%%A9%.0s' {1..120})%22%7D" query
+pd_ok "a 400 whose message cuts a character in two is still JSON"
+
 api_expect 405 /api/v1/profiles -X POST -d x
 api_expect 413 /api/v1/profiles -X POST -H 'Content-Length: 2000000000' -H 'Expect:'
 pd_ok "405 for POST, 413 for a huge body"

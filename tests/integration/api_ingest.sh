@@ -131,7 +131,8 @@ bad_q() { # QUERY PARAM
 }
 bad_q "job=batch" type
 bad_q "type=&job=batch" type
-bad_q "type=CPU&job=batch" type
+bad_q "type=c-p-u&job=batch" type # profile names are label names (CPU is one)
+bad_q "type=cpu&job=batch&env=%FF" env # label values are UTF-8
 bad_q "type=c%20p%20u&job=batch" type
 bad_q "type=cpu" job
 bad_q "type=cpu&job=" job
