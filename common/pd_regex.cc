@@ -1,13 +1,18 @@
 // The regex engine behind pd_regex.h: RE2, the engine Go's regexp is a port
 // of, so patterns mean what they mean to Prometheus. The only C++ in the
-// tree: nothing of RE2 (nor an exception) crosses this file's C interface.
+// tree: nothing of RE2 crosses this file's C interface, and no exception
+// does either (compiling reports out of memory; matching aborts on it, as
+// pd_xmalloc does).
 extern "C" {
 #include "pd_regex.h"
+#include "pd_utf8.h"
 }
 
 #include <re2/re2.h>
 
 #include <map>
+#include <stdio.h>
+#include <stdlib.h>
 #include <new>
 #include <string>
 #include <string.h>
@@ -28,9 +33,17 @@ static size_t clamp_mem(size_t m)
     return m;
 }
 
-extern "C" unsigned pd_regex_classes(const char *pattern)
+// What the escapes outside \Q...\E hold: Unicode classes (\p, \P) to
+// count, and \C, one byte even inside a character, which Go refuses and
+// RE2 accepts.
+typedef struct escapes {
+    unsigned classes;
+    bool any_byte;
+} escapes;
+
+static escapes scan(const char *pattern)
 {
-    unsigned n = 0;
+    escapes e = {0, false};
     bool quoted = false; // inside \Q...\E everything up to \E is literal
     for (const char *p = pattern; *p != '\0'; p++) {
         if (*p != '\\' || p[1] == '\0')
@@ -43,10 +56,24 @@ extern "C" unsigned pd_regex_classes(const char *pattern)
         if (p[1] == 'Q')
             quoted = true;
         else if (p[1] == 'p' || p[1] == 'P')
-            n++;
+            e.classes++;
+        else if (p[1] == 'C')
+            e.any_byte = true;
         p++; // the escaped character
     }
-    return n;
+    return e;
+}
+
+extern "C" unsigned pd_regex_classes(const char *pattern)
+{
+    return scan(pattern).classes;
+}
+
+// Matching allocates only in RE2's caches; out of memory there is fatal.
+[[noreturn]] static void out_of_memory()
+{
+    fputs("pprofd: out of memory in the regex engine\n", stderr);
+    abort();
 }
 
 static int compile(const char *pattern, size_t max_mem, pd_regex **out, pd_err *err)
@@ -69,6 +96,8 @@ static int compile(const char *pattern, size_t max_mem, pd_regex **out, pd_err *
                      clamp_mem(max_mem) / 1024);
     else
         rc = pd_errf(err, -EINVAL, "%.200s", re->error().c_str());
+    if (err != NULL) // the message quotes the pattern, maybe cut mid-character
+        pd_utf8_scrub(err->msg);
     delete re;
     return rc;
 }
@@ -79,10 +108,12 @@ extern "C" int pd_regex_compile(const char *pattern, const pd_regex_budget *budg
     *out = NULL;
     if (strlen(pattern) > PD_REGEX_MAX_LEN)
         return pd_errf(err, -E2BIG, "longer than %d bytes", PD_REGEX_MAX_LEN);
-    unsigned classes = pd_regex_classes(pattern);
-    if (classes > budget->classes)
+    escapes e = scan(pattern);
+    if (e.any_byte)
+        return pd_errf(err, -EINVAL, "invalid escape sequence: \\C");
+    if (e.classes > budget->classes)
         return pd_errf(err, -E2BIG, "%u Unicode classes (\\p, \\P), more than the %u allowed",
-                       classes, budget->classes);
+                       e.classes, budget->classes);
     try {
         return compile(pattern, budget->mem, out, err);
     } catch (const std::bad_alloc &) {
@@ -101,7 +132,11 @@ extern "C" void pd_regex_free(pd_regex *re)
 extern "C" bool pd_regex_match(const pd_regex *re, const char *s)
 {
     re2::StringPiece text(s, strlen(s));
-    return re->re->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, NULL, 0);
+    try {
+        return re->re->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, NULL, 0);
+    } catch (...) {
+        out_of_memory();
+    }
 }
 
 extern "C" size_t pd_regex_ngroups(const pd_regex *re)
@@ -131,8 +166,12 @@ extern "C" bool pd_regex_match_groups(const pd_regex *re, const char *s, pd_rege
     if (want > MAX_SPANS)
         want = MAX_SPANS;
     re2::StringPiece sub[MAX_SPANS];
-    if (!re->re->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, sub, (int)want))
-        return false;
+    try {
+        if (!re->re->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, sub, (int)want))
+            return false;
+    } catch (...) {
+        out_of_memory();
+    }
     for (size_t i = 0; i < n; i++) {
         if (i < want && sub[i].data() != NULL) {
             spans[i].start = (long)(sub[i].data() - s);

@@ -300,9 +300,8 @@ static int timing(cfg_ctx *c, const yn *node, const char *path, const pd_config 
         return cfg_fail(c, blame(node, "scrape_timeout"), pt,
                         "scrape_timeout %s is greater than scrape_interval %s", timeout, interval);
     }
-    derive_seconds(job, explicit_timeout && job->scrape_timeout_ms < job->scrape_interval_ms
-                            ? job->scrape_timeout_ms
-                            : job->scrape_interval_ms);
+    job->scrape_timeout_set = explicit_timeout;
+    derive_seconds(job, pd_job_seconds_bound(job, job->scrape_interval_ms));
     int64_t max_seconds_ms = 0;
     for (size_t i = 0; i < job->nprofiles; i++) {
         const pd_profile_cfg *p = &job->profiles[i];
@@ -331,7 +330,6 @@ static int timing(cfg_ctx *c, const yn *node, const char *path, const pd_config 
         if (s > max_seconds_ms)
             max_seconds_ms = s;
     }
-    job->scrape_timeout_set = explicit_timeout;
     if (!explicit_timeout) {
         job->scrape_timeout_ms = max_seconds_ms + CPU_TIMEOUT_SLACK_MS;
         if (job->scrape_timeout_ms > job->scrape_interval_ms)
@@ -357,6 +355,13 @@ static void job_defaults(const pd_config *cfg, pd_job *job)
     cfg_profiles_default(job);
 }
 
+int64_t pd_job_seconds_bound(const pd_job *job, int64_t interval_ms)
+{
+    if (job->scrape_timeout_set && job->scrape_timeout_ms < interval_ms)
+        return job->scrape_timeout_ms;
+    return interval_ms;
+}
+
 int64_t pd_job_timeout_ms(const pd_config *cfg, int64_t interval_ms, int64_t max_seconds)
 {
     int64_t t = cfg->global.scrape_timeout_ms;
@@ -371,17 +376,15 @@ pd_job *pd_job_default(const pd_config *cfg, const char *name)
     job_defaults(cfg, job);
     free(job->name);
     job->name = pd_xstrdup(name);
-    int64_t bound =
-        cfg->global.scrape_timeout_ms > 0 && cfg->global.scrape_timeout_ms < job->scrape_interval_ms
-            ? cfg->global.scrape_timeout_ms
-            : job->scrape_interval_ms;
-    derive_seconds(job, bound);
+    /* An explicit global timeout first: it bounds the derived seconds. */
+    job->scrape_timeout_set = cfg->global.scrape_timeout_ms > 0;
+    job->scrape_timeout_ms = pd_job_timeout_ms(cfg, job->scrape_interval_ms, 0);
+    derive_seconds(job, pd_job_seconds_bound(job, job->scrape_interval_ms));
     int64_t max_seconds = 0;
     for (size_t i = 0; i < job->nprofiles; i++)
         if (job->profiles[i].enabled && job->profiles[i].seconds > max_seconds)
             max_seconds = job->profiles[i].seconds;
     job->scrape_timeout_ms = pd_job_timeout_ms(cfg, job->scrape_interval_ms, max_seconds);
-    job->scrape_timeout_set = cfg->global.scrape_timeout_ms > 0;
     return job;
 }
 

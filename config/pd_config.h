@@ -48,6 +48,8 @@ int64_t pd_default_seconds(int64_t bound_ms);
 /* The seconds p asks for on a target scraped every bound_ms: its written
  * seconds, none for a snapshot, else pd_default_seconds(bound_ms). */
 int64_t pd_profile_seconds(const pd_profile_cfg *p, int64_t bound_ms);
+/* Go's default for a window profile, where nothing bounds it (captures). */
+#define PD_DEFAULT_SECONDS 10
 
 typedef struct pd_file_sd_cfg {
     char **files; /* glob patterns */
@@ -158,6 +160,9 @@ bool pd_config_profile_known(const pd_config *cfg, const char *name);
  * no relabeling. Free with pd_job_free. */
 pd_job *pd_job_default(const pd_config *cfg, const char *name);
 void pd_job_free(pd_job *job);
+/* The bound of derived seconds (pd_default_seconds) for job's targets
+ * scraped every interval_ms: the job's explicit timeout if shorter. */
+int64_t pd_job_seconds_bound(const pd_job *job, int64_t interval_ms);
 /* The scrape timeout a job derives for `interval_ms` when its profiles take
  * up to max_seconds: global.scrape_timeout if set, else max_seconds + 10s;
  * never over the interval. */

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #define MAX_SECONDS 3600
-#define DEFAULT_SECONDS 10 /* Go's own for /debug/pprof/profile is 30 */
 
 typedef struct go_profile {
     const char *name;
@@ -20,7 +19,7 @@ typedef struct go_profile {
 
 /* Kinds as Go records each profile: see runtime/pprof. */
 static const go_profile go_profiles[] = {
-    {"cpu", "/debug/pprof/profile", true, DEFAULT_SECONDS, PD_PROFILE_WINDOW},
+    {"cpu", "/debug/pprof/profile", true, PD_DEFAULT_SECONDS, PD_PROFILE_WINDOW},
     {"heap", "/debug/pprof/heap", true, 0, PD_PROFILE_MIXED},
     {"allocs", "/debug/pprof/allocs", false, 0, PD_PROFILE_MIXED},
     {"goroutine", "/debug/pprof/goroutine", true, 0, PD_PROFILE_GAUGE},
@@ -63,7 +62,7 @@ int64_t pd_default_seconds(int64_t bound_ms)
     int64_t s = bound_ms / 1250; /* 80%, in seconds */
     if (bound_ms < 2000)
         return 0;
-    return s < DEFAULT_SECONDS ? s : DEFAULT_SECONDS;
+    return s < PD_DEFAULT_SECONDS ? s : PD_DEFAULT_SECONDS;
 }
 
 int64_t pd_profile_seconds(const pd_profile_cfg *p, int64_t bound_ms)
@@ -146,9 +145,11 @@ int cfg_profiles(cfg_ctx *c, const yn *node, const char *path, pd_job *job)
     int rc = 0;
     for (size_t i = 0; i < node->n; i++) {
         const yn *k = node->items[2 * i], *v = node->items[2 * i + 1];
-        if (k->kind != YN_SCALAR || !pd_label_name_valid(k->str)) {
-            rc = cfg_fail(c, k, path, "invalid profile name \"%s\": want [a-zA-Z_][a-zA-Z0-9_]*",
-                          k->kind == YN_SCALAR ? k->str : "?");
+        if (k->kind != YN_SCALAR || !pd_profile_name_valid(k->str)) {
+            rc = cfg_fail(c, k, path,
+                          "invalid profile name \"%.80s\": want [a-zA-Z_][a-zA-Z0-9_]*, at most "
+                          "%d characters",
+                          k->kind == YN_SCALAR ? k->str : "?", PD_PROFILE_NAME_MAX);
             continue;
         }
         char p[CFG_PATH_MAX];

@@ -197,6 +197,8 @@ static char *expand(const pd_regex *re, const char *tmpl, const char *src, const
             else
                 num = num * 10 + (name[i] - '0');
         }
+        if (name[0] == '0' && len > 1)
+            num = -1; /* Go: "$01" names a group "01", which none can be */
         if (num < 0)
             num = pd_regex_group_named(re, name, len);
         size_t g = (size_t)num;

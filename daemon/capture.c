@@ -288,9 +288,15 @@ static void item_start(pd_cap_item *it, tstate *t, int64_t seconds)
     s->cap = it;
     s->name = pd_xstrdup(p->name);
     s->kind = p->kind;
-    /* A window profile takes the target's own seconds unless the capture
-     * names its own; a snapshot takes none. */
-    s->seconds = p->seconds > 0 ? (seconds > 0 ? seconds : p->seconds) : 0;
+    /* A window profile takes the capture's seconds, else the target's own
+     * (Go's default where the target's interval leaves it none), at most
+     * PD_CAPTURE_MAX_SECONDS; a snapshot takes none. */
+    s->seconds = 0;
+    if (p->kind == PD_PROFILE_WINDOW) {
+        s->seconds = seconds > 0 ? seconds : p->seconds > 0 ? p->seconds : PD_DEFAULT_SECONDS;
+        if (s->seconds > PD_CAPTURE_MAX_SECONDS)
+            s->seconds = PD_CAPTURE_MAX_SECONDS;
+    }
     char url[2048];
     if (s->seconds > 0)
         snprintf(url, sizeof(url), "%s://%s%s%s?seconds=%lld", t->tg.scheme, t->tg.address,

@@ -255,9 +255,7 @@ static tstate *tstate_new(pd_collector *c, const pd_config *cfg, const pd_job *j
         t->reg_id = reg->id;
         if (reg->interval_ms > 0)
             interval_ms = reg->interval_ms;
-        bound_ms = job->scrape_timeout_set && job->scrape_timeout_ms < interval_ms
-                       ? job->scrape_timeout_ms
-                       : interval_ms;
+        bound_ms = pd_job_seconds_bound(job, interval_ms);
         int64_t max_seconds = 0;
         for (size_t i = 0; i < job->nprofiles; i++) {
             int64_t secs = pd_profile_seconds(&job->profiles[i], bound_ms);
@@ -688,7 +686,8 @@ static int reg_build(const pd_config *cfg, const pd_reg_target *r, const pd_job 
         enabled++;
         if (!p->seconds_set) {
             /* derived from the interval (tstate_new), so it fits, if any fits */
-            if (p->kind == PD_PROFILE_WINDOW && pd_profile_seconds(p, interval) == 0)
+            if (p->kind == PD_PROFILE_WINDOW &&
+                pd_profile_seconds(p, pd_job_seconds_bound(jb, interval)) == 0)
                 return pd_errf(err, -EINVAL,
                                "scrape_interval: the %s profile needs at least 2s "
                                "(a whole second of profiling, then time to answer)",

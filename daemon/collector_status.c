@@ -208,9 +208,9 @@ int pd_collector_metrics(pd_collector *c, pd_buf *out, const char *db_path)
     (void)pd_buf_printf(out, "pprofd_scrape_duration_seconds_sum %.6f\n", c->duration_sum);
     (void)pd_buf_printf(out, "pprofd_scrape_duration_seconds_count %" PRIu64 "\n",
                         c->duration_count);
-    (void)pd_buf_printf(out,
-                        "# HELP pprofd_scrape_failures_total Failed scrapes by scrape job and reason.\n"
-                        "# TYPE pprofd_scrape_failures_total counter\n");
+    (void)pd_buf_printf(
+        out, "# HELP pprofd_scrape_failures_total Failed scrapes by scrape job and reason.\n"
+             "# TYPE pprofd_scrape_failures_total counter\n");
     for (size_t i = 0; i < c->nfailures; i++) {
         (void)pd_buf_append(out, "pprofd_scrape_failures_total{scrape_job=\"", 41);
         put_escaped(out, c->failures[i].job);

@@ -240,10 +240,13 @@ static int merge_selection(api_req *r, pd_store_reader *rd, const pd_selector *s
     return rc;
 }
 
-/* A time to the second, for a heading. */
+/* A time to the second, for a heading: the fraction dropped. */
 static void secs(int64_t ns, char *buf, size_t size)
 {
-    pd_time_format(ns - (ns % 1000000000 + 1000000000) % 1000000000, buf, size);
+    pd_time_format(ns, buf, size);
+    char *dot = strchr(buf, '.');
+    if (dot != NULL)
+        memcpy(dot, "Z", 2);
 }
 
 /* The flame graph's heading: what was asked for ("cpu {job="api"}

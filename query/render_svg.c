@@ -207,10 +207,14 @@ static int frame(svg_ctx *c, uint32_t id, int height)
     double x = PAD_X + c->x[id] * c->scale, w = (double)width_of(c, nd) * c->scale;
     int y = height - PAD_BOTTOM - (int)(nd->depth + 1) * PD_RENDER_SVG_FRAME_HEIGHT;
     const pd_str *unit = &c->p->strings[c->p->sample_types[c->si].unit];
-    double pct = (double)nd->total * 100.0 / (double)c->t->nodes[0].total;
+    int64_t all = c->t->nodes[0].total; /* a diff's target may have none */
+    double pct = all != 0 ? (double)nd->total * 100.0 / (double)all : 0;
 
     /* The label shows the short name, the hover title the whole one. */
-    size_t short_at = id != 0 ? rn_short_name(name, len) : 0;
+    uint8_t shortname[RN_SHORT_NAME_MAX];
+    size_t short_len = id != 0 ? rn_short_name(name, len, shortname) : 0;
+    const uint8_t *shown = short_len > 0 ? shortname : name;
+    size_t shown_len = short_len > 0 ? short_len : len;
     int rc = rn_puts(c->out, "<g><title>");
     if (rc == 0)
         rc = rn_xml_text(c->out, name, len);
@@ -240,7 +244,7 @@ static int frame(svg_ctx *c, uint32_t id, int height)
     snprintf(attrs, sizeof(attrs), "x=\"%d\" y=\"%d\"%s", TEXT_INSET, TEXT_BASELINE,
              dark_fill(rgb) ? " class=\"w\"" : "");
     if (rc == 0)
-        rc = label(c->out, attrs, name + short_at, len - short_at, w - 2 * TEXT_INSET, FONT_PX);
+        rc = label(c->out, attrs, shown, shown_len, w - 2 * TEXT_INSET, FONT_PX);
     if (rc == 0 && c->out->len == inner)
         c->out->len = mark; /* no label: no viewport either */
     else if (rc == 0)
@@ -337,9 +341,13 @@ static int header(pd_buf *out, int height, const char *title, const char *total)
         if (rc == 0)
             rc = rn_puts(out, "\n");
     }
+    if (rc == 0) /* the unit is the profile's own string: escaped */
+        rc = rn_printf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">",
+                       PD_RENDER_SVG_WIDTH / 2, TOTAL_Y);
     if (rc == 0)
-        rc = rn_printf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
-                       PD_RENDER_SVG_WIDTH / 2, TOTAL_Y, total);
+        rc = rn_xml_text(out, (const uint8_t *)total, strlen(total));
+    if (rc == 0)
+        rc = rn_puts(out, "</text>\n");
     return rc;
 }
 

@@ -91,11 +91,14 @@ size_t rn_utf8_len(const uint8_t *s, size_t n);
 /* Dumps `j` compactly (reals with 2 decimals rounded by the caller). */
 int rn_json_dump(json_t *j, pd_buf *b);
 
-/* pprof's short function name: the package path before the last '/' of
- * a Go name dropped ("github.com/prometheus/prometheus/promql.(*evaluator)
- * .rangeEval" -> "promql.(*evaluator).rangeEval"); other names as they are.
- * Returns the offset of the short name in name[0..len). */
-size_t rn_short_name(const uint8_t *name, size_t len);
+/* pprof's short name of a Go function (graph.ShortenFunctionName): a /vN
+ * major-version element dropped, then the package path before the last
+ * '/' ("github.com/redis/go-redis/v9.(*baseClient).process" ->
+ * "go-redis.(*baseClient).process"). Writes it into out and returns its
+ * length; 0 when the name stays as it is (not a Go path, or a short name
+ * longer than RN_SHORT_NAME_MAX, which no label has room for anyway). */
+#define RN_SHORT_NAME_MAX 512
+size_t rn_short_name(const uint8_t *name, size_t len, uint8_t out[RN_SHORT_NAME_MAX]);
 
 /* Checks si against p; -EINVAL with a message if out of range. */
 int rn_check_si(const pd_profile *p, int si, pd_err *err);

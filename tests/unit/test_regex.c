@@ -2,6 +2,7 @@
  * newline), submatches and named groups, and the budget: memory, Unicode
  * classes and length. */
 #include "pd_regex.h"
+#include "pd_utf8.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -87,6 +88,17 @@ static void test_budget(void **state)
     assert_int_equal(compile_rc("(a)\\1", PD_REGEX_MAX_MEM, 0, &err), -EINVAL);
     pd_err_clear(&err);
     assert_int_equal(compile_rc("(a{100}){100}", PD_REGEX_MAX_MEM, 0, &err), -EINVAL);
+    pd_err_clear(&err);
+    assert_int_equal(compile_rc("a\\Cb", PD_REGEX_MAX_MEM, 0, &err), -EINVAL); /* Go refuses \C */
+    assert_string_equal(err.msg, "invalid escape sequence: \\C");
+    pd_err_clear(&err);
+    assert_int_equal(compile_rc("\\Qa\\Cb\\E", PD_REGEX_MAX_MEM, 0, &err), 0); /* quoted: text */
+    /* a message quoting the pattern cut in the middle of a character */
+    char cut[260] = "(a";
+    for (int i = 0; i < 120; i++)
+        strcat(cut, "\xc3\xa9");
+    assert_int_equal(compile_rc(cut, PD_REGEX_MAX_MEM, 0, &err), -EINVAL);
+    assert_true(pd_utf8_valid(err.msg));
     pd_err_clear(&err);
     /* memory: fits a large budget, not a small one */
     assert_int_equal(compile_rc("[^a]{1000}", 512 * 1024, 0, &err), 0);

@@ -128,7 +128,7 @@ static void test_re2_syntax(void **state)
                          .nsource_labels = 1,
                          .regex = "(?P<host>[\\d.]+):(?P<port>\\d+)",
                          .target_label = "hp",
-                         .replacement = "${port}@$host/${nope}"};
+                         .replacement = "${port}@$host/${nope}$01${01}"};
     run(&r, true,
         "{__address__=\"10.0.0.7:6060\", __meta_team_owner=\"infra\", __meta_team_tier=\"1\", "
         "env=\"prod\", hp=\"6060@10.0.0.7/\", job=\"api\"}");
