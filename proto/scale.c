@@ -3,6 +3,7 @@
  * the same name. */
 #include "pd_profile.h"
 
+#include "num.h"
 #include "pd_mem.h"
 #include "types.h"
 
@@ -12,14 +13,7 @@
 
 static int64_t round_to_int64(double v)
 {
-    v = round(v); /* Go's math.Round: half away from zero */
-    if (v >= 9223372036854775807.0)
-        return INT64_MAX;
-    if (v <= -9223372036854775808.0)
-        return INT64_MIN;
-    if (isnan(v))
-        return INT64_MIN; /* what Go's conversion yields on amd64 */
-    return (int64_t)v;
+    return pd_to_int64(round(v)); /* Go's math.Round: half away from zero */
 }
 
 void pd_profile_scale_n(pd_profile *p, const double *ratios)

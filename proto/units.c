@@ -3,6 +3,7 @@
  * the period type) among those merged, values rounded to nearest. */
 #include "pd_profile.h"
 
+#include "num.h"
 #include "pd_mem.h"
 
 #include <math.h>
@@ -137,15 +138,6 @@ static int common_unit(vt_ref *ts, size_t n, const char *what, vt_ref *out, pd_e
     return 0;
 }
 
-static double to_int64(double v)
-{
-    if (v >= 9223372036854775807.0)
-        return 9223372036854775807.0;
-    if (v <= -9223372036854775808.0)
-        return -9223372036854775808.0;
-    return v;
-}
-
 int pd_profiles_scale_units(pd_profile **ps, size_t n, pd_err *err)
 {
     /* With one profile, or none, there is nothing to reconcile. */
@@ -190,7 +182,7 @@ int pd_profiles_scale_units(pd_profile **ps, size_t n, pd_err *err)
     for (size_t j = 0; j < n; j++) {
         pd_profile *p = ps[j];
         double period_v = scale_value(p->period, p->strings[p->period_type.unit], period.unit);
-        p->period = (int64_t)to_int64(period_v);
+        p->period = pd_to_int64(period_v);
         p->period_type.unit = pd_profile_intern(p, period.unit.ptr, period.unit.len);
         for (size_t i = 0; i < nst; i++) {
             ratios[i] = scale_value(1, p->strings[p->sample_types[i].unit], common[i].unit);

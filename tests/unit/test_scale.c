@@ -245,6 +245,31 @@ static void test_units_period_truncates_values_round(void **state)
     pd_profile_free(b);
 }
 
+/* A period at the top of the range: as a double it is 2^63, past
+ * INT64_MAX, and casting it back was undefined (UBSan, found by fuzzing the
+ * renderings' diff). It saturates; scaling to a finer unit does too. */
+static void test_units_period_saturates(void **state)
+{
+    (void)state;
+    pd_profile *a = tp_new("cpu/nanoseconds", "cpu/nanoseconds", INT64_MAX);
+    tp_stack(a, "f", TP_V(1), NULL);
+    pd_profile *b = tp_new("cpu/nanoseconds", "cpu/nanoseconds", INT64_MAX - 100);
+    pd_profile *ps[2] = {a, b};
+    scale_units_ok(ps, 2);
+    assert_int_equal(a->period, INT64_MAX);
+    assert_int_equal(b->period, INT64_MAX);
+    pd_profile_free(a);
+    pd_profile_free(b);
+    a = tp_new("cpu/seconds", "cpu/seconds", INT64_MAX / 2);
+    b = tp_new("cpu/nanoseconds", "cpu/nanoseconds", 1);
+    ps[0] = a;
+    ps[1] = b;
+    scale_units_ok(ps, 2);
+    assert_int_equal(a->period, INT64_MAX);
+    pd_profile_free(a);
+    pd_profile_free(b);
+}
+
 static void test_units_count_and_unknown_units_untouched(void **state)
 {
     (void)state;
@@ -559,6 +584,7 @@ int main(void)
         cmocka_unit_test(test_units_kilobytes_to_bytes),
         cmocka_unit_test(test_units_time_family),
         cmocka_unit_test(test_units_period_truncates_values_round),
+        cmocka_unit_test(test_units_period_saturates),
         cmocka_unit_test(test_units_count_and_unknown_units_untouched),
         cmocka_unit_test(test_units_trailing_s_in_type_names),
         cmocka_unit_test(test_units_incompatible),
