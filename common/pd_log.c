@@ -1,5 +1,7 @@
 #include "pd_log.h"
 
+#include "pd_clock.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -31,14 +33,15 @@ void pd_log(pd_log_level level, const char *msg, const char *kv, ...)
     if (level < min_level)
         return;
     char line[2048];
-    struct timespec ts;
+    int64_t now = pd_now_ns();
+    time_t secs = (time_t)(now / 1000000000);
+    long ms = (long)(now % 1000000000 / 1000000);
     struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
+    gmtime_r(&secs, &tm);
     int n =
         snprintf(line, sizeof(line), "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s msg=\"%s\"",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 ts.tv_nsec / 1000000, level_name(level), msg);
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms,
+                 level_name(level), msg);
     if (n < 0)
         return;
     if (kv != NULL && (size_t)n < sizeof(line) - 1) {

@@ -1,6 +1,7 @@
 #include "collector.h"
 
 #include "ingest.h"
+#include "pd_clock.h"
 #include "pd_fetch.h"
 #include "pd_hash.h"
 #include "pd_file.h"
@@ -39,9 +40,7 @@ static void pump(pd_collector *c);
 
 int64_t pd_collector_wall_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return pd_now_ns() / 1000000;
 }
 
 static const char *instance_of(const tstate *t)
@@ -1023,6 +1022,7 @@ int pd_collector_start(uv_loop_t *loop, const pd_config *cfg, pd_writer *writer,
     c->loop = loop;
     c->cfg = cfg;
     c->writer = writer;
+    pd_collector_status_init(c);
     int rc = pd_fetcher_new(loop, &c->fetcher, err);
     if (rc < 0) {
         free(c);

@@ -4,6 +4,7 @@
 #ifndef PD_COLLECTOR_INT_H
 #define PD_COLLECTOR_INT_H
 
+#include "pd_histogram.h"
 #include "collector.h"
 #include "pd_fetch.h"
 #include "pd_targets.h"
@@ -15,7 +16,6 @@
 /* Distinct (job, reason) failure counters kept for /metrics. */
 #define PD_REASONS_MAX 256
 /* Bounds (seconds) of the scrape duration histogram: see collector_status.c. */
-#define PD_DURATION_BUCKETS 10
 
 typedef struct tstate tstate;
 typedef struct pd_cap_item pd_cap_item; /* capture.c */
@@ -98,9 +98,7 @@ struct pd_collector {
         uint64_t n;
     } failures[PD_REASONS_MAX];
     size_t nfailures;
-    uint64_t duration_buckets[PD_DURATION_BUCKETS + 1]; /* the last is +Inf */
-    double duration_sum;
-    uint64_t duration_count;
+    pd_histogram durations; /* of scrapes, seconds */
     uint64_t bytes_total;
     uint64_t skipped_total_retired; /* ticks skipped by slots that are gone */
     pd_reg_target *regs;            /* registered over the API (copies) */
@@ -131,6 +129,8 @@ void pd_collector_target_id(const tstate *t, char *buf, size_t size);
 int64_t pd_collector_wall_ms(void);
 
 /* Counts a finished scrape (loop thread). */
+/* collector_status.c: sets up the metrics the collector keeps. */
+void pd_collector_status_init(pd_collector *c);
 void pd_collector_count(pd_collector *c, slot *s, const char *reason, int64_t duration_ms,
                         size_t bytes, const char *message);
 

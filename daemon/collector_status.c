@@ -13,8 +13,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const double duration_bounds[PD_DURATION_BUCKETS] = {0.05, 0.1, 0.25, 0.5, 1,
-                                                            2.5,  5,   10,   15,  30};
+static const double duration_bounds[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30};
+
+void pd_collector_status_init(pd_collector *c)
+{
+    pd_histogram_init(&c->durations, duration_bounds,
+                      sizeof(duration_bounds) / sizeof(duration_bounds[0]));
+}
 
 void pd_collector_count(pd_collector *c, slot *s, const char *reason, int64_t duration_ms,
                         size_t bytes, const char *message)
@@ -23,13 +28,7 @@ void pd_collector_count(pd_collector *c, slot *s, const char *reason, int64_t du
     c->bytes_total += bytes;
     if (duration_ms >= 0) {
         s->last_duration_ms = duration_ms;
-        double secs = (double)duration_ms / 1000.0;
-        size_t b = 0;
-        while (b < PD_DURATION_BUCKETS && secs > duration_bounds[b])
-            b++;
-        c->duration_buckets[b]++;
-        c->duration_sum += secs;
-        c->duration_count++;
+        pd_histogram_observe(&c->durations, (double)duration_ms / 1000.0);
     }
     if (strcmp(reason, "ok") == 0) {
         s->last_error[0] = '\0';
@@ -192,22 +191,8 @@ int pd_collector_metrics(pd_collector *c, pd_buf *out, const char *db_path)
             (void)pd_buf_printf(out, " %.3f\n", (double)s->last_ok_wall_ms / 1000.0);
         }
     }
-    (void)pd_buf_printf(out, "# HELP pprofd_scrape_duration_seconds Duration of scrapes.\n"
-                             "# TYPE pprofd_scrape_duration_seconds histogram\n");
-    uint64_t cum = 0;
-    for (size_t b = 0; b <= PD_DURATION_BUCKETS; b++) {
-        cum += c->duration_buckets[b];
-        if (b < PD_DURATION_BUCKETS)
-            (void)pd_buf_printf(out,
-                                "pprofd_scrape_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
-                                duration_bounds[b], cum);
-        else
-            (void)pd_buf_printf(
-                out, "pprofd_scrape_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", cum);
-    }
-    (void)pd_buf_printf(out, "pprofd_scrape_duration_seconds_sum %.6f\n", c->duration_sum);
-    (void)pd_buf_printf(out, "pprofd_scrape_duration_seconds_count %" PRIu64 "\n",
-                        c->duration_count);
+    (void)pd_histogram_render(&c->durations, "pprofd_scrape_duration_seconds",
+                              "Duration of scrapes.", out);
     (void)pd_buf_printf(
         out, "# HELP pprofd_scrape_failures_total Failed scrapes by scrape job and reason.\n"
              "# TYPE pprofd_scrape_failures_total counter\n");

@@ -4,10 +4,11 @@
 #include "push.h"
 
 #include "ingest.h"
+#include "pd_clock.h"
 #include "pd_log.h"
 #include "pd_mem.h"
-#include "pd_utf8.h"
 #include "pd_store.h"
+#include "pd_utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,11 +135,8 @@ static void after(uv_work_t *req, int status)
         push_free(p);
         return;
     }
-    if (p->out.time_ns == 0) { /* not every producer sets time_nanos */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        p->out.time_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    }
+    if (p->out.time_ns == 0) /* not every producer sets time_nanos */
+        p->out.time_ns = pd_now_ns();
     pd_writer_add_cb(p->w, &p->series, &p->out, on_stored, p);
 }
 

@@ -1,5 +1,6 @@
 #include "writer.h"
 
+#include "pd_clock.h"
 #include "pd_log.h"
 #include "pd_mem.h"
 #include "pd_store.h"
@@ -74,11 +75,8 @@ static void job_work(uv_work_t *req)
     }
     if (j->items == NULL) {
         int64_t cutoff = 0;
-        if (w->o.retention_ms > 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            cutoff = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - w->o.retention_ms * 1000000;
-        }
+        if (w->o.retention_ms > 0)
+            cutoff = pd_now_ns() - w->o.retention_ms * 1000000;
         j->rc = pd_store_retention_step(w->store, cutoff, w->o.max_size, 500, &j->deleted, &j->err);
         return;
     }

@@ -5,6 +5,7 @@
 #define PD_API_INT_H
 
 #include "pd_api.h"
+#include "pd_histogram.h"
 #include "pd_selector.h"
 #include "pd_store.h"
 
@@ -20,7 +21,6 @@
 #define API_MAX_BODY_IN (1u << 20)   /* JSON bodies */
 #define API_MAX_UPLOADS (256u << 20) /* request bodies held at once, all connections */
 #define API_DEFAULT_LIST_LIMIT 1000
-#define API_NBUCKETS 12
 /* Queries on the thread pool at once, per lane: the rest wait in the
  * lane's queue, so the scraper's ingest work always finds a free pool
  * thread. Heavy queries (merge, diff, series) have their own lane: a
@@ -59,10 +59,8 @@ typedef struct api_req api_req;
 typedef void (*api_work_fn)(api_req *r, pd_store_reader *rd);
 
 struct api_metrics {
-    uint64_t codes[600]; /* requests by status */
-    uint64_t buckets[API_NBUCKETS];
-    uint64_t count;
-    double sum;
+    uint64_t codes[600];  /* requests by status */
+    pd_histogram queries; /* seconds on the thread pool */
 };
 
 /* A client connection, watched for slowness (api_server.c). */
@@ -192,7 +190,8 @@ void api_work_series(api_req *r, pd_store_reader *rd);
 void api_work_merge(api_req *r, pd_store_reader *rd);
 void api_work_diff(api_req *r, pd_store_reader *rd);
 
-/* api_metrics.c (loop thread). */
+/* api_metrics.c (loop thread); init before the first observation. */
+void api_metrics_init(pd_api *api);
 void api_metrics_observe(pd_api *api, int status, double query_seconds, bool was_query);
 int api_metrics_render(pd_api *api, pd_buf *out);
 

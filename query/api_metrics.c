@@ -6,21 +6,20 @@
 #include <stdio.h>
 #include <string.h>
 
-static const double bounds[API_NBUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                            0.5,   1,    2.5,   5,    10,  30};
+static const double bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+void api_metrics_init(pd_api *api)
+{
+    pd_histogram_init(&api->m.queries, bounds, sizeof(bounds) / sizeof(bounds[0]));
+}
 
 void api_metrics_observe(pd_api *api, int status, double query_seconds, bool was_query)
 {
     struct api_metrics *m = &api->m;
     if (status >= 100 && status < 600)
         m->codes[status]++;
-    if (!was_query)
-        return;
-    m->count++;
-    m->sum += query_seconds;
-    for (int i = 0; i < API_NBUCKETS; i++)
-        if (query_seconds <= bounds[i])
-            m->buckets[i]++;
+    if (was_query)
+        pd_histogram_observe(&m->queries, query_seconds);
 }
 
 int api_metrics_render(pd_api *api, pd_buf *out)
@@ -34,18 +33,8 @@ int api_metrics_render(pd_api *api, pd_buf *out)
             rc = pd_buf_printf(out, "pprofd_http_requests_total{code=\"%d\"} %llu\n", c,
                                (unsigned long long)m->codes[c]);
     if (rc == 0)
-        rc = pd_buf_printf(out,
-                           "# HELP pprofd_query_duration_seconds Time queries spent on the thread "
-                           "pool.\n# TYPE pprofd_query_duration_seconds histogram\n");
-    for (int i = 0; i < API_NBUCKETS && rc == 0; i++)
-        rc = pd_buf_printf(out, "pprofd_query_duration_seconds_bucket{le=\"%g\"} %llu\n", bounds[i],
-                           (unsigned long long)m->buckets[i]);
-    if (rc == 0)
-        rc = pd_buf_printf(out,
-                           "pprofd_query_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
-                           "pprofd_query_duration_seconds_sum %.6f\n"
-                           "pprofd_query_duration_seconds_count %llu\n",
-                           (unsigned long long)m->count, m->sum, (unsigned long long)m->count);
+        rc = pd_histogram_render(&m->queries, "pprofd_query_duration_seconds",
+                                 "Time queries spent on the thread pool.", out);
     if (rc == 0)
         rc = pd_buf_printf(out,
                            "# HELP pprofd_http_queries_in_flight Queries on the thread pool.\n"

@@ -3,6 +3,7 @@
  * "x" at position 0") and answers 400. */
 #include "api_int.h"
 
+#include "pd_clock.h"
 #include "pd_mem.h"
 #include "pd_names.h"
 #include "pd_time.h"
@@ -99,13 +100,6 @@ static int check_range(int64_t from, int64_t to, const char *from_name, const ch
     return 0;
 }
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 int api_parse_query(api_arg_fn arg, void *conn, const char *what, api_query *q, pd_err *err)
 {
     memset(q, 0, sizeof(*q));
@@ -143,7 +137,7 @@ int api_parse_query(api_arg_fn arg, void *conn, const char *what, api_query *q, 
             pd_selector_default_absent(q->sel2, "trigger");
     }
 
-    int64_t now = now_ns();
+    int64_t now = pd_now_ns();
     q->to = now;
     if ((v = arg(conn, "to")) != NULL && (rc = parse_time(v, "to", now, &q->to, err)) < 0)
         return rc;

@@ -251,6 +251,7 @@ int pd_api_start(uv_loop_t *loop, const pd_api_opts *o, pd_api **out, pd_err *er
     if (rc < 0)
         return rc;
     pd_api *api = pd_xcalloc(1, sizeof(*api));
+    api_metrics_init(api);
     api->loop = loop;
     api->db_path = pd_xstrdup(o->db_path);
     if (o->auth_token != NULL && o->auth_token[0] != '\0')

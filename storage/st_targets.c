@@ -3,6 +3,7 @@
  * prepared per call rather than cached. */
 #include "st_int.h"
 
+#include "pd_clock.h"
 #include "pd_mem.h"
 #include "pd_names.h"
 
@@ -11,13 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static int check(const pd_store_target *t, pd_err *err)
 {
@@ -109,7 +103,7 @@ static int do_insert(pd_st_db *d, void *arg, pd_err *err)
                        " updated_ns) VALUES (?, ?, ?, ?, ?, ?)",
                        &st, err);
     if (rc == 0) {
-        int64_t now = now_ns();
+        int64_t now = pd_now_ns();
         sqlite3_bind_text(st, 1, t->job, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, t->address, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, t->profiles ? t->profiles : "", -1, SQLITE_STATIC);
@@ -138,7 +132,7 @@ static int do_update(pd_st_db *d, void *arg, pd_err *err)
     if (rc == 0) {
         sqlite3_bind_text(st, 1, t->profiles ? t->profiles : "", -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, t->scrape_interval_ms);
-        sqlite3_bind_int64(st, 3, now_ns());
+        sqlite3_bind_int64(st, 3, pd_now_ns());
         sqlite3_bind_int64(st, 4, t->id);
         rc = pd_st_step_done(d, st, "update target", err);
     }
