@@ -297,14 +297,7 @@ static void item_start(pd_cap_item *it, tstate *t, int64_t seconds)
         if (s->seconds > PD_CAPTURE_MAX_SECONDS)
             s->seconds = PD_CAPTURE_MAX_SECONDS;
     }
-    char url[2048];
-    if (s->seconds > 0)
-        snprintf(url, sizeof(url), "%s://%s%s%s?seconds=%lld", t->tg.scheme, t->tg.address,
-                 t->tg.path_prefix, p->path, (long long)s->seconds);
-    else
-        snprintf(url, sizeof(url), "%s://%s%s%s", t->tg.scheme, t->tg.address, t->tg.path_prefix,
-                 p->path);
-    s->url = pd_xstrdup(url);
+    s->url = pd_scrape_url(t, p->path, s->seconds);
     s->timeout_ms = s->seconds * 1000 + 10000;
     if (s->timeout_ms < t->timeout_ms)
         s->timeout_ms = t->timeout_ms;

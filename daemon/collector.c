@@ -43,6 +43,18 @@ int64_t pd_collector_wall_ms(void)
     return pd_now_ns() / 1000000;
 }
 
+char *pd_scrape_url(const tstate *t, const char *path, int64_t seconds)
+{
+    char url[2048];
+    if (seconds > 0)
+        snprintf(url, sizeof(url), "%s://%s%s%s?seconds=%lld", t->tg.scheme, t->tg.address,
+                 t->tg.path_prefix, path, (long long)seconds);
+    else
+        snprintf(url, sizeof(url), "%s://%s%s%s", t->tg.scheme, t->tg.address, t->tg.path_prefix,
+                 path);
+    return pd_xstrdup(url);
+}
+
 static const char *instance_of(const tstate *t)
 {
     const char *i = pd_labels_get(&t->tg.labels, "instance");
@@ -305,14 +317,7 @@ static tstate *tstate_new(pd_collector *c, const pd_config *cfg, const pd_job *j
         s->kind = p->kind;
         s->seconds = p->seconds;
         s->interval_ms = interval_ms;
-        char url[2048];
-        if (p->seconds > 0)
-            snprintf(url, sizeof(url), "%s://%s%s%s?seconds=%lld", t->tg.scheme, t->tg.address,
-                     t->tg.path_prefix, p->path, (long long)p->seconds);
-        else
-            snprintf(url, sizeof(url), "%s://%s%s%s", t->tg.scheme, t->tg.address,
-                     t->tg.path_prefix, p->path);
-        s->url = pd_xstrdup(url);
+        s->url = pd_scrape_url(t, p->path, p->seconds);
         pd_labels_copy(&s->series, &t->tg.labels);
         pd_labels_set(&s->series, "type", p->name);
         uv_timer_init(c->loop, &s->timer);

@@ -129,6 +129,9 @@ void pd_collector_target_id(const tstate *t, char *buf, size_t size);
 int64_t pd_collector_wall_ms(void);
 
 /* Counts a finished scrape (loop thread). */
+/* The URL of profile `path` on target t, with ?seconds= for a window
+ * (seconds > 0); malloc'd, the caller frees. */
+char *pd_scrape_url(const tstate *t, const char *path, int64_t seconds);
 /* collector_status.c: sets up the metrics the collector keeps. */
 void pd_collector_status_init(pd_collector *c);
 void pd_collector_count(pd_collector *c, slot *s, const char *reason, int64_t duration_ms,
