@@ -32,7 +32,7 @@ int pd_histogram_render(const pd_histogram *h, const char *name, const char *hel
             rc = pd_buf_printf(out, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, cum);
     }
     if (rc == 0)
-        rc = pd_buf_printf(out, "%s_sum %.6f\n%s_count %" PRIu64 "\n", name, h->sum, name,
-                           h->count);
+        rc =
+            pd_buf_printf(out, "%s_sum %.6f\n%s_count %" PRIu64 "\n", name, h->sum, name, h->count);
     return rc;
 }
