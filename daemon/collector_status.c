@@ -131,14 +131,20 @@ int pd_collector_targets_json(pd_collector *c, pd_buf *out)
     return rc;
 }
 
+/* Appends the string s (its length counted, not written by hand). */
+static int put(pd_buf *out, const char *s)
+{
+    return pd_buf_append(out, s, strlen(s));
+}
+
 /* Label values in the text format: backslash, quote and newline escaped. */
 static void put_escaped(pd_buf *out, const char *v)
 {
     for (; *v; v++) {
         if (*v == '\\' || *v == '"')
-            (void)pd_buf_append(out, "\\", 1);
+            (void)put(out, "\\");
         if (*v == '\n') {
-            (void)pd_buf_append(out, "\\n", 2);
+            (void)put(out, "\\n");
             continue;
         }
         (void)pd_buf_append(out, v, 1);
@@ -151,14 +157,14 @@ static void put_escaped(pd_buf *out, const char *v)
  * the scrape job scrape_job. */
 static void put_target_labels(pd_buf *out, const tstate *t, const slot *s)
 {
-    (void)pd_buf_append(out, "{scrape_job=\"", 13);
+    (void)put(out, "{scrape_job=\"");
     put_escaped(out, t->job);
-    (void)pd_buf_append(out, "\",scrape_instance=\"", 19);
+    (void)put(out, "\",scrape_instance=\"");
     const char *inst = pd_labels_get(&t->tg.labels, "instance");
     put_escaped(out, inst ? inst : t->tg.address);
-    (void)pd_buf_append(out, "\",profile=\"", 11);
+    (void)put(out, "\",profile=\"");
     put_escaped(out, s->name);
-    (void)pd_buf_append(out, "\"}", 2);
+    (void)put(out, "\"}");
 }
 
 int pd_collector_metrics(pd_collector *c, pd_buf *out, const char *db_path)
@@ -172,7 +178,7 @@ int pd_collector_metrics(pd_collector *c, pd_buf *out, const char *db_path)
         for (size_t k = 0; k < t->nslots; k++) {
             const slot *s = &t->slots[k];
             skipped += s->skipped;
-            (void)pd_buf_append(out, "pprofd_target_up", 16);
+            (void)put(out, "pprofd_target_up");
             put_target_labels(out, t, s);
             (void)pd_buf_printf(out, " %d\n", slot_up(s) ? 1 : 0);
         }
@@ -186,7 +192,7 @@ int pd_collector_metrics(pd_collector *c, pd_buf *out, const char *db_path)
             const slot *s = &t->slots[k];
             if (s->last_ok_wall_ms == 0)
                 continue; /* never: no sample, as Prometheus leaves out the unknown */
-            (void)pd_buf_append(out, "pprofd_target_last_success_timestamp_seconds", 44);
+            (void)put(out, "pprofd_target_last_success_timestamp_seconds");
             put_target_labels(out, t, s);
             (void)pd_buf_printf(out, " %.3f\n", (double)s->last_ok_wall_ms / 1000.0);
         }
@@ -197,7 +203,7 @@ int pd_collector_metrics(pd_collector *c, pd_buf *out, const char *db_path)
         out, "# HELP pprofd_scrape_failures_total Failed scrapes by scrape job and reason.\n"
              "# TYPE pprofd_scrape_failures_total counter\n");
     for (size_t i = 0; i < c->nfailures; i++) {
-        (void)pd_buf_append(out, "pprofd_scrape_failures_total{scrape_job=\"", 41);
+        (void)put(out, "pprofd_scrape_failures_total{scrape_job=\"");
         put_escaped(out, c->failures[i].job);
         (void)pd_buf_printf(out, "\",reason=\"%s\"} %" PRIu64 "\n", c->failures[i].reason,
                             c->failures[i].n);
