@@ -13,6 +13,7 @@
 #define PD_CONFIG_H
 
 #include "pd_err.h"
+#include "pd_kind.h"
 #include "pd_labels.h"
 #include "pd_relabel.h"
 #include "pd_sd.h"
@@ -20,14 +21,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* How a profile's values behave over time (cumulative, gauge or window, as Go records them). */
-typedef enum {
-    PD_PROFILE_WINDOW,     /* cpu: values of the capture window; sum over time */
-    PD_PROFILE_CUMULATIVE, /* allocs-like: since process start; stored as deltas */
-    PD_PROFILE_GAUGE,      /* goroutine: a snapshot */
-    PD_PROFILE_MIXED,      /* heap, allocs: alloc_* cumulative, inuse_* gauge */
-} pd_profile_kind;
 
 typedef struct pd_profile_cfg {
     char *name; /* "cpu", "heap", ... or a custom name */
@@ -151,7 +144,6 @@ void pd_config_free(pd_config *cfg);
 const pd_job *pd_config_job(const pd_config *cfg, const char *name);
 /* The job's config for profile `name`, or NULL if the job has no such profile. */
 const pd_profile_cfg *pd_job_profile(const pd_job *job, const char *name);
-const char *pd_profile_kind_name(pd_profile_kind kind);
 /* Whether `name` is one of Go's seven profiles or a custom one some job has. */
 bool pd_config_profile_known(const pd_config *cfg, const char *name);
 

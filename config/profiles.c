@@ -14,34 +14,18 @@ typedef struct go_profile {
     const char *path;
     bool enabled;
     int64_t seconds;
-    pd_profile_kind kind;
 } go_profile;
 
-/* Kinds as Go records each profile: see runtime/pprof. */
 static const go_profile go_profiles[] = {
-    {"cpu", "/debug/pprof/profile", true, PD_DEFAULT_SECONDS, PD_PROFILE_WINDOW},
-    {"heap", "/debug/pprof/heap", true, 0, PD_PROFILE_MIXED},
-    {"allocs", "/debug/pprof/allocs", false, 0, PD_PROFILE_MIXED},
-    {"goroutine", "/debug/pprof/goroutine", true, 0, PD_PROFILE_GAUGE},
-    {"block", "/debug/pprof/block", false, 0, PD_PROFILE_CUMULATIVE},
-    {"mutex", "/debug/pprof/mutex", false, 0, PD_PROFILE_CUMULATIVE},
-    {"threadcreate", "/debug/pprof/threadcreate", false, 0, PD_PROFILE_CUMULATIVE},
+    {"cpu", "/debug/pprof/profile", true, PD_DEFAULT_SECONDS},
+    {"heap", "/debug/pprof/heap", true, 0},
+    {"allocs", "/debug/pprof/allocs", false, 0},
+    {"goroutine", "/debug/pprof/goroutine", true, 0},
+    {"block", "/debug/pprof/block", false, 0},
+    {"mutex", "/debug/pprof/mutex", false, 0},
+    {"threadcreate", "/debug/pprof/threadcreate", false, 0},
 };
 #define NGO (sizeof(go_profiles) / sizeof(go_profiles[0]))
-
-const char *pd_profile_kind_name(pd_profile_kind kind)
-{
-    switch (kind) {
-    case PD_PROFILE_WINDOW:
-        return "window";
-    case PD_PROFILE_CUMULATIVE:
-        return "cumulative";
-    case PD_PROFILE_GAUGE:
-        return "gauge";
-    default:
-        return "mixed";
-    }
-}
 
 void cfg_profiles_default(pd_job *job)
 {
@@ -53,7 +37,7 @@ void cfg_profiles_default(pd_job *job)
         p->path = pd_xstrdup(go_profiles[i].path);
         p->enabled = go_profiles[i].enabled;
         p->seconds = go_profiles[i].seconds;
-        p->kind = go_profiles[i].kind;
+        (void)pd_kind_of_go(p->name, &p->kind);
     }
 }
 

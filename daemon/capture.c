@@ -259,7 +259,7 @@ void pd_capture_fetched(slot *s, pd_fetch_result *res, const char *why)
      * last scheduled scrape before the capture began; without one, as the
      * snapshot it is. */
     pd_profile_kind kind = s->kind;
-    if ((kind == PD_PROFILE_CUMULATIVE || kind == PD_PROFILE_MIXED) && it->prev == NULL)
+    if (pd_kind_has_cumulative(kind) && it->prev == NULL)
         kind = PD_PROFILE_GAUGE;
     uint8_t *body = res->body;
     res->body = NULL;
@@ -311,7 +311,7 @@ static void item_start(pd_cap_item *it, tstate *t, int64_t seconds)
     for (size_t i = 0; i < t->nslots && it->prev == NULL; i++) {
         const slot *sched = &t->slots[i];
         if (strcmp(sched->name, s->name) == 0 && sched->prev != NULL &&
-            (s->kind == PD_PROFILE_CUMULATIVE || s->kind == PD_PROFILE_MIXED)) {
+            pd_kind_has_cumulative(s->kind)) {
             it->prev = pd_xmalloc(sched->prev_len ? sched->prev_len : 1);
             memcpy(it->prev, sched->prev, sched->prev_len);
             it->prev_len = sched->prev_len;

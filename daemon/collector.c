@@ -391,7 +391,7 @@ static void slot_ingested(slot *s, int rc, pd_ingest_out *out, const pd_err *err
         if (out->restarted)
             pd_log_info("target restarted", "job=%s instance=%s type=%s", t->job, instance_of(t),
                         s->name);
-        if (s->kind == PD_PROFILE_CUMULATIVE || s->kind == PD_PROFILE_MIXED) {
+        if (pd_kind_has_cumulative(s->kind)) {
             free(s->prev);
             /* The next delta starts here. Kept for every cumulative series,
              * so trimmed to its size (the receive buffer grew by doubling). */

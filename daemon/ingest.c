@@ -7,17 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Which sample types accumulate since the process started: all of them for
- * cumulative profiles, the alloc_* ones of heap/allocs. */
+/* Which sample types accumulate since the process started. */
 static bool *cumulative_mask(const pd_profile *p, pd_profile_kind kind)
 {
     bool *mask = pd_xcalloc(p->nsample_types + 1, sizeof(bool));
     for (uint32_t i = 0; i < p->nsample_types; i++) {
         pd_str t = p->strings[p->sample_types[i].type];
-        if (kind == PD_PROFILE_CUMULATIVE)
-            mask[i] = true;
-        else if (kind == PD_PROFILE_MIXED)
-            mask[i] = t.len >= 6 && memcmp(t.ptr, "alloc_", 6) == 0;
+        mask[i] = pd_kind_sample_cumulative(kind, t.ptr, t.len);
     }
     return mask;
 }
@@ -67,7 +63,7 @@ int pd_ingest(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err)
     int rc = pd_profile_decode(in->body, in->len, in->max_bytes, &cur, err);
     if (rc < 0)
         goto out;
-    bool cumulative = in->kind == PD_PROFILE_CUMULATIVE || in->kind == PD_PROFILE_MIXED;
+    bool cumulative = pd_kind_has_cumulative(in->kind);
     if (!cumulative) {
         describe(cur, out);
         out->store = true;

@@ -89,7 +89,7 @@ static void test_job_defaults(void **state)
         assert_false(p->custom);
         assert_ptr_equal(pd_job_profile(j, want[i].name), p);
     }
-    assert_string_equal(pd_profile_kind_name(PD_PROFILE_CUMULATIVE), "cumulative");
+    assert_string_equal(pd_kind_name(PD_PROFILE_CUMULATIVE), "cumulative");
     pd_config_free(cfg);
 }
 
