@@ -6,9 +6,12 @@ static const struct {
     const char *name;
     pd_profile_kind kind;
 } go_kinds[] = {
-    {"cpu", PD_PROFILE_WINDOW},           {"heap", PD_PROFILE_MIXED},
-    {"allocs", PD_PROFILE_MIXED},         {"goroutine", PD_PROFILE_GAUGE},
-    {"block", PD_PROFILE_CUMULATIVE},     {"mutex", PD_PROFILE_CUMULATIVE},
+    {"cpu", PD_PROFILE_WINDOW},
+    {"heap", PD_PROFILE_MIXED},
+    {"allocs", PD_PROFILE_MIXED},
+    {"goroutine", PD_PROFILE_GAUGE},
+    {"block", PD_PROFILE_CUMULATIVE},
+    {"mutex", PD_PROFILE_CUMULATIVE},
     {"threadcreate", PD_PROFILE_CUMULATIVE},
 };
 

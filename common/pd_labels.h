@@ -49,8 +49,4 @@ uint64_t pd_labels_hash(const pd_labels *ls);
 /* Writes {a="1", b="2"} into buf (truncated to size, always terminated). */
 void pd_labels_format(const pd_labels *ls, char *buf, size_t size);
 
-/* "host:port": a non-empty host name, IPv4 address or bracketed IPv6 address,
- * and a decimal port in 1..65535. */
-bool pd_hostport_valid(const char *s);
-
 #endif
