@@ -25,8 +25,8 @@ typedef void (*pd_work_fn)(pd_work *w);
  * or libuv refused it when its turn came). */
 typedef void (*pd_work_done_fn)(pd_work *w, int status);
 
-/* Embedded in the caller's item (which container_of-style casts back, or
- * puts pd_work first); the fields are the queue's. */
+/* Embedded in the caller's item, which gets itself back with
+ * PD_WORK_OWNER (or by putting pd_work first); the fields are the queue's. */
 struct pd_work {
     uv_work_t req;
     pd_workq *q;
@@ -34,6 +34,8 @@ struct pd_work {
     pd_work_fn work;
     pd_work_done_fn done;
 };
+
+#define PD_WORK_OWNER(w, type, member) ((type *)(void *)((char *)(w)-offsetof(type, member)))
 
 /* Embedded in its owner; the fields are read through the functions. */
 struct pd_workq {

@@ -233,7 +233,7 @@ static void on_ingested(slot *s, int rc, pd_ingest_out *out, const pd_err *err, 
         /* The target restarted since its baseline: no window to report. */
         item_fail(it, "restarted: the target restarted since its last scrape%s%s", "", NULL);
     } else {
-        pd_writer_add_cb(s->t->c->writer, &s->series, out, on_stored, it);
+        pd_writer_add_cb(s->t->c->writer, &s->series, &out->p, on_stored, it);
     }
     slot_free(s);
 }

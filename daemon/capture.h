@@ -10,7 +10,7 @@
 
 #include "collector.h"
 #include "pd_api.h"
-#include "writer.h"
+#include "pd_writer.h"
 
 typedef struct pd_captures pd_captures;
 

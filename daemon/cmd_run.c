@@ -5,11 +5,12 @@
 #include "collector.h"
 #include "push.h"
 #include "registry.h"
-#include "writer.h"
+#include "pd_writer.h"
 
 #include "pd_api.h"
 #include "pd_config.h"
 #include "pd_file.h"
+#include "pd_ingest.h"
 #include "pd_log.h"
 
 #include <stdio.h>
@@ -204,6 +205,18 @@ static void on_watchdog(uv_timer_t *t)
     sd_notify(0, "WATCHDOG=1"); /* fed from the loop: a stuck loop is noticed */
 }
 
+/* Every path onto libuv's pool goes through a bounded work queue (scrape
+ * and capture ingest, push, the writer, the API's lanes): a pool of the sum
+ * of their bounds means none ever waits for a thread another path took.
+ * Set before the pool starts; a user's UV_THREADPOOL_SIZE wins. */
+static void size_pool(void)
+{
+    size_t n = pd_ingest_threads() + PD_PUSH_RUNNING + PD_WRITER_THREADS + PD_API_THREADS;
+    char buf[24];
+    snprintf(buf, sizeof(buf), "%zu", n);
+    setenv("UV_THREADPOOL_SIZE", buf, 0);
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: pprofd run [-c FILE]\n");
@@ -220,10 +233,7 @@ int pd_cmd_run(int argc, char **argv)
         else
             return usage();
     }
-    /* libuv's pool (default 4 threads) serves ingest, the writer and the
-     * API's two query lanes of 2 each: with 8, queries can never take every
-     * thread from scraping. Set before the pool starts; a user's value wins. */
-    setenv("UV_THREADPOOL_SIZE", "8", 0);
+    size_pool();
     /* PPROFD_LOG_LEVEL=debug|info|warn|error (default info). */
     const char *lvl = getenv("PPROFD_LOG_LEVEL");
     if (lvl != NULL) {

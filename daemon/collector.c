@@ -1,6 +1,6 @@
 #include "collector.h"
 
-#include "ingest.h"
+#include "pd_ingest.h"
 #include "pd_clock.h"
 #include "pd_fetch.h"
 #include "pd_hash.h"
@@ -23,7 +23,7 @@
 #include "collector_int.h"
 
 typedef struct ingest_job {
-    uv_work_t req;
+    pd_work work; /* first: the queue hands it back */
     slot *s;
     uint8_t *body;
     size_t len;
@@ -329,17 +329,16 @@ static tstate *tstate_new(pd_collector *c, const pd_config *cfg, const pd_job *j
 
 /* --- ingest ----------------------------------------------------------------- */
 
-static void ingest_work(uv_work_t *req)
+static void ingest_work(pd_work *w)
 {
-    ingest_job *j = req->data;
+    ingest_job *j = (ingest_job *)w;
     j->rc = pd_ingest(&j->in, &j->out, &j->err);
 }
 
-static void ingest_done(uv_work_t *req, int status)
+static void ingest_done(pd_work *w, int status)
 {
-    ingest_job *j = req->data;
+    ingest_job *j = (ingest_job *)w;
     pd_collector *c = j->s->t->c;
-    c->ingesting--;
     if (status < 0 && j->rc == 0)
         j->rc = pd_errf(&j->err, status, "%s", uv_strerror(status));
     j->done(j->s, j->rc, &j->out, &j->err, j->body, j->len);
@@ -358,15 +357,12 @@ void pd_collector_ingest(slot *s, uint8_t *body, size_t len, pd_profile_kind kin
     j->len = len;
     j->in = (pd_ingest_in){body, len, c->cfg->limits.max_profile_bytes, kind, prev, prev_len};
     j->done = done;
-    j->req.data = j;
-    int rc = uv_queue_work(c->loop, &j->req, ingest_work, ingest_done);
+    int rc = pd_workq_submit(&c->ingest, &j->work, ingest_work, ingest_done);
     if (rc < 0) {
         j->rc = pd_errf(&j->err, rc, "ingest: %s", uv_strerror(rc));
         done(s, j->rc, &j->out, &j->err, body, len);
         free(j);
-        return;
     }
-    c->ingesting++;
 }
 
 /* A scheduled scrape's profile is decoded: store it, keep the baseline. */
@@ -401,7 +397,7 @@ static void slot_ingested(slot *s, int rc, pd_ingest_out *out, const pd_err *err
             free(body);
         }
         if (out->store) /* also the last scrape of a target just removed */
-            pd_writer_add(c->writer, &s->series, out);
+            pd_writer_add(c->writer, &s->series, &out->p);
     }
     t->refs--;
     tstate_release(t);
@@ -1027,6 +1023,9 @@ int pd_collector_start(uv_loop_t *loop, const pd_config *cfg, pd_writer *writer,
     c->loop = loop;
     c->cfg = cfg;
     c->writer = writer;
+    /* Unbounded waiting: each scheduled slot and capture item has at most
+     * one ingest, so the slots bound it. */
+    pd_workq_init(&c->ingest, loop, pd_ingest_threads(), PD_WORKQ_UNBOUNDED);
     pd_collector_status_init(c);
     int rc = pd_fetcher_new(loop, &c->fetcher, err);
     if (rc < 0) {
@@ -1122,8 +1121,8 @@ static void on_own_closed(uv_handle_t *h)
 /* When stopping and nothing runs any more: close what is left. */
 static void maybe_finish_stop(pd_collector *c)
 {
-    if (!c->stopping || c->in_flight > 0 || c->ingesting > 0 || c->nretired > 0 ||
-        c->fetcher == NULL)
+    if (!c->stopping || c->in_flight > 0 || pd_workq_running(&c->ingest) > 0 ||
+        pd_workq_waiting(&c->ingest) > 0 || c->nretired > 0 || c->fetcher == NULL)
         return;
     pd_fetcher_close(c->fetcher);
     c->fetcher = NULL;

@@ -6,7 +6,7 @@
 
 #include "pd_config.h"
 #include "pd_buf.h"
-#include "writer.h"
+#include "pd_writer.h"
 
 #include <uv.h>
 

@@ -7,7 +7,9 @@
 #include "pd_histogram.h"
 #include "collector.h"
 #include "pd_fetch.h"
+#include "pd_ingest.h"
 #include "pd_targets.h"
+#include "pd_workq.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -83,7 +85,7 @@ struct pd_collector {
     size_t in_flight;
     char **flying; /* "address/type" of every request in flight */
     size_t nflying, capflying;
-    size_t ingesting;
+    pd_workq ingest; /* decoding on the thread pool */
     bool stopping;
     uv_timer_t grace;
     uv_timer_t sd_poll; /* re-reads file_sd files when they change */

@@ -3,12 +3,12 @@
  * carries the new profile's id. */
 #include "push.h"
 
-#include "ingest.h"
+#include "pd_ingest.h"
 #include "pd_clock.h"
 #include "pd_log.h"
 #include "pd_mem.h"
 #include "pd_store.h"
-#include "pd_utf8.h"
+#include "pd_workq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,18 +18,14 @@
 typedef struct push push;
 
 struct pd_pushes {
-    uv_loop_t *loop;
     pd_writer *w;
-    size_t running, waiting;
-    push *head, *tail; /* waiting, FIFO */
+    pd_workq pool; /* decoding on the thread pool, and those waiting for it */
     bool stopping;
 };
 
 struct push {
-    uv_work_t req;
+    pd_work work; /* first: the queue hands it back */
     pd_pushes *q;
-    push *next;
-    pd_writer *w;
     pd_api_call *call;
     pd_labels series;
     pd_ingest_in in; /* the body is the API's, until the answer */
@@ -41,8 +37,8 @@ struct push {
 pd_pushes *pd_pushes_new(uv_loop_t *loop, pd_writer *w)
 {
     pd_pushes *q = pd_xcalloc(1, sizeof(*q));
-    q->loop = loop;
     q->w = w;
+    pd_workq_init(&q->pool, loop, PD_PUSH_RUNNING, PD_PUSH_WAITING);
     return q;
 }
 
@@ -56,14 +52,7 @@ static void push_free(push *p)
 void pd_pushes_stop(pd_pushes *q)
 {
     q->stopping = true;
-    while (q->head != NULL) {
-        push *p = q->head;
-        q->head = p->next;
-        pd_api_reply(p->call, 503, "{\"error\":\"stopping\"}", 0);
-        push_free(p);
-    }
-    q->tail = NULL;
-    q->waiting = 0;
+    pd_workq_cancel_waiting(&q->pool); /* each answered 503 */
 }
 
 void pd_pushes_free(pd_pushes *q)
@@ -86,46 +75,20 @@ static void on_stored(void *arg, int rc, int64_t id, const char *error)
     push_free(p);
 }
 
-static void work(uv_work_t *req);
-static void after(uv_work_t *req, int status);
-
-/* Onto the thread pool; a failure answers the push. */
-static void run(push *p)
+static void work(pd_work *w)
 {
-    p->req.data = p;
-    int rc = uv_queue_work(p->q->loop, &p->req, work, after);
-    if (rc < 0) {
-        pd_api_reply_error(p->call, 503, uv_strerror(rc));
-        push_free(p);
-        return;
-    }
-    p->q->running++;
-}
-
-/* A push is done decoding: the next in line starts. */
-static void next(pd_pushes *q)
-{
-    q->running--;
-    while (q->head != NULL && q->running < PD_PUSH_RUNNING) {
-        push *p = q->head;
-        q->head = p->next;
-        if (q->head == NULL)
-            q->tail = NULL;
-        q->waiting--;
-        run(p);
-    }
-}
-
-static void work(uv_work_t *req)
-{
-    push *p = req->data;
+    push *p = (push *)w;
     p->rc = pd_ingest(&p->in, &p->out, &p->err);
 }
 
-static void after(uv_work_t *req, int status)
+static void after(pd_work *w, int status)
 {
-    push *p = req->data;
-    next(p->q);
+    push *p = (push *)w;
+    if (status == -ECANCELED) {
+        pd_api_reply_error(p->call, 503, "stopping");
+        push_free(p);
+        return;
+    }
     if (status < 0 && p->rc == 0)
         p->rc = pd_errf(&p->err, status, "%s", uv_strerror(status));
     if (p->rc < 0) {
@@ -135,36 +98,24 @@ static void after(uv_work_t *req, int status)
         push_free(p);
         return;
     }
-    if (p->out.time_ns == 0) /* not every producer sets time_nanos */
-        p->out.time_ns = pd_now_ns();
-    pd_writer_add_cb(p->w, &p->series, &p->out, on_stored, p);
+    if (p->out.p.time_ns == 0) /* not every producer sets time_nanos */
+        p->out.p.time_ns = pd_now_ns();
+    pd_writer_add_cb(p->q->w, &p->series, &p->out.p, on_stored, p);
 }
 
 static int check(const pd_config *cfg, const pd_api_request *rq, pd_labels *series, pd_err *err)
 {
-    if (!pd_profile_name_valid(rq->type))
-        return pd_errf(err, -EINVAL, "type: invalid profile type \"%s\"", rq->type);
+    const char **names = pd_xcalloc(rq->nlabels + 1, sizeof(char *));
+    const char **values = pd_xcalloc(rq->nlabels + 1, sizeof(char *));
     for (size_t i = 0; i < rq->nlabels; i++) {
-        const char *n = rq->labels[i].name, *v = rq->labels[i].value;
-        if (!pd_label_name_valid(n) || strncmp(n, "__", 2) == 0)
-            return pd_errf(err, -EINVAL, "%s: invalid label name", n);
-        if (!pd_utf8_valid(v))
-            return pd_errf(err, -EINVAL, "%s: label value is not valid UTF-8", n);
-        if (v[0] == '\0' || strlen(v) > PD_STORE_MAX_LABEL_VALUE)
-            return pd_errf(err, -EINVAL, "%s: want 1 to %d characters", n,
-                           PD_STORE_MAX_LABEL_VALUE);
-        if (pd_labels_get(series, n) != NULL)
-            return pd_errf(err, -EINVAL, "%s: given twice", n);
-        pd_labels_set(series, n, v);
+        names[i] = rq->labels[i].name;
+        values[i] = rq->labels[i].value;
     }
-    for (size_t i = 0; i < cfg->global.external_labels.n; i++)
-        pd_labels_set_default(series, cfg->global.external_labels.v[i].name,
-                              cfg->global.external_labels.v[i].value);
-    pd_labels_set(series, "type", rq->type);
-    if (series->n > PD_STORE_MAX_LABELS)
-        return pd_errf(err, -EINVAL, "%zu labels with type and the external labels, more than %d",
-                       series->n, PD_STORE_MAX_LABELS);
-    return 0;
+    int rc = pd_ingest_push_series(rq->type, names, values, rq->nlabels,
+                                   &cfg->global.external_labels, series, err);
+    free(names);
+    free(values);
+    return rc;
 }
 
 void pd_push_handle(pd_pushes *q, const pd_config *cfg, pd_api_call *call, const pd_api_request *rq)
@@ -173,13 +124,12 @@ void pd_push_handle(pd_pushes *q, const pd_config *cfg, pd_api_call *call, const
         pd_api_reply(call, 503, "{\"error\":\"stopping\"}", 0);
         return;
     }
-    if (q->running >= PD_PUSH_RUNNING && q->waiting >= PD_PUSH_WAITING) {
+    if (pd_workq_full(&q->pool)) {
         pd_api_reply(call, 503, "{\"error\":\"too many pushes at once, try again\"}", 1);
         return;
     }
     push *p = pd_xcalloc(1, sizeof(*p));
     p->q = q;
-    p->w = q->w;
     p->call = call;
     pd_labels_init(&p->series);
     pd_err err = {{0}};
@@ -191,14 +141,10 @@ void pd_push_handle(pd_pushes *q, const pd_config *cfg, pd_api_call *call, const
     /* Stored as sent: a pushed profile covers the window its sender chose. */
     p->in =
         (pd_ingest_in){rq->body, rq->len, cfg->limits.max_profile_bytes, PD_PROFILE_GAUGE, NULL, 0};
-    if (q->running < PD_PUSH_RUNNING) {
-        run(p);
-        return;
+    int rc = pd_workq_submit(&q->pool, &p->work, work, after);
+    if (rc < 0) {
+        pd_api_reply_error(call, 503,
+                           rc == -EAGAIN ? "too many pushes at once, try again" : uv_strerror(rc));
+        push_free(p);
     }
-    if (q->tail != NULL)
-        q->tail->next = p;
-    else
-        q->head = p;
-    q->tail = p;
-    q->waiting++;
 }

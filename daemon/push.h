@@ -6,7 +6,7 @@
 
 #include "pd_api.h"
 #include "pd_config.h"
-#include "writer.h"
+#include "pd_writer.h"
 
 #include <uv.h>
 

@@ -6,7 +6,7 @@
 
 #include "collector.h"
 #include "pd_api.h"
-#include "writer.h"
+#include "pd_writer.h"
 
 /* Answers a PD_API_TARGET_* request: checked, stored, then scraped. */
 void pd_registry_handle(pd_collector *c, pd_writer *w, pd_api_call *call, const pd_api_request *rq);

@@ -147,9 +147,9 @@ static const char *copied_arg(void *ctx, const char *name)
     return NULL;
 }
 
-static void work_cb(uv_work_t *w)
+static void work_cb(pd_work *w)
 {
-    api_req *r = w->data;
+    api_req *r = PD_WORK_OWNER(w, api_req, work);
     uint64_t t0 = uv_hrtime();
     pd_store_reader *rd = NULL;
     pd_err err = {{0}};
@@ -186,29 +186,21 @@ static void resume_done(api_req *r)
     }
 }
 
-static int queue(api_req *r);
 static void lane_enter(api_req *r);
 
-static void after_work_cb(uv_work_t *w, int status)
+static void after_work_cb(pd_work *w, int status)
 {
-    api_req *r = w->data;
+    api_req *r = PD_WORK_OWNER(w, api_req, work);
     pd_api *api = r->api;
-    if (status == UV_ECANCELED)
+    if (status == -ECANCELED) {
         api_set_error(r, 503, "server stopping");
-    struct api_lane *lane = &api->lanes[r->lane];
-    lane->running--;
-    while (lane->wait_head != NULL && lane->running < API_MAX_RUNNING) {
-        api_req *next = lane->wait_head;
-        lane->wait_head = next->next_waiting;
-        if (lane->wait_head == NULL)
-            lane->wait_tail = NULL;
-        if (queue(next) < 0) {
-            api_set_error(next, 503, "cannot queue the query");
-            resume_done(next);
-            api->inflight--;
-        }
+        resume_done(r);
+        api->inflight--;
+        return;
     }
-    if (r->escalate && status != UV_ECANCELED && !api->stopping && !r->orphaned) {
+    if (status < 0)
+        api_set_error(r, 503, "cannot queue the query");
+    else if (r->escalate && !api->stopping && !r->orphaned) {
         r->escalate = false;
         r->lane = API_LANE_HEAVY;
         pd_buf_reset(&r->body);
@@ -221,27 +213,10 @@ static void after_work_cb(uv_work_t *w, int status)
     api_work_returned(api); /* may stop MHD, which completes (frees) r */
 }
 
-/* Onto the thread pool. */
-static int queue(api_req *r)
-{
-    int rc = uv_queue_work(r->api->loop, &r->work, work_cb, after_work_cb);
-    if (rc == 0)
-        r->api->lanes[r->lane].running++;
-    return rc;
-}
-
 void api_drop_waiting(pd_api *api)
 {
-    for (int l = 0; l < API_NLANES; l++) {
-        while (api->lanes[l].wait_head != NULL) {
-            api_req *r = api->lanes[l].wait_head;
-            api->lanes[l].wait_head = r->next_waiting;
-            api_set_error(r, 503, "server stopping");
-            resume_done(r);
-            api->inflight--;
-        }
-        api->lanes[l].wait_tail = NULL;
-    }
+    for (int l = 0; l < API_NLANES; l++)
+        pd_workq_cancel_waiting(&api->lanes[l]);
 }
 
 static void copy_arg(void *ctx, const char *name, const char *value)
@@ -266,7 +241,6 @@ static enum MHD_Result start_work(api_req *r, api_work_fn fn, const char *what, 
     } else {
         r->q.name = name;
     }
-    r->work.data = r;
     r->lane = API_LANE_LIGHT; /* merges and diffs move on when they find they are big */
     r->state = REQ_WORKING;
     MHD_suspend_connection(r->conn);
@@ -280,17 +254,7 @@ static enum MHD_Result start_work(api_req *r, api_work_fn fn, const char *what, 
 static void lane_enter(api_req *r)
 {
     pd_api *api = r->api;
-    struct api_lane *lane = &api->lanes[r->lane];
-    if (lane->running >= API_MAX_RUNNING) {
-        r->next_waiting = NULL;
-        if (lane->wait_tail != NULL)
-            lane->wait_tail->next_waiting = r;
-        else
-            lane->wait_head = r;
-        lane->wait_tail = r;
-        return;
-    }
-    if (queue(r) < 0) {
+    if (pd_workq_submit(&api->lanes[r->lane], &r->work, work_cb, after_work_cb) < 0) {
         api_set_error(r, 503, "cannot queue the query");
         resume_done(r);
         api_call_returned(api); /* may be inside MHD's callback: no stop from here */
@@ -363,15 +327,15 @@ static enum MHD_Result call_hook(api_req *r, bool inside)
     return MHD_YES;
 }
 
-static void parse_work(uv_work_t *w)
+static void parse_work(pd_work *w)
 {
-    api_req *r = w->data;
+    api_req *r = PD_WORK_OWNER(w, api_req, work);
     r->parse_rc = api_write_parse(r, &r->parse_err);
 }
 
-static void parse_done(uv_work_t *w, int status)
+static void parse_done(pd_work *w, int status)
 {
-    api_req *r = w->data;
+    api_req *r = PD_WORK_OWNER(w, api_req, work);
     pd_api *api = r->api;
     if (r->orphaned || status < 0 || api->stopping || r->parse_rc < 0) {
         if (r->parse_rc < 0)
@@ -400,8 +364,8 @@ static enum MHD_Result start_call(api_req *r)
     }
     r->state = REQ_WORKING;
     MHD_suspend_connection(r->conn);
-    r->work.data = r;
-    if (uv_queue_work(api->loop, &r->work, parse_work, parse_done) < 0) {
+    /* In the light lane: parsing is short, and its threads are counted. */
+    if (pd_workq_submit(&api->lanes[API_LANE_LIGHT], &r->work, parse_work, parse_done) < 0) {
         api_set_error(r, 503, "cannot queue the request");
         resume_done(r);
         api_call_returned(api); /* inside MHD's callback: no stop from here */

@@ -8,6 +8,7 @@
 #include "pd_histogram.h"
 #include "pd_selector.h"
 #include "pd_store.h"
+#include "pd_workq.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -25,7 +26,7 @@
  * lane's queue, so the scraper's ingest work always finds a free pool
  * thread. Heavy queries (merge, diff, series) have their own lane: a
  * metadata query never waits behind two long merges. */
-#define API_MAX_RUNNING 2
+#define API_MAX_RUNNING (PD_API_THREADS / API_NLANES)
 enum { API_LANE_LIGHT, API_LANE_HEAVY, API_NLANES };
 /* Every query starts in the light lane; a merge or diff that finds more
  * profiles than this moves to the heavy lane before it decodes them. */
@@ -93,12 +94,9 @@ struct pd_api {
     uv_mutex_t pool_mu;
     pd_store_reader *idle[API_POOL_MAX];
     size_t nidle;
-    size_t inflight; /* work items waiting or running */
-    struct api_lane {
-        size_t running;                        /* on the thread pool */
-        struct api_req *wait_head, *wait_tail; /* waiting for a pool slot */
-    } lanes[API_NLANES];
-    atomic_bool cancel; /* stopping: running work aborts */
+    size_t inflight;            /* work items waiting or running */
+    pd_workq lanes[API_NLANES]; /* queries by weight; large bodies parse in the light one */
+    atomic_bool cancel;         /* stopping: running work aborts */
     bool stopping;
     int open_handles;
     void (*done)(void *arg);
@@ -117,8 +115,7 @@ struct api_req {
     api_req_state state;
     bool orphaned; /* the connection went while working: after_work frees */
     bool gzip_ok;  /* the client accepts gzip */
-    uv_work_t work;
-    struct api_req *next_waiting;
+    pd_work work;  /* in a lane, or parsing its body */
     int lane;
     bool escalate; /* the work found itself heavy: run again in that lane */
     api_work_fn fn;

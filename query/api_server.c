@@ -253,6 +253,8 @@ int pd_api_start(uv_loop_t *loop, const pd_api_opts *o, pd_api **out, pd_err *er
     pd_api *api = pd_xcalloc(1, sizeof(*api));
     api_metrics_init(api);
     api->loop = loop;
+    for (int l = 0; l < API_NLANES; l++)
+        pd_workq_init(&api->lanes[l], loop, API_MAX_RUNNING, PD_WORKQ_UNBOUNDED);
     api->db_path = pd_xstrdup(o->db_path);
     if (o->auth_token != NULL && o->auth_token[0] != '\0')
         api->token = pd_xstrdup(o->auth_token);

@@ -20,6 +20,10 @@
 
 typedef struct pd_api pd_api;
 
+/* Pool threads the API uses at most: two query lanes (light and heavy) of
+ * two each. The parse of a large JSON body takes one of them too. */
+#define PD_API_THREADS 4
+
 /* --- the write side: requests the daemon answers ------------------------ */
 
 /* A request waiting for the daemon's answer (opaque). */

@@ -52,6 +52,21 @@ typedef struct pd_store_item {
     size_t len;          /* > 0 */
 } pd_store_item;
 
+/* A profile ready to store that owns its memory (pd_store_profile_free):
+ * what the batched writer (pd_writer.h) takes and a pd_store_item borrows. */
+typedef struct pd_store_profile {
+    uint8_t *data; /* the compressed pprof (malloc'd) */
+    size_t len;
+    char sample_types[256]; /* "samples/count,cpu/nanoseconds" */
+    char default_type[64];
+    int64_t *totals; /* one per sample type (malloc'd) */
+    size_t ntotals;
+    int64_t time_ns, duration_ns;
+} pd_store_profile;
+
+/* Frees what p owns and leaves it empty; p itself is the caller's. */
+void pd_store_profile_free(pd_store_profile *p);
+
 /* What a reader reports about a stored profile. In a pd_store_find callback
  * every pointer is borrowed and valid only during the call; from
  * pd_store_get they live until pd_store_meta_release. */

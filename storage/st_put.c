@@ -201,3 +201,10 @@ int pd_store_put(pd_store *s, const pd_store_item *items, size_t n, int64_t *ids
     s->total_bytes += added;
     return 0;
 }
+
+void pd_store_profile_free(pd_store_profile *p)
+{
+    free(p->data);
+    free(p->totals);
+    memset(p, 0, sizeof(*p));
+}

@@ -3,7 +3,7 @@
  * is the previous snapshot (none if empty). */
 #include "fuzz.h"
 
-#include "ingest.h"
+#include "pd_ingest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -17,7 +17,7 @@
  *     scraped at END - k*INTERVAL - i*INTERVAL/SERIES for k = 0 .. n-1 (so
  *     the targets are spread over the interval as the scheduler spreads
  *     them); n = SECONDS / INTERVAL. Each stored row is what the daemon's
- *     ingest (pd_ingest, daemon/ingest.c) makes of the FILEs, taken in turn
+ *     ingest (pd_ingest, ingest/in_pipeline.c) makes of the FILEs, taken in turn
  *     (the k-th profile stored in time order is FILE[k % #FILEs]): the
  *     body as fetched (Go's gzip), its sample types, default sample type,
  *     totals and duration. Only the row's time is the scrape time above
@@ -28,7 +28,7 @@
  */
 #include "tt_hammer.h"
 #include "tt_upload.h"
-#include "ingest.h"
+#include "pd_ingest.h"
 #include "pd_file.h"
 #include "pd_profile.h"
 #include "pd_store.h"
@@ -205,13 +205,13 @@ static int fill(int argc, char **argv)
                 .labels = labels[i],
                 .nlabels = 3,
                 .time_ns = end_ns - (int64_t)slot * step_ns - i * stagger_ns,
-                .duration_ns = o->duration_ns,
-                .sample_types = o->sample_types,
-                .default_sample_type = o->default_type,
-                .totals = o->totals,
-                .ntotals = o->ntotals,
-                .data = o->data,
-                .len = o->len,
+                .duration_ns = o->p.duration_ns,
+                .sample_types = o->p.sample_types,
+                .default_sample_type = o->p.default_type,
+                .totals = o->p.totals,
+                .ntotals = o->p.ntotals,
+                .data = o->p.data,
+                .len = o->p.len,
             };
             if (nb == FILL_BATCH || k == total) {
                 rc = pd_store_put(st, items, nb, ids, &err);

@@ -1,11 +1,10 @@
-/* The storage writer of the daemon: profiles are queued from the loop
- * thread and written in batches, one transaction each, on the thread pool.
- * Writes and retention steps share the one writer connection, so they run
- * one at a time, in order. */
+/* The batched writer: profiles are queued from the loop thread and written
+ * in batches, one transaction each, on the thread pool. Writes, other work
+ * on the writer connection and retention steps share the one connection,
+ * so they run one at a time, in order. */
 #ifndef PD_WRITER_H
 #define PD_WRITER_H
 
-#include "ingest.h"
 #include "pd_labels.h"
 #include "pd_store.h"
 
@@ -25,9 +24,12 @@ typedef struct pd_writer_opts {
 /* Opens the database (on the calling thread: startup only). */
 int pd_writer_open(uv_loop_t *loop, const pd_writer_opts *o, pd_writer **out, pd_err *err);
 
+/* The pool threads a writer uses at most (for sizing the pool). */
+#define PD_WRITER_THREADS 1
+
 /* Queues a profile for `labels` (the series: target labels plus type). The
- * labels are copied; the data and totals of *p are taken (p is left empty). */
-void pd_writer_add(pd_writer *w, const pd_labels *labels, pd_ingest_out *p);
+ * labels are copied; what *p owns is taken (p is left empty). */
+void pd_writer_add(pd_writer *w, const pd_labels *labels, pd_store_profile *p);
 
 /* The outcome of one profile queued with pd_writer_add_cb, on the loop:
  * rc 0 and its id once committed, or a negative rc and the error. */
@@ -35,7 +37,7 @@ typedef void (*pd_writer_stored_fn)(void *arg, int rc, int64_t id, const char *e
 
 /* pd_writer_add, then cb once the batch holding the profile is done. The
  * batch is flushed at once: someone waits for this one. */
-void pd_writer_add_cb(pd_writer *w, const pd_labels *labels, pd_ingest_out *p,
+void pd_writer_add_cb(pd_writer *w, const pd_labels *labels, pd_store_profile *p,
                       pd_writer_stored_fn cb, void *arg);
 
 /* Work on the writer connection (thread pool), in turn with the batches. */

@@ -1,9 +1,11 @@
-#include "writer.h"
+/* The batched writer (pd_writer.h): one job at a time on the writer
+ * connection, through a work queue of one. */
+#include "pd_writer.h"
 
 #include "pd_clock.h"
 #include "pd_log.h"
 #include "pd_mem.h"
-#include "pd_store.h"
+#include "pd_workq.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +13,14 @@
 
 typedef struct queued {
     pd_labels labels;
-    pd_ingest_out p;
+    pd_store_profile p;
     pd_writer_stored_fn cb; /* may be NULL */
     void *cb_arg;
 } queued;
 
 /* One job for the writer connection: a batch, an exec, or a retention step. */
 typedef struct job {
-    uv_work_t req;
+    pd_work work; /* first: the queue hands it back */
     pd_writer *w;
     queued *items; /* NULL: exec or retention step */
     size_t n;
@@ -42,7 +44,7 @@ struct pd_writer {
     size_t nq, capq;
     job *exec_head, *exec_tail; /* exec jobs waiting, FIFO */
     bool urgent;                /* someone waits for the queued batch */
-    bool busy;                  /* a job is running on the thread pool */
+    pd_workq pool;              /* one job on the thread pool at a time */
     bool retention_wanted;      /* a retention step is due */
     bool closing;
     uv_timer_t flush_timer;
@@ -59,15 +61,15 @@ static void free_items(queued *items, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         pd_labels_free(&items[i].labels);
-        pd_ingest_out_free(&items[i].p);
+        pd_store_profile_free(&items[i].p);
     }
     free(items);
 }
 
 /* Thread pool: one transaction for the whole batch. */
-static void job_work(uv_work_t *req)
+static void job_work(pd_work *work)
 {
-    job *j = req->data;
+    job *j = (job *)work;
     pd_writer *w = j->w;
     if (j->exec != NULL) {
         j->rc = j->exec(w->store, j->exec_arg, &j->err);
@@ -130,11 +132,10 @@ static void notify(job *j)
     }
 }
 
-static void job_done(uv_work_t *req, int status)
+static void job_done(pd_work *work, int status)
 {
-    job *j = req->data;
+    job *j = (job *)work;
     pd_writer *w = j->w;
-    w->busy = false;
     if (status < 0 && j->rc == 0)
         j->rc = pd_errf(&j->err, status, "%s", uv_strerror(status));
     if (j->exec != NULL) {
@@ -182,7 +183,7 @@ static void on_handle_closed(uv_handle_t *h)
  * retention; when closing and idle, closes. */
 static void run_next(pd_writer *w)
 {
-    if (w->busy)
+    if (pd_workq_running(&w->pool) > 0)
         return;
     job *j = NULL;
     if (w->nq > 0 && (w->closing || w->urgent || w->nq >= w->o.batch_max ||
@@ -210,8 +211,7 @@ static void run_next(pd_writer *w)
         return;
     }
     j->w = w;
-    j->req.data = j;
-    int rc = uv_queue_work(w->loop, &j->req, job_work, job_done);
+    int rc = pd_workq_submit(&w->pool, &j->work, job_work, job_done);
     if (rc < 0) {
         pd_log_error("store failed", "error=\"%s\"", uv_strerror(rc));
         j->rc = pd_errf(&j->err, rc, "%s", uv_strerror(rc));
@@ -224,7 +224,6 @@ static void run_next(pd_writer *w)
         free(j);
         return;
     }
-    w->busy = true;
 }
 
 static void on_flush_timer(uv_timer_t *t)
@@ -250,6 +249,7 @@ int pd_writer_open(uv_loop_t *loop, const pd_writer_opts *o, pd_writer **out, pd
     w->loop = loop;
     w->store = store;
     w->o = *o;
+    pd_workq_init(&w->pool, loop, PD_WRITER_THREADS, 0);
     if (w->o.batch_max == 0)
         w->o.batch_max = 64;
     if (w->o.flush_ms <= 0)
@@ -268,7 +268,7 @@ int pd_writer_open(uv_loop_t *loop, const pd_writer_opts *o, pd_writer **out, pd
     return 0;
 }
 
-static void add(pd_writer *w, const pd_labels *labels, pd_ingest_out *p, pd_writer_stored_fn cb,
+static void add(pd_writer *w, const pd_labels *labels, pd_store_profile *p, pd_writer_stored_fn cb,
                 void *arg)
 {
     pd_xgrow((void **)&w->q, &w->capq, w->nq + 1, sizeof(queued));
@@ -285,12 +285,12 @@ static void add(pd_writer *w, const pd_labels *labels, pd_ingest_out *p, pd_writ
         run_next(w);
 }
 
-void pd_writer_add(pd_writer *w, const pd_labels *labels, pd_ingest_out *p)
+void pd_writer_add(pd_writer *w, const pd_labels *labels, pd_store_profile *p)
 {
     add(w, labels, p, NULL, NULL);
 }
 
-void pd_writer_add_cb(pd_writer *w, const pd_labels *labels, pd_ingest_out *p,
+void pd_writer_add_cb(pd_writer *w, const pd_labels *labels, pd_store_profile *p,
                       pd_writer_stored_fn cb, void *arg)
 {
     w->urgent = true;

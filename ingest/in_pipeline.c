@@ -1,4 +1,4 @@
-#include "ingest.h"
+#include "pd_ingest.h"
 
 #include "pd_mem.h"
 #include "pd_profile.h"
@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 /* Which sample types accumulate since the process started. */
 static bool *cumulative_mask(const pd_profile *p, pd_profile_kind kind)
@@ -18,8 +19,9 @@ static bool *cumulative_mask(const pd_profile *p, pd_profile_kind kind)
     return mask;
 }
 
-static void describe(const pd_profile *p, pd_ingest_out *out)
+static void describe(const pd_profile *p, pd_ingest_out *o)
 {
+    pd_store_profile *out = &o->p;
     size_t off = 0;
     out->sample_types[0] = '\0';
     for (uint32_t i = 0; i < p->nsample_types && off < sizeof(out->sample_types); i++) {
@@ -36,7 +38,7 @@ static void describe(const pd_profile *p, pd_ingest_out *out)
     out->ntotals = p->nsample_types;
     out->totals = pd_xcalloc(p->nsample_types + 1, sizeof(int64_t));
     pd_profile_totals(p, out->totals);
-    out->nsamples = p->nsamples;
+    o->nsamples = p->nsamples;
     out->time_ns = p->time_nanos;
     out->duration_ns = p->duration_nanos;
 }
@@ -46,12 +48,12 @@ static void describe(const pd_profile *p, pd_ingest_out *out)
 static int keep_body(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err)
 {
     if (pd_is_gzip(in->body, in->len)) {
-        out->data = pd_xmalloc(in->len);
-        memcpy(out->data, in->body, in->len);
-        out->len = in->len;
+        out->p.data = pd_xmalloc(in->len);
+        memcpy(out->p.data, in->body, in->len);
+        out->p.len = in->len;
         return 0;
     }
-    int rc = pd_gzip(in->body, in->len, 6, &out->data, &out->len);
+    int rc = pd_gzip(in->body, in->len, 6, &out->p.data, &out->p.len);
     return rc < 0 ? pd_errf(err, rc, "gzip of the profile failed") : 0;
 }
 
@@ -93,7 +95,7 @@ int pd_ingest(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err)
         goto out;
     describe(delta, out);
     out->store = true;
-    rc = pd_profile_encode(delta, true, &out->data, &out->len, err);
+    rc = pd_profile_encode(delta, true, &out->p.data, &out->p.len, err);
 out:
     pd_profile_free(cur);
     pd_profile_free(prev);
@@ -106,10 +108,11 @@ out:
 
 void pd_ingest_out_free(pd_ingest_out *out)
 {
-    free(out->data);
-    free(out->totals);
-    out->data = NULL;
-    out->totals = NULL;
-    out->len = 0;
-    out->ntotals = 0;
+    pd_store_profile_free(&out->p);
+}
+
+size_t pd_ingest_threads(void)
+{
+    unsigned n = uv_available_parallelism();
+    return n > 2 ? n : 2;
 }

@@ -1,0 +1,52 @@
+/* The ingest pipeline from fetched or pushed bytes to a storable profile:
+ * decode, validate, delta for cumulative profiles, encode; and the rule of
+ * what a pushed profile's series may be. Pure computation, no I/O and no
+ * loop: the daemon runs it on a worker thread, the caller owns both
+ * snapshots and stores the result. */
+#ifndef PD_INGEST_H
+#define PD_INGEST_H
+
+#include "pd_err.h"
+#include "pd_kind.h"
+#include "pd_labels.h"
+#include "pd_store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pd_ingest_in {
+    const uint8_t *body; /* as received: gzip or raw protobuf */
+    size_t len;
+    size_t max_bytes; /* decompressed cap */
+    pd_profile_kind kind;
+    const uint8_t *prev; /* the previous body of the same target and type, or NULL */
+    size_t prev_len;
+} pd_ingest_in;
+
+typedef struct pd_ingest_out {
+    bool store;     /* false: a first snapshot of a cumulative profile, kept as baseline only */
+    bool restarted; /* the target restarted since the previous snapshot */
+    uint32_t nsamples;
+    pd_store_profile p; /* to store (also described when not stored); freed by
+                           pd_ingest_out_free unless taken by the writer */
+} pd_ingest_out;
+
+/* How many ingests should run at once on the thread pool: decoding is
+ * CPU-bound, so one per core (at least 2). */
+size_t pd_ingest_threads(void);
+
+/* On error nothing is allocated in *out and err names the problem. */
+int pd_ingest(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err);
+void pd_ingest_out_free(pd_ingest_out *out);
+
+/* The series of a pushed profile of type `type` with labels names[i] =
+ * values[i] as sent (job among them): each name valid and not reserved
+ * (__*), each value 1 to PD_STORE_MAX_LABEL_VALUE bytes of UTF-8, none
+ * twice; then the external labels where absent, and `type`. -EINVAL with
+ * err naming the label; *series (OUT, initialized by the caller) holds the
+ * labels either way. */
+int pd_ingest_push_series(const char *type, const char *const *names, const char *const *values,
+                          size_t n, const pd_labels *external, pd_labels *series, pd_err *err);
+
+#endif
