@@ -202,7 +202,8 @@ outcomes=$(jsql "SELECT group_concat(json_extract(value, '\$.fingerprint') || '=
 [[ $outcomes =~ ^fpA=repeat\ fpB=repeat\ fpR=resolved\ fpU=(repeat|no_target)\ fpN=(repeat|no_target)\ fpC=repeat$ ]] ||
 	pd_die "second delivery outcomes: $outcomes"
 [[ $(jget '$.captures') == '[]' ]] || pd_die "second delivery captured: $(jget '$.captures')"
-sleep 2
+# Nothing to wait for: a capture started anyway would show within 2 s.
+sleep 2 # deliberate: a span in which nothing must happen, not a condition
 [[ $(ncaptures) == 3 && $(alerts_of) == 9 ]] || pd_die "second delivery stored: $(ncaptures) captures, $(alerts_of) profiles"
 pd_ok "same payload again: every firing alert a repeat, nothing captured or stored"
 
@@ -232,7 +233,8 @@ api_want 200 POST /api/v1/alerts "$(payload "$(alert firing fpA3 "{\"alertname\"
 [[ $(jget '$.alerts[0].outcome') == budget && $(jget '$.captures') == '[]' && $(jget '$.alerts[0].captures') == '[]' &&
 	$(jget '$.alerts[0].skipped[0].target') == "$ida" && $(jget '$.alerts[0].skipped[0].reason') == budget ]] ||
 	pd_die "alert past A's budget: $(cat "$W/body")"
-sleep 1
+# Nothing to wait for: profiles captured anyway would be stored within 1 s.
+sleep 1 # deliberate: a span in which nothing must happen, not a condition
 [[ $(db_profiles alertname=Saturation) == 0 ]] || pd_die "an alert past the budget stored profiles"
 pd_ok "A's budget spent (2 alerts + 1 manual capture): a new alert for A → outcome budget, nothing stored"
 daemon_alive

@@ -148,15 +148,18 @@ pd_ok "auth: 401 without or with a wrong token, 200 with it; health and metrics 
 # get 503 and Connection: close, and the daemon exits 0 within 5 s. Before
 # that, it aborted in MHD_stop_daemon with suspended connections (2 runs
 # in 4) or waited for as long as the clients went on.
+labels_ok() { grep -c 'path=/api/v1/labels status=200' "$W/pprofd.log" || true; }
+n0=$(labels_ok)
+under_load() { daemon_alive && (($(labels_ok) >= n0 + 100)); }
 "$PD_TESTTOOL" hammer "${API##*:}" /api/v1/labels 8 20 'Authorization: Bearer s3cret-token' \
 	>"$W/hammer.out" &
 hammer=$!
-sleep 1
+wait_for 15 "the clients to get 100 answers (load to stop under)" under_load
 pd_daemon_stop
 kill "$hammer" 2>/dev/null || true
 wait "$hammer" 2>/dev/null || true
 grep -q 'msg="stopped"' "$W/pprofd.log" || pd_die "no stopped line: $(tail -3 "$W/pprofd.log")"
-n=$(grep -c 'path=/api/v1/labels status=200' "$W/pprofd.log" || true)
+n=$(labels_ok)
 ((n >= 100)) || pd_die "the clients got only $n answers before the stop: no load to stop under"
 pd_ok "SIGTERM under keep-alive load: exit 0 within 5 s"
 pd_passed

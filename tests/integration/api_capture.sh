@@ -221,15 +221,16 @@ api_expect 200 "/api/v1/profiles?type=heap&query=$(sel_url trigger=manual reason
 pd_ok "manual capture profiles: labels {instance, job, reason=\"$reason\", trigger=\"manual\", type}"
 
 # --- the budget refills ------------------------------------------------------------
-# Shortly before Retry-After is up, A still has no token.
+# Shortly before Retry-After is up, A still has no token. The budget
+# refills with time alone: there is nothing to poll, only time to let pass.
 early=$((t429 + ra - 3))
-while ((SECONDS < early)); do sleep 0.2; done
+((SECONDS >= early)) || sleep "$((early - SECONDS))" # deliberate: until 3 s before Retry-After is up
 if ((ra >= 4)); then
 	api_want 429 POST /api/v1/capture "{\"query\":\"$selA\",\"profiles\":[\"heap\"]}"
 	ra2=$(grep -i '^retry-after:' "$W/headers" | tr -d '\r' | awk '{print $2}')
 	((ra2 >= 1 && ra2 <= 4)) || pd_die "Retry-After $ra2 s, $((SECONDS - t429)) s after one of $ra s"
 fi
-while ((SECONDS < t429 + ra + 1)); do sleep 0.2; done
+((SECONDS >= t429 + ra + 1)) || sleep "$((t429 + ra + 1 - SECONDS))" # deliberate: until Retry-After is up
 api_want 202 POST /api/v1/capture "{\"query\":\"$selA\",\"profiles\":[\"goroutine\"],\"reason\":\"after the window\"}"
 c4=$(jget '$.captures[0].id')
 api_want 429 POST /api/v1/capture "{\"query\":\"$selA\",\"profiles\":[\"goroutine\"]}"
@@ -252,7 +253,7 @@ api_json POST /api/v1/capture '{"query":"{job=\"dup\"}","profiles":["cpu"],"seco
 ra3=$(grep -i '^retry-after:' "$W/headers" | tr -d '\r' | awk '{print $2}')
 [[ $ra3 =~ ^[0-9]+$ ]] && ((ra3 >= 1 && ra3 <= 10)) || pd_die "dup Retry-After '$ra3'"
 pd_ok "the budget is per process: job dup of A's address gets 429 (Retry-After $ra3 s)"
-sleep "$ra3"
+sleep "$ra3" # deliberate: the budget refills with time alone (Retry-After), nothing to poll
 wait_for 15 "a scheduled cpu scrape of A (job cap) to start" cpu_fresh
 api_want 202 POST /api/v1/capture '{"query":"{job=\"dup\"}","profiles":["cpu"],"seconds":2}'
 c5=$(jget '$.captures[0].id')
@@ -291,7 +292,13 @@ api_start "limits:
 $CONFIG"
 api_want 202 POST /api/v1/capture "{\"query\":\"$selA\",\"profiles\":[\"cpu\"],\"seconds\":10}"
 c6=$(jget '$.captures[0].id')
-sleep 1
+c6_running() {
+	api_get "/api/v1/captures/$c6"
+	[[ $STATUS == 200 ]] || pd_die "GET /api/v1/captures/$c6: $STATUS"
+	[[ $(jget '$.state') != failed ]] || pd_die "capture $c6 failed before the stop: $(cat "$W/body")"
+	[[ $(jget '$.state') == running ]]
+}
+wait_for 10 "capture $c6 to be running (its 10 s cpu profile under way)" c6_running
 pd_daemon_stop
 grep -q "msg=\"capture failed\" id=$c6 .*error=\"daemon stopping" "$W/pprofd.log" ||
 	pd_die "capture $c6 at the stop: $(grep "id=$c6" "$W/pprofd.log" | tail -2)"

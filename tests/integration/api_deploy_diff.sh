@@ -102,20 +102,26 @@ samples_of() {
 		pd_die "merge top: status $STATUS: $(head -c 300 "$W/body")"
 	fi
 }
-start=$SECONDS
-while :; do
-	sleep 2
-	kill -0 "$PD_DAEMON_PID" 2>/dev/null || pd_die "pprofd died: $(tail -5 "$W/pprofd.log")"
+# enough_samples: s1, s2 = the samples of each side; true once both have
+# MIN_SAMPLES. The merges run only when a profile was stored since the last
+# try (a cpu profile lands every 5 s): polling them flat out would take CPU
+# from the targets whose samples this waits for.
+s1=0 s2=0 nstored=-1
+enough_samples() {
+	daemon_alive
+	local n
+	n=$(pd_db_query "SELECT count(*) FROM profiles") || return 1
+	[[ $n != "$nstored" ]] || return 1
+	nstored=$n
 	samples_of "$b1"
 	s1=$SAMPLES
 	samples_of "$b2"
 	s2=$SAMPLES
-	((s1 < MIN_SAMPLES || s2 < MIN_SAMPLES)) || break
-	((SECONDS - start < WAIT_MAX)) || {
-		echo "note: only $s1 / $s2 samples after $WAIT_MAX s (busy machine); checking anyway"
-		break
-	}
-done
+	((s1 >= MIN_SAMPLES && s2 >= MIN_SAMPLES))
+}
+start=$SECONDS
+wait_for -r "$WAIT_MAX" "$MIN_SAMPLES cpu samples of each deployment" enough_samples ||
+	echo "note: only $s1 / $s2 samples after $WAIT_MAX s (busy machine); checking anyway"
 ((s1 > 0 && s2 > 0)) || pd_die "no cpu samples stored: v1 $s1, v2 $s2: $(tail -5 "$W/pprofd.log")"
 # A closed range: what is stored now stays the same for every query below.
 to=$(date +%s)

@@ -24,7 +24,7 @@ api_free_port() {
 # auth_token_file if API_TOKEN_FILE is set) + storage + CONFIG_BODY, start
 # the daemon and wait (10 s) for its listening line. Sets API (base URL).
 api_start() {
-	local body="$1" try port line i
+	local body="$1" try port line
 	for ((try = 0; try < 3; try++)); do
 		port=$(api_free_port) || pd_die "no free port"
 		{
@@ -37,12 +37,9 @@ api_start() {
 		} >"$W/pprofd.yaml"
 		: >"$W/pprofd.log"
 		pd_daemon_start "$W/pprofd.yaml"
-		for ((i = 0; i < 100; i++)); do
-			line=$(grep -m1 'msg="listening"' "$W/pprofd.log" || true)
-			[[ -z "$line" ]] || break
-			kill -0 "$PD_DAEMON_PID" 2>/dev/null || break
-			sleep 0.1
-		done
+		_api_listening_line=""
+		wait_for -r 10 "pprofd to listen" _api_listening || true
+		line=$_api_listening_line
 		if [[ -n "$line" ]]; then
 			port=$(sed -n 's/.* port=\([0-9]*\).*/\1/p' <<<"$line")
 			API="http://127.0.0.1:$port"
@@ -52,6 +49,15 @@ api_start() {
 		grep -q 'cannot bind' "$W/pprofd.log" || break
 	done
 	pd_die "pprofd did not listen: $(tail -3 "$W/pprofd.log")"
+}
+
+# _api_listening: true once pprofd has logged its listening line (then in
+# _api_listening_line) or has exited (_api_listening_line empty).
+_api_listening() {
+	local gone=0
+	kill -0 "$PD_DAEMON_PID" 2>/dev/null || gone=1
+	_api_listening_line=$(grep -m1 'msg="listening"' "$W/pprofd.log" || true)
+	[[ -n "$_api_listening_line" || $gone == 1 ]]
 }
 
 # api_get PATH [CURL_ARGS...]: body in $W/body, status in $STATUS.

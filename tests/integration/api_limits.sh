@@ -145,30 +145,37 @@ done
 for fd in "${fds[@]}"; do
 	printf 'GET /-/healthy HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' 1>&"$fd" 2>/dev/null || true
 done
-# Passes over the connections not settled yet, until every slot answered
-# or a pass brings nothing new (a busy machine may take a while to answer).
-# A read that times out keeps what it got (bash), to go on from next pass.
+# cap_settled: one pass over the connections not settled yet (answered, or
+# closed by the daemon), reading those that have something to read; true
+# once every slot under the cap answered, or once nothing new has come for
+# 2 s (the connections over the cap are not accepted and never answer; a
+# busy machine may take a while to answer the others). A read that times
+# out keeps what it got (bash), to go on from next pass.
 answered=0 closed=0
 declare -A settled=() partial=()
-for pass in 1 2 3 4 5; do
-	sleep 1
-	new=0
+last_new=${EPOCHREALTIME//[!0-9]/}
+cap_settled() {
+	local fd line rc
 	for fd in "${fds[@]}"; do
 		[[ -z "${settled[$fd]:-}" ]] || continue
+		read -r -t 0 -u "$fd" || continue # nothing to read yet
 		line="" rc=0
 		IFS= read -r -t 0.02 -u "$fd" line || rc=$?
 		line="${partial[$fd]:-}$line"
 		if ((rc == 0)); then
 			[[ $line == "HTTP/1.1 200 OK"* ]] || pd_die "answer on a capped connection: $line"
-			answered=$((answered + 1)) new=$((new + 1)) settled[$fd]=1
+			answered=$((answered + 1)) settled[$fd]=1
 		elif ((rc <= 128)); then
-			closed=$((closed + 1)) new=$((new + 1)) settled[$fd]=1
+			closed=$((closed + 1)) settled[$fd]=1
 		else
 			partial[$fd]=$line
+			continue
 		fi
+		last_new=${EPOCHREALTIME//[!0-9]/}
 	done
-	((answered < CONN_LIMIT - HELD && (new > 0 || pass == 1))) || break
-done
+	((answered >= CONN_LIMIT - HELD || ${EPOCHREALTIME//[!0-9]/} - last_new >= 2000000))
+}
+wait_for -r 15 "the connections under the cap to answer" cap_settled || true
 silent=$((NCONN - answered - closed))
 kill -0 "$PD_DAEMON_PID" 2>/dev/null || pd_die "pprofd died with $NCONN connections open: $(tail -3 "$W/pprofd.log")"
 ((answered <= CONN_LIMIT - HELD)) || pd_die "$answered of $NCONN connections served, over the cap $CONN_LIMIT ($HELD held before)"
@@ -182,12 +189,12 @@ for fd in "${fds[@]}"; do
 	exec {fd}>&-
 done
 t=$EPOCHREALTIME
-for ((i = 0; i < 50; i++)); do
+healthy() {
 	api_get /-/healthy --max-time 2
-	[[ $STATUS != 200 ]] || break
-	sleep 0.1
-done
-[[ $STATUS == 200 ]] || pd_die "not serving 5 s after the $NCONN connections closed: status $STATUS"
+	[[ $STATUS == 200 ]]
+}
+wait_for -r 5 "the daemon to serve again" healthy ||
+	pd_die "not serving 5 s after the $NCONN connections closed: status $STATUS"
 back=$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.2f", b - a}')
 for i in 1 2 3 4 5; do
 	api_expect 200 /api/v1/labels
@@ -196,13 +203,21 @@ api_expect 200 /metrics
 pd_ok "cap: serving again ${back} s after the connections closed"
 
 # --- the idle client: requests are served until it is closed ---------------
+# idle_over: true once the idle client has ended ($W/idle.out written);
+# until then each try is a request that must be served.
 served=0
-while [[ ! -s "$W/idle.out" ]] && ((SECONDS - idle_start < 50)); do
+idle_over() {
+	[[ ! -s "$W/idle.out" ]] || return 0
 	api_get /-/healthy --max-time 3
 	[[ $STATUS == 200 ]] || pd_die "request $served while the idle client waits: status $STATUS"
 	served=$((served + 1))
-	sleep 1
-done
+	return 1
+}
+left=$((idle_start + 50 - SECONDS))
+((left > 0)) || left=0
+# The idle client reports by 45 s at the latest; the checks below say what
+# went wrong if it did not.
+wait_for -r "$left" "the idle client to end" idle_over || true
 wait "$idle_pid" || true
 read -r state el first <"$W/idle.out" || true
 [[ $state == closed ]] || pd_die "the idle client is still open after $el s"

@@ -99,7 +99,9 @@ $(targets)
       heap: {enabled: false}
       goroutine: {enabled: false}"
 log="$W/pprofd.log"
-sleep "$WARM_S"
+# A warm-up of fixed length: the measured phases start from a schedule that
+# has run a while, not from the daemon's first ticks.
+sleep "$WARM_S" # deliberate: a warm-up before measuring, not a condition
 kill -0 "$PD_DAEMON_PID" 2>/dev/null || pd_die "pprofd died: $(tail -5 "$log")"
 
 # urlenc S: S percent-encoded for a query string.
@@ -200,7 +202,7 @@ client() { # client N END: queries until SECONDS >= END, "status seconds path" p
 		k=$((k + 1))
 		nice -n 10 curl --max-time 30 -sS --noproxy '*' -o /dev/null -w "%{http_code} %{time_total} $q\n" \
 			-H 'Accept-Encoding: gzip' "$API$q" >>"$out" 2>/dev/null || echo "000 0 $q" >>"$out"
-		sleep "$PACE_S"
+		sleep "$PACE_S" # deliberate: the pace of the load (see PACE_S), not a condition
 	done
 }
 
@@ -241,7 +243,7 @@ round() {
 	l0=$(wc -l <"$log")
 	loop_stat
 	r0=$LOOP_RUN q0=$LOOP_WAIT
-	sleep "$IDLE_S"
+	sleep "$IDLE_S" # deliberate: the idle phase lasts IDLE_S, it is what is measured
 	l1=$(wc -l <"$log")
 	loop_stat
 	r1=$LOOP_RUN q1=$LOOP_WAIT
@@ -253,7 +255,7 @@ round() {
 		cpids+=($!)
 		pd_on_exit "_pd_is_our_child ${cpids[-1]} && kill ${cpids[-1]} 2>/dev/null"
 	done
-	sleep "$LOAD_S"
+	sleep "$LOAD_S" # deliberate: the loaded phase lasts LOAD_S, it is what is measured
 	l2=$(wc -l <"$log")
 	loop_stat
 	r2=$LOOP_RUN q2=$LOOP_WAIT

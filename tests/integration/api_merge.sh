@@ -17,8 +17,19 @@ pd_go_env
 api_start_deployments 0.3 2m 2s "      cpu: {enabled: true, seconds: 1}
       heap: {enabled: true}
       goroutine: {enabled: true}"
-sleep 9
-kill -0 "$PD_DAEMON_PID" 2>/dev/null || pd_die "pprofd died: $(tail -5 "$W/pprofd.log")"
+# range_filled: each of the 2 targets has, before now - 3 s, at least 3 cpu
+# profiles (several series buckets of each), 2 goroutine snapshots and a
+# heap delta: what the checks below read from the range.
+range_filled() {
+	daemon_alive
+	local to_ns=$((($(date +%s) - 3) * 1000000000)) n
+	n=$(pd_db_query "SELECT count(*) FROM (SELECT s.labels AS l, count(*) AS n FROM profiles p
+		JOIN series s ON s.id = p.series_id WHERE p.time_ns <= $to_ns GROUP BY s.id)
+		WHERE (l LIKE '%type=\"cpu\"%' AND n >= 3) OR (l LIKE '%type=\"goroutine\"%' AND n >= 2)
+		   OR (l LIKE '%type=\"heap\"%' AND n >= 1)") || return 1
+	((n >= 6))
+}
+wait_for 30 "3 cpu, 2 goroutine and 1 heap profile of each target 3 s ago" range_filled
 
 # A closed range: every profile in it is stored by now.
 to=$(($(date +%s) - 3))

@@ -266,15 +266,12 @@ hv2_diff() {
 # the diff and the database held so a starved target and a lost profile tell
 # themselves apart.
 hv2_wait=45
-hv2_end=$((SECONDS + hv2_wait))
-until hv2_diff; do
-	((SECONDS < hv2_end)) || pd_die "no main.hotPathV2Only on the target side of the diff after ${hv2_wait} s: \
+wait_for -r "$hv2_wait" "main.hotPathV2Only on the target side of the diff" hv2_diff ||
+	pd_die "no main.hotPathV2Only on the target side of the diff after ${hv2_wait} s: \
 $(db_profiles -after $((from * 1000000000)) instance="$t2" deployment=v2 type=cpu) cpu profiles of B since $from, \
 B (pid $t2_pid) $(kill -0 "$t2_pid" 2>/dev/null && echo alive || echo gone), \
 totals base $bt target $tt; first rows: $(jsql "SELECT group_concat(json_extract(value, '\$.function') || ' ' ||
 	json_extract(value, '\$.target_cum'), ', ') FROM (SELECT value FROM json_each(json_extract((SELECT j FROM doc), '\$.rows')) LIMIT 8)")"
-	sleep 0.5
-done
 # The same diff, but with B still in the base (from before the update):
 # hotPathV2Only shows up on the base side too.
 api_expect 200 "/api/v1/diff?type=cpu&base=$(sel_url deployment=v1)&target=$(sel_url deployment=v2)&from=now-5m&format=top&limit=1000"
@@ -329,7 +326,7 @@ api_want 404 PUT "/api/v1/targets/$c" '{"labels":{"a":"b"}}'
 [[ $(listed_ids) == "$(printf '%s\n' "$a api" "$b api" "$cid config" | sort)" ]] || pd_die "listed after DELETE: $(listed_ids)"
 # C scrapes every 2 s: nothing new for 3 intervals (a scrape in flight at the
 # DELETE may still land just after it: 1 s of slack).
-sleep 6
+sleep 6 # deliberate: a span in which nothing must happen, not a condition
 daemon_alive
 [[ $(db_profiles -after $((del_ns + 1000000000)) job=other) == 0 ]] || pd_die "C still scraped after DELETE"
 (($(db_profiles -after $((del_ns + 1000000000)) job=demo instance="$t1") >= 2)) || pd_die "A stopped being scraped too"
@@ -375,7 +372,8 @@ sf0=$(grep -c 'msg="store failed"' "$W/pprofd.log" || true)
 api_json POST /api/v1/targets "{\"job\":\"wide\",\"address\":\"$t1\",\"labels\":$(wide_labels 60),\"profiles\":[\"heap\"],\"scrape_interval\":\"2s\"}"
 [[ $STATUS == 400 ]] || pd_die "60 labels: status $STATUS, want 400: $(head -c 300 "$W/body")"
 grep -q '^{"error":"labels: ' "$W/body" || pd_die "60 labels: 400 does not name labels: $(cat "$W/body")"
-sleep 3
+# A registration taken anyway would be scraped every 2 s and fail to store.
+sleep 3 # deliberate: a span in which nothing must happen, not a condition
 sf=$(grep -c 'msg="store failed"' "$W/pprofd.log" || true)
 ((sf == sf0)) || pd_die "store failures after the refused registration: $(grep 'msg="store failed"' "$W/pprofd.log" | tail -1)"
 pd_ok "60 labels: 400, nothing lost"

@@ -115,20 +115,3 @@ now_ns() {
 	local t=$EPOCHREALTIME
 	echo "${t%.*}${t#*.}000"
 }
-
-# wait_for SECONDS WHAT CMD...: run CMD every 0.2 s until it succeeds; die
-# naming WHAT after SECONDS.
-wait_for() {
-	local secs="$1" what="$2"
-	shift 2
-	local end=$((SECONDS + secs))
-	until "$@"; do
-		((SECONDS < end)) || pd_die "timed out after ${secs}s waiting for $what"
-		sleep 0.2
-	done
-}
-
-# daemon_alive: die with the log's tail if pprofd exited.
-daemon_alive() {
-	kill -0 "$PD_DAEMON_PID" 2>/dev/null || pd_die "pprofd died: $(tail -5 "$W/pprofd.log")"
-}

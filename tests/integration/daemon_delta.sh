@@ -30,14 +30,20 @@ scrape_configs:
       allocs: {enabled: true}
 YAML
 pd_daemon_start "$W/pprofd.yaml"
-sleep 3
+q() { pd_db_query "$@"; }
+# stored_after NS: pprofd is alive and has stored a profile whose window
+# ends after NS.
+stored_after() { daemon_alive && (($(q "SELECT count(*) FROM profiles WHERE time_ns + duration_ns > $1") > 0)); }
+# The first delta stored: the baseline before it was taken, the chain runs.
+wait_for 15 "a first stored allocs delta" daemon_log_has 'msg="stored"'
 # The target's own delta over 8 s, while pprofd scrapes every 2 s.
 t0=$(date +%s%N)
 pd_fetch "http://$addr/debug/pprof/allocs?seconds=8" "$W/own.pb.gz" || pd_die "own delta"
 t1=$(date +%s%N)
-sleep 3
+# One slot's deltas are stored in order: once one ending after t1 is in, so
+# is every delta inside [t0, t1].
+wait_for 15 "a stored delta that ends after the target's own window" stored_after "$t1"
 
-q() { pd_db_query "$@"; }
 # Stored deltas whose window lies inside [t0, t1].
 ids=$(q "SELECT id FROM profiles WHERE time_ns >= $t0 AND time_ns + duration_ns <= $t1 ORDER BY id")
 [[ -n $ids ]] || pd_die "no stored delta inside the window"
@@ -67,12 +73,21 @@ pd_ok "stored deltas match the target's own delta (rate ratio $ratio)"
 
 # Restart the target on the same port: pprofd notices.
 port=${addr##*:}
+down_fails() { grep -c "msg=\"scrape failed\" job=delta instance=$addr type=allocs" "$W/pprofd.log" || true; }
+fails0=$(down_fails)
+more_fails() { daemon_alive && (($(down_fails) > fails0)); }
 kill "$tpid"
 wait "$tpid" 2>/dev/null || true
-sleep 2.5
+# The target stays down until pprofd has seen it so (a failed scrape): a
+# restart across a missed tick, not a blip between two scrapes.
+wait_for 15 "a failed scrape of the stopped target" more_fails
+restart_ns=$(date +%s%N)
 pd_target_start "$PD_TARGET_BIN" -load 0.2 -duration 2m -listen "127.0.0.1:$port" || pd_die "target restart"
-sleep 6
-grep -q 'msg="target restarted".*type=allocs' "$W/pprofd.log" || pd_die "restart not detected"
+wait_for 15 "pprofd to detect the restart (msg=\"target restarted\" type=allocs)" \
+	daemon_log_has 'msg="target restarted".*type=allocs'
+# Everything the restart produced is stored: a window ending after the new
+# process began (its time is the new process's) is in.
+wait_for 15 "a profile of the restarted target to be stored" stored_after "$restart_ns"
 neg=$(q "SELECT count(*) FROM profiles WHERE duration_ns < 0")
 [[ $neg == 0 ]] || pd_die "$neg profiles with negative windows"
 pd_ok "restart detected"

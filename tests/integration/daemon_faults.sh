@@ -62,8 +62,10 @@ YAML
 pd_daemon_start "$W/pprofd.yaml"
 pid=$PD_DAEMON_PID
 peak=0
-for ((i = 0; i < 26; i++)); do # 13 s, sampling the daemon's RSS
-	sleep 0.5
+# The faults run for a fixed 13 s window (the Retry-After and cpu_in_use
+# counts below are per 13 s), the daemon's RSS sampled every 0.5 s in it.
+for ((i = 0; i < 26; i++)); do
+	sleep 0.5 # deliberate: the sampling period of a fixed 13 s window, not a condition
 	kill -0 "$pid" 2>/dev/null || pd_die "pprofd died: $(tail -5 "$W/pprofd.log")"
 	rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
 	((rss > peak)) && peak=$rss

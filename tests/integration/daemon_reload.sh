@@ -32,25 +32,25 @@ config "\"$t1\"" >"$W/pprofd.yaml"
 pd_daemon_start "$W/pprofd.yaml"
 q() { pd_db_query "$@"; }
 count() { q "SELECT count(*) FROM profiles p JOIN series s ON s.id = p.series_id WHERE s.labels LIKE '%$1%'"; }
-sleep 4
+# more_than N LIKE: pprofd is alive and more than N profiles have series
+# labels LIKE %LIKE%.
+more_than() { daemon_alive && (($(count "$2") > $1)); }
+wait_for 10 "pprofd to be ready" daemon_log_has 'msg="ready"'
+wait_for 10 "a first profile of $t1" more_than 0 "instance=\"$t1\""
 printf 'scrape_configs:\n  - job_name: reload\n    scrape_interval: soon\n' >"$W/pprofd.yaml"
 kill -HUP "$PD_DAEMON_PID"
-sleep 1
-grep -q 'msg="reload failed, keeping the running config".*scrape_interval' "$W/pprofd.log" ||
-	pd_die "invalid config not reported: $(tail -2 "$W/pprofd.log")"
+wait_for 10 "the invalid config to be reported (reload failed ... scrape_interval)" \
+	daemon_log_has 'msg="reload failed, keeping the running config".*scrape_interval'
 before=$(count "instance=\"$t1\"")
-sleep 4
+wait_for 10 "$t1 to be scraped again after the refused reload ($before profiles before)" \
+	more_than "$before" "instance=\"$t1\""
 after=$(count "instance=\"$t1\"")
-((after > before)) || pd_die "scraping stopped after a refused reload ($before -> $after)"
 pd_ok "invalid config refused, old config still scraping ($before -> $after)"
 config "\"$t1\", \"$t2\"" two >"$W/pprofd.yaml"
 kill -HUP "$PD_DAEMON_PID"
-sleep 5
-grep -q 'msg="reloaded"' "$W/pprofd.log" || pd_die "valid reload not logged"
-n=$(count "instance=\"$t2\"")
-((n >= 1)) || pd_die "new target not scraped after reload"
-n=$(count 'phase="two"')
-((n >= 2)) || pd_die "new labels not applied after reload"
+wait_for 10 "the valid reload to be logged" daemon_log_has 'msg="reloaded"'
+wait_for 10 "the new target $t2 to be scraped after the reload" more_than 0 "instance=\"$t2\""
+wait_for 10 "2 profiles with the new labels (phase=two) after the reload" more_than 1 'phase="two"'
 pd_ok "valid reload: new target and labels in effect"
 kill -0 "$PD_DAEMON_PID" || pd_die "daemon gone"
 pd_daemon_stop

@@ -11,6 +11,10 @@
 # Targets are the Go program in tests/target: it binds 127.0.0.1 only, prints
 # "listening on 127.0.0.1:PORT" once bound, and exits by itself after
 # -duration (10 minutes unless told otherwise).
+#
+# Tests wait for what they need with wait_for (a condition polled up to a
+# deadline), not with a fixed pause; the few pauses left are ones whose
+# length is the point, each saying so on its line.
 
 # Directory of this file (tests/integration).
 PD_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,6 +28,40 @@ PD_EXIT_HOOKS=(${PD_EXIT_HOOKS[@]+"${PD_EXIT_HOOKS[@]}"})
 pd_die() {
 	echo "FAIL: $*" >&2
 	exit 1
+}
+
+# wait_for [-r] SECONDS WHAT CMD [ARGS...]: the one way these tests wait for
+# something to happen. Runs CMD ARGS every 0.2 s until it succeeds, at most
+# SECONDS (whole seconds, wall clock) after the call: CMD runs at least once,
+# and the last try starts before the deadline. Past it, the test fails with
+# "FAIL: timed out after SECONDS s waiting for WHAT"; with -r, wait_for
+# returns 1 instead, silently, for a caller that reports or cleans up itself.
+# CMD runs in this shell (it may set variables for the caller) as a condition,
+# so set -e does not apply inside it: its exit status must say whether the
+# wait is over. It may call pd_die to fail at once (for instance when the
+# daemon died).
+wait_for() {
+	local ret=0
+	if [[ "${1:-}" == -r ]]; then
+		ret=1
+		shift
+	fi
+	if (($# < 3)) || [[ ! "$1" =~ ^[0-9]+$ ]]; then
+		pd_die "wait_for: usage: wait_for [-r] SECONDS WHAT CMD [ARGS...], not: wait_for $*"
+	fi
+	local secs="$1" what="$2"
+	shift 2
+	# EPOCHREALTIME in microseconds, whatever the locale's decimal point.
+	local now="${EPOCHREALTIME//[!0-9]/}"
+	local deadline=$((now + secs * 1000000))
+	until "$@"; do
+		now="${EPOCHREALTIME//[!0-9]/}"
+		if ((now >= deadline)); then
+			((ret == 0)) || return 1
+			pd_die "timed out after $secs s waiting for $what"
+		fi
+		sleep 0.2 # the poll period: the one sleep in these tests that waits for a condition
+	done
 }
 
 # pd_go_env: make `go build` and `go tool pprof` work offline, with caches in
@@ -82,23 +120,17 @@ pd_target_start() {
 	PD_TARGET_PIDS+=("$pid")
 	PD_TARGET_LOGS+=("$out" "$err")
 
-	local i line why=""
-	for ((i = 0; i < 200; i++)); do # 200 x 50 ms = 10 s
-		line="$(grep -m1 '^listening on ' "$out" 2>/dev/null || true)"
-		if [[ -n "$line" ]]; then
+	local why=""
+	if wait_for -r 10 "$bin to print its address" _pd_target_up "$out" "$pid"; then
+		if [[ -n "$_pd_listen_line" ]]; then
 			PD_TARGET_PID="$pid"
-			PD_TARGET_ADDR="${line#listening on }"
+			PD_TARGET_ADDR="${_pd_listen_line#listening on }"
 			return 0
 		fi
-		if ! kill -0 "$pid" 2>/dev/null; then
-			local st=0
-			wait "$pid" 2>/dev/null || st=$?
-			why="exited (status $st) before listening"
-			break
-		fi
-		sleep 0.05
-	done
-	if [[ -z "$why" ]]; then
+		local st=0
+		wait "$pid" 2>/dev/null || st=$?
+		why="exited (status $st) before listening"
+	else
 		why="(pid $pid) did not print 'listening on' within 10 s"
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
@@ -106,6 +138,16 @@ pd_target_start() {
 	_pd_forget_pid "$pid"
 	echo "pd_target_start: $bin $why: $(head -n 3 "$err" | tr '\n' ' ')" >&2
 	return 1
+}
+
+# _pd_target_up OUT PID: true once the target has printed its "listening on"
+# line to OUT (then in _pd_listen_line) or PID has exited (_pd_listen_line
+# empty). Checks the pid first: a target that printed and then exited is up.
+_pd_target_up() {
+	local gone=0
+	kill -0 "$2" 2>/dev/null || gone=1
+	_pd_listen_line="$(grep -m1 '^listening on ' "$1" 2>/dev/null || true)"
+	[[ -n "$_pd_listen_line" || $gone == 1 ]]
 }
 
 # _pd_forget_pid PID: drop PID from PD_TARGET_PIDS (it is gone and reaped).
@@ -131,21 +173,14 @@ _pd_is_our_child() {
 # pd_targets_stop: stop every target started so far: SIGTERM, then SIGKILL
 # for any still alive after 3 s. Always returns 0 (safe under set -e).
 pd_targets_stop() {
-	local pid i alive ours=()
+	local pid ours=()
 	for pid in ${PD_TARGET_PIDS[@]+"${PD_TARGET_PIDS[@]}"}; do
 		if _pd_is_our_child "$pid"; then
 			ours+=("$pid")
 			kill -TERM "$pid" 2>/dev/null || true
 		fi
 	done
-	for ((i = 0; i < 30; i++)); do
-		alive=0
-		for pid in ${ours[@]+"${ours[@]}"}; do
-			if _pd_is_our_child "$pid"; then alive=1; fi
-		done
-		[[ $alive == 1 ]] || break
-		sleep 0.1
-	done
+	wait_for -r 3 "the targets to exit after SIGTERM" _pd_all_exited ${ours[@]+"${ours[@]}"} || true
 	for pid in ${ours[@]+"${ours[@]}"}; do
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true # reap
@@ -156,6 +191,14 @@ pd_targets_stop() {
 	# shellcheck disable=SC2034 # results of pd_target_start, for the caller
 	PD_TARGET_PID="" PD_TARGET_ADDR=""
 	return 0
+}
+
+# _pd_all_exited PID...: true once none of the PIDs is a running child of ours.
+_pd_all_exited() {
+	local pid
+	for pid in "$@"; do
+		! _pd_is_our_child "$pid" || return 1
+	done
 }
 
 # pd_on_exit CMD: run CMD (with eval) at exit, after the targets are stopped.
@@ -229,6 +272,17 @@ pd_daemon_start() {
 	"${PPROFD:?}" run -c "$1" 2>"$log" &
 	PD_DAEMON_PID=$!
 	pd_on_exit "kill -9 $PD_DAEMON_PID 2>/dev/null || true"
+}
+
+# daemon_alive: die with the log's tail if pprofd exited.
+daemon_alive() {
+	kill -0 "$PD_DAEMON_PID" 2>/dev/null || pd_die "pprofd died: $(tail -5 "$W/pprofd.log")"
+}
+
+# daemon_log_has REGEX: pprofd is alive (else die) and its log has a line
+# matching REGEX (a grep basic regular expression).
+daemon_log_has() {
+	daemon_alive && grep -q -- "$1" "$W/pprofd.log"
 }
 
 # pd_daemon_stop: SIGTERM; the daemon must exit 0 within 5 s.

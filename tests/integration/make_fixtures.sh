@@ -40,7 +40,9 @@ pd_target_start "$bin" -variant v1 -duration 2m || pd_die "make_fixtures: v1 tar
 v1="$PD_TARGET_ADDR"
 pd_target_start "$bin" -variant v2 -duration 2m || pd_die "make_fixtures: v2 target did not start"
 v2="$PD_TARGET_ADDR"
-sleep 2
+# The fixtures are profiles of 2 s of workload (every type has samples by
+# then, see below).
+sleep 2 # deliberate: the workload runs 2 s before anything is fetched, not a condition
 
 # fetch_cpu ADDR NAME...: one 1 s CPU profile per NAME, one after another
 # (Go allows one CPU profile at a time per process).
@@ -62,7 +64,7 @@ cpu_v2_job=$!
 
 types=(heap allocs goroutine block mutex threadcreate)
 for i in 1 2 3; do
-	((i == 1)) || sleep 0.3
+	((i == 1)) || sleep 0.3 # deliberate: the snapshots are ~0.3 s apart (see the top), not a condition
 	for t in "${types[@]}"; do
 		pd_fetch "http://$v1/debug/pprof/$t" "$out/$t-$i.pb.gz" ||
 			pd_die "make_fixtures: fetching $t-$i from $v1 failed"
