@@ -1,5 +1,7 @@
 #include "pd_histogram.h"
 
+#include "pd_prom.h"
+
 #include <inttypes.h>
 #include <string.h>
 
@@ -22,7 +24,8 @@ void pd_histogram_observe(pd_histogram *h, double v)
 
 int pd_histogram_render(const pd_histogram *h, const char *name, const char *help, pd_buf *out)
 {
-    int rc = pd_buf_printf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    pd_prom_family(out, name, "histogram", help);
+    int rc = 0;
     uint64_t cum = 0;
     for (size_t b = 0; b <= h->nbounds && rc == 0; b++) {
         cum += h->counts[b];

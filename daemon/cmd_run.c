@@ -1,10 +1,9 @@
-/* `pprofd run`: the daemon. One libuv loop does the I/O and timers; the
- * thread pool decodes, computes deltas and writes to SQLite. */
-#include "capture.h"
+/* `pprofd run`: the daemon, wired. One libuv loop does the I/O and timers;
+ * the thread pool decodes, computes deltas and writes to SQLite. */
 #include "cli.h"
-#include "collector.h"
-#include "push.h"
-#include "registry.h"
+#include "pipeline.h"
+
+#include "pd_capture.h"
 #include "pd_writer.h"
 
 #include "pd_api.h"
@@ -26,9 +25,9 @@ typedef struct daemon_state {
     const char *config_path; /* NULL: built-in defaults */
     pd_config *cfg;
     pd_writer *writer;
-    pd_collector *collector;
+    pd_pipeline pipeline; /* scraper, target set, ingest */
+    bool scraping;
     pd_captures *captures; /* freed after the loop: writer callbacks use it */
-    pd_pushes *pushes;
     pd_api *api;
     uv_signal_t sigterm, sigint, sighup;
     uv_timer_t watchdog;
@@ -52,10 +51,10 @@ static void on_writer_closed(void *arg)
     pd_log_info("stopped", NULL);
 }
 
-static void on_collector_stopped(void *arg)
+static void on_pipeline_stopped(void *arg)
 {
     daemon_state *d = arg;
-    d->collector = NULL;
+    d->scraping = false;
     /* Everything scraped is queued now: flush it and close the database. */
     pd_writer_close(d->writer, on_writer_closed, d);
 }
@@ -64,16 +63,15 @@ static void on_api_stopped(void *arg)
 {
     daemon_state *d = arg;
     d->api = NULL;
-    pd_captures_detach(d->captures);
-    pd_collector_stop(d->collector, STOP_GRACE_MS, on_collector_stopped, d);
+    if (d->captures != NULL)
+        pd_captures_detach(d->captures);
+    pd_pipeline_stop(&d->pipeline, STOP_GRACE_MS, on_pipeline_stopped, d);
 }
 
-/* The API goes first (no new queries), then the collector, then the writer. */
+/* The API goes first (no new queries), then scraping, then the writer. */
 static void stop_all(daemon_state *d)
 {
     d->stopping = true;
-    if (d->pushes != NULL)
-        pd_pushes_stop(d->pushes);
     if (d->api != NULL)
         pd_api_stop(d->api, on_api_stopped, d);
     else
@@ -108,52 +106,6 @@ static int read_token(const pd_config *cfg, char **out, pd_err *err)
     return 0;
 }
 
-static int hook_targets(void *ctx, pd_buf *out)
-{
-    daemon_state *d = ctx;
-    return d->collector != NULL ? pd_collector_targets_json(d->collector, out) : -ENOENT;
-}
-
-static int hook_metrics(void *ctx, pd_buf *out)
-{
-    daemon_state *d = ctx;
-    if (d->captures != NULL)
-        pd_captures_metrics(d->captures, out);
-    return d->collector != NULL ? pd_collector_metrics(d->collector, out, d->cfg->storage.path) : 0;
-}
-
-/* The write side of the API. */
-static void hook_act(void *ctx, pd_api_call *call, const pd_api_request *rq)
-{
-    daemon_state *d = ctx;
-    if (d->collector == NULL || d->writer == NULL) {
-        pd_api_reply_error(call, 503, "stopping");
-        return;
-    }
-    switch (rq->action) {
-    case PD_API_TARGET_ADD:
-    case PD_API_TARGET_UPDATE:
-    case PD_API_TARGET_DELETE:
-        pd_registry_handle(d->collector, d->writer, call, rq);
-        break;
-    case PD_API_CAPTURE:
-        pd_captures_start(d->captures, call, rq);
-        break;
-    case PD_API_CAPTURE_GET:
-        pd_captures_get(d->captures, call, rq->id);
-        break;
-    case PD_API_CAPTURE_LIST:
-        pd_captures_list(d->captures, call, rq);
-        break;
-    case PD_API_ALERTS:
-        pd_captures_alerts(d->captures, call, rq);
-        break;
-    case PD_API_INGEST:
-        pd_push_handle(d->pushes, d->cfg, call, rq);
-        break;
-    }
-}
-
 static int start_api(daemon_state *d, pd_err *err)
 {
     char *token = NULL;
@@ -165,11 +117,10 @@ static int start_api(daemon_state *d, pd_err *err)
     ao.db_path = d->cfg->storage.path;
     ao.auth_token = token;
     ao.max_query_profiles = d->cfg->limits.max_query_profiles;
-    ao.targets_json = hook_targets;
-    ao.metrics_text = hook_metrics;
-    ao.act = hook_act;
+    ao.targets = d->pipeline.targets;
+    ao.captures = d->captures;
+    ao.writer = d->writer;
     ao.max_ingest_bytes = d->cfg->limits.max_profile_bytes;
-    ao.hooks_ctx = d;
     rc = pd_api_start(&d->loop, &ao, &d->api, err);
     free(token);
     return rc;
@@ -186,7 +137,7 @@ static void on_hup(uv_signal_t *h, int signum)
     pd_err err = {{0}};
     if (pd_config_load(d->config_path, &cfg, &err) < 0) {
         pd_log_error("reload failed, keeping the running config", "error=\"%s\"", err.msg);
-    } else if (pd_collector_reload(d->collector, cfg, &err) < 0) {
+    } else if (pd_pipeline_reload(&d->pipeline, cfg, &err) < 0) {
         pd_log_error("reload failed, keeping the running config", "error=\"%s\"", err.msg);
         pd_config_free(cfg);
     } else {
@@ -211,7 +162,7 @@ static void on_watchdog(uv_timer_t *t)
  * Set before the pool starts; a user's UV_THREADPOOL_SIZE wins. */
 static void size_pool(void)
 {
-    size_t n = pd_ingest_threads() + PD_PUSH_RUNNING + PD_WRITER_THREADS + PD_API_THREADS;
+    size_t n = pd_ingest_threads() + PD_WRITER_THREADS + PD_API_THREADS;
     char buf[24];
     snprintf(buf, sizeof(buf), "%zu", n);
     setenv("UV_THREADPOOL_SIZE", buf, 0);
@@ -265,7 +216,7 @@ int pd_cmd_run(int argc, char **argv)
         pd_config_free(d.cfg);
         return PD_EXIT_ERROR;
     }
-    if (pd_collector_start(&d.loop, d.cfg, d.writer, &d.collector, &err) < 0) {
+    if (pd_pipeline_start(&d.pipeline, &d.loop, d.cfg, d.writer, &err) < 0) {
         fprintf(stderr, "pprofd run: %s\n", err.msg);
         pd_writer_close(d.writer, NULL, NULL);
         uv_run(&d.loop, UV_RUN_DEFAULT);
@@ -273,11 +224,12 @@ int pd_cmd_run(int argc, char **argv)
         pd_config_free(d.cfg);
         return PD_EXIT_ERROR;
     }
-    d.captures = pd_captures_new(d.collector, d.writer);
-    d.pushes = pd_pushes_new(&d.loop, d.writer);
-    if (pd_registry_load(d.collector, d.cfg->storage.path, &err) < 0)
+    d.scraping = true;
+    d.captures = pd_captures_new(&d.loop, d.pipeline.targets, d.pipeline.scraper,
+                                 &d.pipeline.ingest, d.writer, pd_api_capture_doc);
+    if (pd_tset_reg_load(d.pipeline.targets, d.cfg->storage.path, &err) < 0)
         pd_log_error("registered targets not loaded", "error=\"%s\"", err.msg);
-    if (pd_captures_load(d.captures, d.cfg->storage.path, &err) < 0)
+    if (pd_captures_load(d.captures, d.cfg->storage.path, pd_api_capture_meta, &err) < 0)
         pd_log_error("captures not loaded", "error=\"%s\"", err.msg);
     uv_signal_init(&d.loop, &d.sigterm);
     uv_signal_init(&d.loop, &d.sigint);
@@ -306,7 +258,6 @@ int pd_cmd_run(int argc, char **argv)
     if (rc < 0)
         pd_log_error("loop not closed cleanly", "error=\"%s\"", uv_strerror(rc));
     pd_captures_free(d.captures);
-    pd_pushes_free(d.pushes);
     pd_config_free(d.cfg);
     return rc < 0 || failed ? PD_EXIT_ERROR : PD_EXIT_OK;
 }

@@ -10,6 +10,7 @@
 #include "pd_kind.h"
 #include "pd_labels.h"
 #include "pd_store.h"
+#include "pd_workq.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,6 +36,12 @@ typedef struct pd_ingest_out {
 /* How many ingests should run at once on the thread pool: decoding is
  * CPU-bound, so one per core (at least 2). */
 size_t pd_ingest_threads(void);
+
+/* pd_ingest on q's pool threads, then done(arg, ...) on the loop with the
+ * result (out is the callee's to take from; freed after the call). in's
+ * buffers are borrowed until done. (in_async.c) */
+typedef void (*pd_ingest_done_fn)(void *arg, int rc, pd_ingest_out *out, const pd_err *err);
+void pd_ingest_submit(pd_workq *q, const pd_ingest_in *in, pd_ingest_done_fn done, void *arg);
 
 /* On error nothing is allocated in *out and err names the problem. */
 int pd_ingest(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err);

@@ -114,7 +114,7 @@ static enum MHD_Result send_answer(api_req *r)
     if (r->api->stopping)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (r->status == 405)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow ? r->allow : "GET, HEAD");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow[0] ? r->allow : "GET, HEAD");
     if (r->retry_after_s > 0) {
         char ra[32];
         snprintf(ra, sizeof(ra), "%lld", (long long)r->retry_after_s);
@@ -217,6 +217,7 @@ void api_drop_waiting(pd_api *api)
 {
     for (int l = 0; l < API_NLANES; l++)
         pd_workq_cancel_waiting(&api->lanes[l]);
+    pd_workq_cancel_waiting(&api->pushes); /* each answered 503 */
 }
 
 static void copy_arg(void *ctx, const char *name, const char *value)
@@ -309,14 +310,14 @@ static char *label_values_name(const char *path)
     return name;
 }
 
-/* Hands r to the daemon's hook; pd_api_reply answers it, now or later. r
- * is counted in flight. Inside MHD's callback (`inside`), a reply given at
+/* Hands r to its route's handler; pd_api_reply answers it, now or later.
+ * r is counted in flight. Inside MHD's callback (`inside`), a reply given at
  * once is sent without a suspend; otherwise r is suspended already. */
 static enum MHD_Result call_hook(api_req *r, bool inside)
 {
     pd_api *api = r->api;
     r->in_hook = inside;
-    api->hooks.act(api->hooks.hooks_ctx, (pd_api_call *)r, &r->rq);
+    r->route->call(api, (pd_api_call *)r, &r->rq);
     r->in_hook = false;
     if (!inside)
         return MHD_YES;
@@ -437,60 +438,47 @@ static enum MHD_Result route_api(api_req *r, const char *p)
         r->retry_after_s = r->in_refused == 503 ? 1 : 0;
         return send_answer(r);
     }
-    switch (api_write_route(r, p)) {
-    case API_ROUTE_405:
-        api_set_error(r, 405, "method not allowed");
-        return send_answer(r);
-    case API_ROUTE_ANSWER:
-        return send_answer(r);
-    case API_ROUTE_CALL:
-        return start_call(r);
-    case API_ROUTE_NONE:
-        break;
-    }
-    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
-        api_set_error(r, 405, "method not allowed");
-        return send_answer(r);
-    }
-    if (strcmp(p, "/api/v1/targets") == 0) {
-        pd_api *api = r->api;
-        if (api->hooks.targets_json == NULL) {
-            api_set_error(r, 404, "no collector");
+    char allow[64];
+    const api_route *rt = api_route_find(r, p, allow, sizeof(allow));
+    if (rt == NULL) {
+        if (allow[0] == '\0') {
+            api_set_error(r, 404, "not found");
             return send_answer(r);
         }
-        pd_buf_reset(&r->body);
-        int rc = api->hooks.targets_json(api->hooks.hooks_ctx, &r->body);
-        if (rc < 0)
-            api_set_error(r, 500, "targets unavailable");
-        else
-            r->status = 200, r->ctype = "application/json";
+        snprintf(r->allow, sizeof(r->allow), "%s", allow);
+        api_set_error(r, 405, "method not allowed");
         return send_answer(r);
     }
-    if (strcmp(p, "/api/v1/profiles") == 0)
-        return start_work(r, api_work_profiles, "profiles", NULL);
-    if (strncmp(p, "/api/v1/profiles/", 17) == 0) {
+    if (rt->needs_daemon && r->api->targets == NULL) {
+        api_set_error(r, 404, "no collector");
+        return send_answer(r);
+    }
+    if (rt->loop != NULL) {
+        rt->loop(r);
+        return send_answer(r);
+    }
+    if (rt->call != NULL) {
+        pd_err err = {{0}};
+        r->route = rt;
+        if (api_write_prepare(r, rt->body, p + strlen(rt->path), &err) < 0) {
+            api_set_error(r, 400, err.msg);
+            return send_answer(r);
+        }
+        return start_call(r);
+    }
+    if (rt->match == ROUTE_LABEL_VALUES)
+        return start_work(r, rt->work, rt->what, label_values_name(p));
+    if (rt->match == ROUTE_ID) { /* /api/v1/profiles/{id} */
+        const char *s = p + strlen(rt->path);
         char *end = NULL;
-        long long id = strtoll(p + 17, &end, 10);
-        if (p[17] < '0' || p[17] > '9' || *end != '\0' || id <= 0) {
+        long long id = strtoll(s, &end, 10);
+        if (s[0] < '0' || s[0] > '9' || *end != '\0' || id <= 0) {
             api_set_error(r, 404, "no such profile");
             return send_answer(r);
         }
         r->q.id = id;
-        return start_work(r, api_work_profile, NULL, NULL);
     }
-    if (strcmp(p, "/api/v1/merge") == 0)
-        return start_work(r, api_work_merge, "merge", NULL);
-    if (strcmp(p, "/api/v1/diff") == 0)
-        return start_work(r, api_work_diff, "diff", NULL);
-    if (strcmp(p, "/api/v1/series") == 0)
-        return start_work(r, api_work_series, "series", NULL);
-    if (strcmp(p, "/api/v1/labels") == 0)
-        return start_work(r, api_work_labels, "labels", NULL);
-    char *name = label_values_name(p);
-    if (name != NULL)
-        return start_work(r, api_work_label_values, "labels", name);
-    api_set_error(r, 404, "not found");
-    return send_answer(r);
+    return start_work(r, rt->work, rt->what, NULL);
 }
 
 static enum MHD_Result route(api_req *r)
@@ -527,8 +515,11 @@ static enum MHD_Result route(api_req *r)
     if (strcmp(p, "/metrics") == 0) {
         pd_buf_reset(&r->body);
         pd_api *api = r->api;
-        if (api->hooks.metrics_text != NULL)
-            api->hooks.metrics_text(api->hooks.hooks_ctx, &r->body);
+        if (api->targets != NULL) {
+            pd_tset_metrics(api->targets, &r->body);
+            pd_writer_metrics(api->writer, &r->body);
+            pd_captures_metrics(api->captures, &r->body);
+        }
         api_metrics_render(api, &r->body);
         r->status = 200;
         r->ctype = "text/plain; version=0.0.4; charset=utf-8";

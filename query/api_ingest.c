@@ -1,7 +1,11 @@
-/* Push ingest: labels checked on the loop, the profile decoded and
- * validated on the thread pool, then queued to the writer; the answer
- * carries the new profile's id. */
-#include "push.h"
+/* Push ingest (POST /api/v1/ingest): a pprof body, gzip or raw, with its
+ * labels in the query string, validated and stored like a scraped
+ * profile, as it is (no delta: the sender chose the window). Labels are
+ * checked on the loop, the profile decoded and validated on the thread
+ * pool (at most API_PUSH_RUNNING at once, API_PUSH_WAITING in line; past
+ * that 503 with Retry-After), then queued to the writer; the answer
+ * carries the new profile's id. Loop thread. */
+#include "api_int.h"
 
 #include "pd_ingest.h"
 #include "pd_clock.h"
@@ -15,49 +19,22 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct push push;
-
-struct pd_pushes {
-    pd_writer *w;
-    pd_workq pool; /* decoding on the thread pool, and those waiting for it */
-    bool stopping;
-};
-
-struct push {
+typedef struct push {
     pd_work work; /* first: the queue hands it back */
-    pd_pushes *q;
+    pd_api *api;
     pd_api_call *call;
     pd_labels series;
     pd_ingest_in in; /* the body is the API's, until the answer */
     pd_ingest_out out;
     int rc;
     pd_err err;
-};
-
-pd_pushes *pd_pushes_new(uv_loop_t *loop, pd_writer *w)
-{
-    pd_pushes *q = pd_xcalloc(1, sizeof(*q));
-    q->w = w;
-    pd_workq_init(&q->pool, loop, PD_PUSH_RUNNING, PD_PUSH_WAITING);
-    return q;
-}
+} push;
 
 static void push_free(push *p)
 {
     pd_labels_free(&p->series);
     pd_ingest_out_free(&p->out);
     free(p);
-}
-
-void pd_pushes_stop(pd_pushes *q)
-{
-    q->stopping = true;
-    pd_workq_cancel_waiting(&q->pool); /* each answered 503 */
-}
-
-void pd_pushes_free(pd_pushes *q)
-{
-    free(q);
 }
 
 static void on_stored(void *arg, int rc, int64_t id, const char *error)
@@ -100,7 +77,7 @@ static void after(pd_work *w, int status)
     }
     if (p->out.p.time_ns == 0) /* not every producer sets time_nanos */
         p->out.p.time_ns = pd_now_ns();
-    pd_writer_add_cb(p->q->w, &p->series, &p->out.p, on_stored, p);
+    pd_writer_add_cb(p->api->writer, &p->series, &p->out.p, on_stored, p);
 }
 
 static int check(const pd_config *cfg, const pd_api_request *rq, pd_labels *series, pd_err *err)
@@ -118,18 +95,15 @@ static int check(const pd_config *cfg, const pd_api_request *rq, pd_labels *seri
     return rc;
 }
 
-void pd_push_handle(pd_pushes *q, const pd_config *cfg, pd_api_call *call, const pd_api_request *rq)
+void api_ingest(pd_api *api, pd_api_call *call, const pd_api_request *rq)
 {
-    if (q->stopping) {
-        pd_api_reply(call, 503, "{\"error\":\"stopping\"}", 0);
-        return;
-    }
-    if (pd_workq_full(&q->pool)) {
+    const pd_config *cfg = pd_tset_config(api->targets);
+    if (pd_workq_full(&api->pushes)) {
         pd_api_reply(call, 503, "{\"error\":\"too many pushes at once, try again\"}", 1);
         return;
     }
     push *p = pd_xcalloc(1, sizeof(*p));
-    p->q = q;
+    p->api = api;
     p->call = call;
     pd_labels_init(&p->series);
     pd_err err = {{0}};
@@ -141,7 +115,7 @@ void pd_push_handle(pd_pushes *q, const pd_config *cfg, pd_api_call *call, const
     /* Stored as sent: a pushed profile covers the window its sender chose. */
     p->in =
         (pd_ingest_in){rq->body, rq->len, cfg->limits.max_profile_bytes, PD_PROFILE_GAUGE, NULL, 0};
-    int rc = pd_workq_submit(&q->pool, &p->work, work, after);
+    int rc = pd_workq_submit(&api->pushes, &p->work, work, after);
     if (rc < 0) {
         pd_api_reply_error(call, 503,
                            rc == -EAGAIN ? "too many pushes at once, try again" : uv_strerror(rc));

@@ -5,6 +5,8 @@
 #define PD_API_INT_H
 
 #include "pd_api.h"
+#include "pd_capture.h"
+#include "pd_tset.h"
 #include "pd_histogram.h"
 #include "pd_selector.h"
 #include "pd_store.h"
@@ -26,8 +28,14 @@
  * lane's queue, so the scraper's ingest work always finds a free pool
  * thread. Heavy queries (merge, diff, series) have their own lane: a
  * metadata query never waits behind two long merges. */
-#define API_MAX_RUNNING (PD_API_THREADS / API_NLANES)
+#define API_MAX_RUNNING 2
 enum { API_LANE_LIGHT, API_LANE_HEAVY, API_NLANES };
+/* Pushes decoding at once (a push may be a 64 MiB decompression) and
+ * waiting for their turn; past that a push gets 503 with Retry-After. */
+#define API_PUSH_RUNNING 2
+#define API_PUSH_WAITING 16
+_Static_assert(API_MAX_RUNNING *API_NLANES + API_PUSH_RUNNING == PD_API_THREADS,
+               "PD_API_THREADS counts every pool thread the API uses");
 /* Every query starts in the light lane; a merge or diff that finds more
  * profiles than this moves to the heavy lane before it decodes them. */
 #define API_HEAVY_PROFILES 2000
@@ -58,6 +66,24 @@ typedef struct api_query {
 typedef struct api_req api_req;
 /* A handler that runs on a worker thread: fills r->status, r->body, r->ctype. */
 typedef void (*api_work_fn)(api_req *r, pd_store_reader *rd);
+/* A handler that answers on the loop thread at once. */
+typedef void (*api_loop_fn)(api_req *r);
+/* A handler of a call: answers with pd_api_reply, now or later. */
+typedef void (*api_call_fn)(pd_api *api, pd_api_call *call, const pd_api_request *rq);
+
+/* One entry of the routing table (api_routes.c). */
+typedef enum { ROUTE_EXACT, ROUTE_ID, ROUTE_LABEL_VALUES } api_match;
+typedef struct api_route {
+    const char *method; /* GET also answers HEAD */
+    const char *path;   /* exact, or the prefix before {id} */
+    api_match match;
+    api_loop_fn loop; /* one of these three */
+    api_work_fn work;
+    api_call_fn call;
+    const char *what;   /* work: the parameters it parses (NULL: none) */
+    pd_api_action body; /* call: the shape of its body and query string */
+    bool needs_daemon;  /* answers from the daemon's parts (404 without) */
+} api_route;
 
 struct api_metrics {
     uint64_t codes[600];  /* requests by status */
@@ -90,7 +116,10 @@ struct pd_api {
     uint64_t max_query_profiles;
     uint64_t max_ingest_bytes;
     size_t upload_bytes; /* request bodies held now */
-    pd_api_opts hooks;   /* only the hook fields are used */
+    pd_tset *targets;    /* the daemon's parts (pd_api_opts) */
+    pd_captures *captures;
+    pd_writer *writer;
+    pd_workq pushes; /* pushed profiles decoding */
     uv_mutex_t pool_mu;
     pd_store_reader *idle[API_POOL_MAX];
     size_t nidle;
@@ -119,6 +148,7 @@ struct api_req {
     int lane;
     bool escalate; /* the work found itself heavy: run again in that lane */
     api_work_fn fn;
+    const api_route *route; /* a call: its handler */
     /* The query string, copied on the loop for start_work: selectors hold
      * regexes, and compiling one can take long, so q is parsed from these
      * on the thread pool (what: which parameters; NULL once parsed). */
@@ -135,7 +165,7 @@ struct api_req {
     char disposition[96];
     bool body_gzip; /* body is already gzip (pprof) */
     int64_t retry_after_s;
-    const char *allow; /* the Allow header of a 405 */
+    char allow[64]; /* the Allow header of a 405 ("": GET, HEAD) */
     /* a request body (POST, PUT) */
     pd_buf in;
     size_t in_max;
@@ -174,9 +204,31 @@ bool api_should_abort(api_req *r, uint64_t deadline_ns);
 bool api_type_has_gauges(const char *type);
 bool api_sample_is_gauge(const char *type, const char *name, size_t len);
 
+/* api_json.c: a label set as a JSON object (json_t *, new reference); a
+ * time (wall ms, RFC 3339) as a string, or null for none; a call answered
+ * with `json` (stolen). */
+void *api_labels_json(const pd_labels *ls);
+void *api_store_labels_json(const pd_store_label *labels, size_t n);
+void *api_time_json(int64_t wall_ms);
+void api_call_json(pd_api_call *call, int status, void *json, int64_t retry_after_s);
+
 /* The storage query for selector `sel` over [from, to] (matchers borrowed). */
 void api_store_query(const api_query *q, const pd_selector *sel, int64_t from, int64_t to,
                      pd_store_query *sq);
+
+/* Loop handlers. */
+void api_targets_list(api_req *r); /* api_targets.c */
+/* Call handlers. */
+void api_register(pd_api *api, pd_api_call *call, const pd_api_request *rq); /* api_register.c */
+void api_capture_start(pd_api *api, pd_api_call *call, const pd_api_request *rq);
+void api_capture_get(pd_api *api, pd_api_call *call, const pd_api_request *rq);
+void api_capture_list(pd_api *api, pd_api_call *call, const pd_api_request *rq);
+void api_capture_alerts(pd_api *api, pd_api_call *call, const pd_api_request *rq);
+void api_ingest(pd_api *api, pd_api_call *call, const pd_api_request *rq); /* api_ingest.c */
+
+/* api_routes.c: the route for r's method and path, or NULL: then *allow
+ * holds the methods the path takes ("" if none: a 404). */
+const api_route *api_route_find(const api_req *r, const char *path, char *allow, size_t size);
 
 /* Worker handlers. */
 void api_work_profiles(api_req *r, pd_store_reader *rd);
@@ -199,12 +251,10 @@ void api_reader_give(pd_api *api, pd_store_reader *rd);
 void api_kick(pd_api *api);
 /* A work item is back (loop thread): finishes a pending stop. */
 void api_work_returned(pd_api *api);
-/* api_write.c: the endpoints the daemon answers (targets, capture,
- * captures, alerts, ingest). NONE: not one of them; 405: a known path but
- * not that method (r->allow set); ANSWER: r holds an error answer; CALL:
- * r->rq names the action, its body still to be parsed (loop thread). */
-typedef enum { API_ROUTE_NONE, API_ROUTE_405, API_ROUTE_ANSWER, API_ROUTE_CALL } api_route;
-api_route api_write_route(api_req *r, const char *p);
+/* api_write.c: a call's request: r->rq of body shape `body` with its {id}
+ * (the path after the route's prefix), and what the query string holds
+ * (ingest, the capture list): -EINVAL and err naming the parameter. */
+int api_write_prepare(api_req *r, pd_api_action body, const char *id, pd_err *err);
 /* Bodies up to this are parsed on the loop; larger ones (an Alertmanager
  * batch can be a megabyte: ~10 ms of JSON) on the thread pool, and capture
  * bodies always (their selector's regexes). */

@@ -20,14 +20,6 @@ void api_store_query(const api_query *q, const pd_selector *sel, int64_t from, i
     sq->to_ns = to;
 }
 
-static json_t *api_labels_json(const pd_store_label *labels, size_t n)
-{
-    json_t *o = json_object();
-    for (size_t i = 0; i < n; i++)
-        json_object_set_new(o, labels[i].name, json_string(labels[i].value));
-    return o;
-}
-
 /* "samples/count,cpu/nanoseconds" -> sample_types array and totals object. */
 static void types_json(const pd_store_meta *m, json_t *item)
 {
@@ -59,7 +51,7 @@ static int on_profile(void *ctx, const pd_store_meta *m)
         "{s:I,s:o,s:I,s:I,s:o,s:I}", "id", (json_int_t)m->id, "time",
         pd_time_format(m->time_ns, t, sizeof(t)) == 0 ? json_string(t) : json_null(),
         "time_unix_nano", (json_int_t)m->time_ns, "duration_ns", (json_int_t)m->duration_ns,
-        "labels", api_labels_json(m->labels, m->nlabels), "size", (json_int_t)m->size);
+        "labels", api_store_labels_json(m->labels, m->nlabels), "size", (json_int_t)m->size);
     types_json(m, o);
     json_array_append_new(list, o);
     return 0;

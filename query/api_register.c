@@ -1,7 +1,8 @@
 /* Targets registered over the API: POST/PUT/DELETE /api/v1/targets. A
  * request is checked, written to the database through the writer (so it
- * survives a restart), and only then handed to the collector. */
-#include "registry.h"
+ * survives a restart), and only then handed to the target set. Loop
+ * thread. */
+#include "api_int.h"
 
 #include "pd_log.h"
 #include "pd_mem.h"
@@ -14,7 +15,7 @@
 #define MAX_JOB_NAME 256
 
 typedef struct op {
-    pd_collector *c;
+    pd_tset *ts;
     pd_api_call *call;
     pd_api_action action;
     pd_reg_target r;
@@ -33,9 +34,7 @@ static json_t *reg_json(const pd_reg_target *r)
 {
     char id[32], interval[32] = "";
     snprintf(id, sizeof(id), "%lld", (long long)r->id);
-    json_t *labels = json_object();
-    for (size_t i = 0; i < r->labels.n; i++)
-        json_object_set_new(labels, r->labels.v[i].name, json_string(r->labels.v[i].value));
+    json_t *labels = api_labels_json(&r->labels);
     json_t *profiles = json_array();
     const char *p = r->profiles;
     char name[64];
@@ -50,11 +49,7 @@ static json_t *reg_json(const pd_reg_target *r)
 
 static void reply_reg(pd_api_call *call, int status, const pd_reg_target *r)
 {
-    json_t *j = reg_json(r);
-    char *s = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    pd_api_reply(call, status, s, 0);
-    free(s);
+    api_call_json(call, status, reg_json(r), 0);
 }
 
 /* --- checking a request ------------------------------------------------------ */
@@ -164,14 +159,14 @@ static void exec_done(void *arg, int rc, const pd_err *err)
 {
     op *o = arg;
     if (o->action != PD_API_TARGET_ADD)
-        pd_collector_reg_changing(o->c, o->r.id, false);
+        pd_tset_reg_changing(o->ts, o->r.id, false);
     if (rc == -EEXIST) {
         pd_api_reply_error(o->call, 409, err->msg);
     } else if (rc < 0) {
         pd_log_error("registration failed", "error=\"%s\"", err->msg);
         pd_api_reply_error(o->call, rc == -ENOENT ? 404 : 500, err->msg);
     } else if (o->action == PD_API_TARGET_DELETE) {
-        pd_collector_reg_remove(o->c, o->r.id);
+        pd_tset_reg_remove(o->ts, o->r.id);
         pd_log_info("target deregistered", "id=%lld", (long long)o->r.id);
         char body[64];
         snprintf(body, sizeof(body), "{\"id\":\"%lld\",\"deleted\":true}", (long long)o->r.id);
@@ -180,7 +175,7 @@ static void exec_done(void *arg, int rc, const pd_err *err)
         if (o->action == PD_API_TARGET_ADD)
             o->r.id = o->id;
         pd_err serr = {{0}};
-        if (pd_collector_reg_set(o->c, &o->r, &serr) < 0) /* checked before: defensive */
+        if (pd_tset_reg_set(o->ts, &o->r, &serr) < 0) /* checked before: defensive */
             pd_log_error("registered target not scraped", "id=%lld error=\"%s\"",
                          (long long)o->r.id, serr.msg);
         pd_log_info(o->action == PD_API_TARGET_ADD ? "target registered" : "target updated",
@@ -199,14 +194,14 @@ static void submit(pd_writer *w, op *o)
 }
 
 /* The registration `id` names, or an answer (404, 403) and NULL. */
-static const pd_reg_target *find(pd_collector *c, pd_api_call *call, const char *id)
+static const pd_reg_target *find(pd_tset *ts, pd_api_call *call, const char *id)
 {
     char *end = NULL;
     long long n = strtoll(id, &end, 10);
-    const pd_reg_target *r = *end == '\0' && n > 0 ? pd_collector_reg_get(c, n) : NULL;
+    const pd_reg_target *r = *end == '\0' && n > 0 ? pd_tset_reg_get(ts, n) : NULL;
     if (r != NULL)
         return r;
-    if (pd_collector_is_configured(c, id))
+    if (pd_tset_is_configured(ts, id))
         pd_api_reply_error(
             call, 403, "target is in the configuration file: change it there, not over the API");
     else
@@ -214,16 +209,17 @@ static const pd_reg_target *find(pd_collector *c, pd_api_call *call, const char 
     return NULL;
 }
 
-void pd_registry_handle(pd_collector *c, pd_writer *w, pd_api_call *call, const pd_api_request *rq)
+void api_register(pd_api *api, pd_api_call *call, const pd_api_request *rq)
 {
+    pd_tset *ts = api->targets;
     op *o = pd_xcalloc(1, sizeof(*o));
-    o->c = c;
+    o->ts = ts;
     o->call = call;
     o->action = rq->action;
     pd_labels_init(&o->r.labels);
     int64_t except = 0;
     if (rq->action != PD_API_TARGET_ADD) {
-        const pd_reg_target *cur = find(c, call, rq->id);
+        const pd_reg_target *cur = find(ts, call, rq->id);
         if (cur == NULL) {
             op_free(o);
             return;
@@ -237,11 +233,11 @@ void pd_registry_handle(pd_collector *c, pd_writer *w, pd_api_call *call, const 
     if (rq->action != PD_API_TARGET_DELETE) {
         rc = apply(rq, &o->r, &err);
         if (rc == 0)
-            rc = pd_collector_reg_check(c, &o->r, except, &err);
+            rc = pd_tset_reg_check(ts, &o->r, except, &err);
     }
     /* One change of a registration at a time: two updates at once would
      * each store the copy they started from, and one would be lost. */
-    if (rc == 0 && rq->action != PD_API_TARGET_ADD && !pd_collector_reg_changing(c, except, true))
+    if (rc == 0 && rq->action != PD_API_TARGET_ADD && !pd_tset_reg_changing(ts, except, true))
         rc = pd_errf(&err, -EBUSY, "target %lld is being changed by another request; retry",
                      (long long)except);
     if (rc < 0) {
@@ -249,48 +245,5 @@ void pd_registry_handle(pd_collector *c, pd_writer *w, pd_api_call *call, const 
         op_free(o);
         return;
     }
-    submit(w, o);
-}
-
-typedef struct load_ctx {
-    pd_collector *c;
-    size_t n, failed;
-} load_ctx;
-
-static int load_one(void *ctx, const pd_store_target *t)
-{
-    load_ctx *l = ctx;
-    pd_reg_target r = {0};
-    r.id = t->id;
-    r.job = (char *)t->job;
-    r.address = (char *)t->address;
-    r.profiles = (char *)t->profiles;
-    r.interval_ms = t->scrape_interval_ms;
-    pd_labels_init(&r.labels);
-    for (size_t i = 0; i < t->nlabels; i++)
-        pd_labels_set(&r.labels, t->labels[i].name, t->labels[i].value);
-    pd_err err = {{0}};
-    if (pd_collector_reg_set(l->c, &r, &err) < 0) {
-        /* Kept in the database: a later config may fit it again. */
-        pd_log_warn("registered target left out", "id=%lld error=\"%s\"", (long long)t->id,
-                    err.msg);
-        l->failed++;
-    }
-    l->n++;
-    pd_labels_free(&r.labels);
-    return 0;
-}
-
-int pd_registry_load(pd_collector *c, const char *db_path, pd_err *err)
-{
-    pd_store_reader *rd = NULL;
-    int rc = pd_store_reader_open(db_path, &rd, err);
-    if (rc < 0)
-        return rc;
-    load_ctx l = {c, 0, 0};
-    rc = pd_store_targets_list(rd, load_one, &l, err);
-    pd_store_reader_close(rd);
-    if (rc == 0 && l.n > 0)
-        pd_log_info("registered targets loaded", "targets=%zu left_out=%zu", l.n, l.failed);
-    return rc;
+    submit(api->writer, o);
 }

@@ -260,8 +260,10 @@ int pd_api_start(uv_loop_t *loop, const pd_api_opts *o, pd_api **out, pd_err *er
         api->token = pd_xstrdup(o->auth_token);
     api->max_query_profiles = o->max_query_profiles ? o->max_query_profiles : 100000;
     api->max_ingest_bytes = o->max_ingest_bytes ? o->max_ingest_bytes : (64u << 20);
-    api->hooks = *o;
-    api->hooks.listen = api->hooks.db_path = api->hooks.auth_token = NULL;
+    api->targets = o->targets;
+    api->captures = o->captures;
+    api->writer = o->writer;
+    pd_workq_init(&api->pushes, loop, API_PUSH_RUNNING, API_PUSH_WAITING);
     atomic_init(&api->cancel, false);
     if (uv_mutex_init(&api->pool_mu) != 0)
         abort();

@@ -1,8 +1,7 @@
-/* The endpoints the daemon answers: target registration, capture and its
- * status, the Alertmanager webhook and push ingest. Here a request is
- * routed and its body checked for shape (JSON types, required fields, a
- * valid selector) into a pd_api_request; what the values mean is the
- * daemon's to judge. Loop thread. */
+/* The calls' requests: target registration, capture and its status, the
+ * Alertmanager webhook and push ingest. Here a body and query string are
+ * checked for shape (JSON types, required fields, a valid selector) into a
+ * pd_api_request; what the values mean is for their handlers to judge. */
 #include "api_int.h"
 
 #include "pd_mem.h"
@@ -44,16 +43,6 @@ void api_write_free(api_req *r)
 {
     pd_api_body_free(r->parsed);
     r->parsed = NULL;
-}
-
-/* "{prefix}{id}" -> id, or NULL if p is not under prefix or id is empty
- * or holds a '/'. */
-static const char *id_under(const char *p, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    if (strncmp(p, prefix, n) != 0 || p[n] == '\0' || strchr(p + n, '/') != NULL)
-        return NULL;
-    return p + n;
 }
 
 /* --- JSON shapes ---------------------------------------------------------- */
@@ -353,66 +342,19 @@ static int parse_list(api_req *r, pd_err *err)
     return 0;
 }
 
-/* --- routing --------------------------------------------------------------- */
+/* --- a call's request ------------------------------------------------------ */
 
-static bool is(const api_req *r, const char *method)
+int api_write_prepare(api_req *r, pd_api_action body, const char *id, pd_err *err)
 {
-    return strcmp(r->method, method) == 0;
-}
-
-api_route api_write_route(api_req *r, const char *p)
-{
-    const char *id = NULL;
     memset(&r->rq, 0, sizeof(r->rq));
-    if (strcmp(p, "/api/v1/targets") == 0) {
-        if (is(r, "GET") || is(r, "HEAD"))
-            return API_ROUTE_NONE; /* the read side */
-        if (!is(r, "POST"))
-            return r->allow = "GET, HEAD, POST", API_ROUTE_405;
-        r->rq.action = PD_API_TARGET_ADD;
-    } else if ((id = id_under(p, "/api/v1/targets/")) != NULL) {
-        if (is(r, "PUT"))
-            r->rq.action = PD_API_TARGET_UPDATE;
-        else if (is(r, "DELETE"))
-            r->rq.action = PD_API_TARGET_DELETE;
-        else
-            return r->allow = "PUT, DELETE", API_ROUTE_405;
-    } else if (strcmp(p, "/api/v1/capture") == 0) {
-        if (!is(r, "POST"))
-            return r->allow = "POST", API_ROUTE_405;
-        r->rq.action = PD_API_CAPTURE;
-    } else if (strcmp(p, "/api/v1/captures") == 0) {
-        if (!is(r, "GET") && !is(r, "HEAD"))
-            return r->allow = "GET, HEAD", API_ROUTE_405;
-        r->rq.action = PD_API_CAPTURE_LIST;
-    } else if ((id = id_under(p, "/api/v1/captures/")) != NULL) {
-        if (!is(r, "GET") && !is(r, "HEAD"))
-            return r->allow = "GET, HEAD", API_ROUTE_405;
-        r->rq.action = PD_API_CAPTURE_GET;
-    } else if (strcmp(p, "/api/v1/alerts") == 0) {
-        if (!is(r, "POST"))
-            return r->allow = "POST", API_ROUTE_405;
-        r->rq.action = PD_API_ALERTS;
-    } else if (strcmp(p, "/api/v1/ingest") == 0) {
-        if (!is(r, "POST"))
-            return r->allow = "POST", API_ROUTE_405;
-        r->rq.action = PD_API_INGEST;
-    } else {
-        return API_ROUTE_NONE;
-    }
-    r->rq.id = id;
-    pd_err err = {{0}};
+    r->rq.action = body;
+    r->rq.id = id[0] != '\0' ? id : NULL;
     /* The query string is the connection's: read here, on the loop. */
-    if ((r->rq.action == PD_API_INGEST && parse_ingest(r, &err) < 0) ||
-        (r->rq.action == PD_API_CAPTURE_LIST && parse_list(r, &err) < 0)) {
-        api_set_error(r, 400, err.msg);
-        return API_ROUTE_ANSWER;
-    }
-    if (r->api->hooks.act == NULL) {
-        api_set_error(r, 404, "no collector");
-        return API_ROUTE_ANSWER;
-    }
-    return API_ROUTE_CALL;
+    if (body == PD_API_INGEST)
+        return parse_ingest(r, err);
+    if (body == PD_API_CAPTURE_LIST)
+        return parse_list(r, err);
+    return 0;
 }
 
 bool api_write_parse_aside(const api_req *r)

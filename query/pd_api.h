@@ -11,8 +11,11 @@
 #define PD_API_H
 
 #include "pd_buf.h"
+#include "pd_capture.h"
 #include "pd_err.h"
 #include "pd_selector.h"
+#include "pd_tset.h"
+#include "pd_writer.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -21,14 +24,17 @@
 typedef struct pd_api pd_api;
 
 /* Pool threads the API uses at most: two query lanes (light and heavy) of
- * two each. The parse of a large JSON body takes one of them too. */
-#define PD_API_THREADS 4
+ * two each (the parse of a large JSON body takes one of the light lane's),
+ * and two decoding pushed profiles. */
+#define PD_API_THREADS 6
 
 /* --- the write side: requests the daemon answers ------------------------ */
 
 /* A request waiting for the daemon's answer (opaque). */
 typedef struct pd_api_call pd_api_call;
 
+/* The shape of a request's body and query string (pd_api_parse_body);
+ * which handler answers is the routing table's. */
 typedef enum {
     PD_API_TARGET_ADD,    /* POST /api/v1/targets */
     PD_API_TARGET_UPDATE, /* PUT /api/v1/targets/{id} */
@@ -110,18 +116,21 @@ typedef struct pd_api_opts {
     const char *db_path;         /* the database the writer has created */
     const char *auth_token;      /* NULL or "": /api/ is open */
     uint64_t max_query_profiles; /* 0 = 100000 */
-    /* What the collector knows, called on the loop thread; append to out
-     * and return 0 (or a negative code: 500). NULL: /api/v1/targets is a
-     * 404 and /metrics carries only the API's own metrics. */
-    int (*targets_json)(void *ctx, pd_buf *out);
-    int (*metrics_text)(void *ctx, pd_buf *out);
-    /* The write side, called on the loop thread; must answer every call
-     * with pd_api_reply (pd_api_stop waits for that). NULL: those
-     * endpoints are a 404. */
-    void (*act)(void *ctx, pd_api_call *call, const pd_api_request *rq);
-    void *hooks_ctx;
+    /* The daemon's parts (loop thread; they outlive the API): the live
+     * targets (GET /api/v1/targets, registration, push, the scrape
+     * metrics), captures and the writer. NULL targets: those endpoints are
+     * a 404 and /metrics carries only the API's own metrics. */
+    pd_tset *targets;
+    pd_captures *captures;
+    pd_writer *writer;
     uint64_t max_ingest_bytes; /* body of /api/v1/ingest; 0 = 64 MiB */
 } pd_api_opts;
+
+/* A finished capture's answer as the API shows it (malloc'd), and its
+ * state and trigger read back from a kept one: what pd_captures_new and
+ * pd_captures_load take. */
+char *pd_api_capture_doc(const pd_capture *cp);
+bool pd_api_capture_meta(const char *doc, pd_cap_state *state, pd_cap_trigger *trigger);
 
 /* Binds the listener and starts serving on `loop`. Opens (and keeps) one
  * reader to check the database. *out (OUT) is stopped with pd_api_stop.

@@ -39,12 +39,32 @@ typedef struct pd_fetch_opts {
     bool insecure_skip_verify;
 } pd_fetch_opts;
 
+/* How a scrape ended. */
+typedef enum {
+    PD_SCRAPE_OK,
+    PD_SCRAPE_CONNECT,
+    PD_SCRAPE_TIMEOUT,
+    PD_SCRAPE_SLOW,
+    PD_SCRAPE_TOO_LARGE,
+    PD_SCRAPE_HTTP,        /* any other non-2xx status */
+    PD_SCRAPE_CPU_IN_USE,  /* Go's 500 "cpu profiling already in use" */
+    PD_SCRAPE_RETRY_LATER, /* 429, 503 */
+    PD_SCRAPE_EMPTY,       /* 2xx without a body */
+    PD_SCRAPE_TLS,
+    PD_SCRAPE_ABORTED,
+    PD_SCRAPE_ERROR,
+    PD_SCRAPE_INVALID_PROFILE, /* fetched, but not a profile we could read (ingest) */
+} pd_scrape_reason;
+
+/* Its stable, metric-friendly name, a static string: "ok", "connect",
+ * "timeout", "slow", "too_large", "http_<status>" (e.g. "http_404"),
+ * "cpu_in_use", "retry_later", "empty", "tls", "aborted", "error",
+ * "invalid_profile". */
+const char *pd_scrape_reason_name(pd_scrape_reason code, int status);
+
 typedef struct pd_fetch_result {
-    /* Stable, metric-friendly, a static string: "ok", "connect", "timeout",
-     * "slow", "too_large", "http_<status>" (e.g. "http_404", "http_302"),
-     * "cpu_in_use" (Go's 500 "cpu profiling already in use"), "retry_later"
-     * (429, 503), "empty" (2xx without a body), "tls", "aborted", "error". */
-    const char *reason;
+    pd_scrape_reason code;
+    const char *reason;     /* pd_scrape_reason_name(code, status) */
     char message[256];      /* one human line, e.g. "HTTP 500: Could not enable CPU ..." */
     int status;             /* HTTP status, 0 if none came */
     uint8_t *body;          /* "ok" only, else NULL; owned by the callback, which frees it */

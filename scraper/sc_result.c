@@ -23,6 +23,36 @@ const char *sc_http_reason(int status)
     return http_reasons[status - 100];
 }
 
+const char *pd_scrape_reason_name(pd_scrape_reason code, int status)
+{
+    static const char *const names[] = {
+        [PD_SCRAPE_OK] = "ok",
+        [PD_SCRAPE_CONNECT] = "connect",
+        [PD_SCRAPE_TIMEOUT] = "timeout",
+        [PD_SCRAPE_SLOW] = "slow",
+        [PD_SCRAPE_TOO_LARGE] = "too_large",
+        [PD_SCRAPE_HTTP] = "error",
+        [PD_SCRAPE_CPU_IN_USE] = "cpu_in_use",
+        [PD_SCRAPE_RETRY_LATER] = "retry_later",
+        [PD_SCRAPE_EMPTY] = "empty",
+        [PD_SCRAPE_TLS] = "tls",
+        [PD_SCRAPE_ABORTED] = "aborted",
+        [PD_SCRAPE_ERROR] = "error",
+        [PD_SCRAPE_INVALID_PROFILE] = "invalid_profile",
+    };
+    if (code == PD_SCRAPE_HTTP && sc_http_reason(status) != NULL)
+        return sc_http_reason(status);
+    if ((size_t)code >= sizeof(names) / sizeof(names[0]))
+        return "error";
+    return names[code];
+}
+
+static void set_reason(pd_fetch_result *r, pd_scrape_reason code)
+{
+    r->code = code;
+    r->reason = pd_scrape_reason_name(code, r->status);
+}
+
 int64_t sc_retry_after_ms(const char *v, time_t now)
 {
     if (v == NULL)
@@ -75,11 +105,11 @@ static void from_http(sc_xfer *x, pd_fetch_result *r)
     int st = r->status;
     if (st >= 200 && st <= 299) {
         if (x->body.len == 0) {
-            r->reason = "empty";
+            set_reason(r, PD_SCRAPE_EMPTY);
             snprintf(r->message, sizeof(r->message), "HTTP %d with an empty body", st);
             return;
         }
-        r->reason = "ok";
+        set_reason(r, PD_SCRAPE_OK);
         r->body = pd_buf_steal(&x->body, &r->len);
         snprintf(r->message, sizeof(r->message), "HTTP %d, %zu bytes", st, r->len);
         return;
@@ -87,9 +117,9 @@ static void from_http(sc_xfer *x, pd_fetch_result *r)
     char line[201];
     sc_first_line(line, sizeof(line), x->errbody, x->errlen);
     const char *sep = line[0] ? ": " : "";
-    r->reason = sc_http_reason(st) ? sc_http_reason(st) : "error";
+    set_reason(r, PD_SCRAPE_HTTP);
     if (st == 429 || st == 503) {
-        r->reason = "retry_later";
+        set_reason(r, PD_SCRAPE_RETRY_LATER);
         r->retry_after_ms = retry_after(x);
         if (r->retry_after_ms >= 0) {
             snprintf(r->message, sizeof(r->message), "HTTP %d%s%s (retry after %" PRId64 " s)", st,
@@ -97,7 +127,7 @@ static void from_http(sc_xfer *x, pd_fetch_result *r)
             return;
         }
     } else if (st == 500 && strstr(line, "cpu profiling already in use") != NULL) {
-        r->reason = "cpu_in_use";
+        set_reason(r, PD_SCRAPE_CPU_IN_USE);
     }
     snprintf(r->message, sizeof(r->message), "HTTP %d%s%s", st, sep, line);
 }
@@ -131,15 +161,15 @@ static bool is_tls_error(CURLcode rc)
 static void timed_out(sc_xfer *x, CURLcode rc, pd_fetch_result *r)
 {
     if (!x->connected) {
-        r->reason = "connect";
+        set_reason(r, PD_SCRAPE_CONNECT);
         curl_text(x, rc, r);
     } else if (x->low_speed_window_s > 0 && r->duration_ms < x->timeout_ms) {
-        r->reason = "slow";
+        set_reason(r, PD_SCRAPE_SLOW);
         snprintf(r->message, sizeof(r->message),
                  "slower than %ld bytes/s for %" PRId64 " s (%zu bytes in %" PRId64 " ms)",
                  x->low_speed_bytes, x->low_speed_window_s, x->bytes, r->duration_ms);
     } else {
-        r->reason = "timeout";
+        set_reason(r, PD_SCRAPE_TIMEOUT);
         snprintf(r->message, sizeof(r->message),
                  "timed out after %" PRId64 " ms (%zu bytes received)", r->duration_ms, x->bytes);
     }
@@ -150,7 +180,7 @@ static void from_curl(sc_xfer *x, CURLcode rc, pd_fetch_result *r)
     if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && x->cut)) {
         from_http(x, r);
     } else if ((rc == CURLE_WRITE_ERROR && x->too_large) || rc == CURLE_FILESIZE_EXCEEDED) {
-        r->reason = "too_large";
+        set_reason(r, PD_SCRAPE_TOO_LARGE);
         snprintf(r->message, sizeof(r->message), "body over the limit of %zu bytes", x->max_body);
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
         timed_out(x, rc, r);
@@ -159,17 +189,17 @@ static void from_curl(sc_xfer *x, CURLcode rc, pd_fetch_result *r)
         /* The deadline passed before the connection was made (the transfer
          * waited for its turn, or the loop stalled): curl then reports the
          * step it was at, but the cause is time. */
-        r->reason = "timeout";
+        set_reason(r, PD_SCRAPE_TIMEOUT);
         snprintf(r->message, sizeof(r->message), "timed out after %" PRId64 " ms before connecting",
                  r->duration_ms);
     } else if (is_connect_error(rc)) {
-        r->reason = "connect";
+        set_reason(r, PD_SCRAPE_CONNECT);
         curl_text(x, rc, r);
     } else if (is_tls_error(rc)) {
-        r->reason = "tls";
+        set_reason(r, PD_SCRAPE_TLS);
         curl_text(x, rc, r);
     } else {
-        r->reason = "error";
+        set_reason(r, PD_SCRAPE_ERROR);
         curl_text(x, rc, r);
     }
 }
@@ -184,10 +214,10 @@ void sc_result_build(sc_xfer *x, sc_end how, CURLcode rc, pd_fetch_result *r)
     if (curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK)
         r->status = (int)code;
     if (how == SC_END_ABORTED) {
-        r->reason = "aborted";
+        set_reason(r, PD_SCRAPE_ABORTED);
         snprintf(r->message, sizeof(r->message), "aborted after %" PRId64 " ms", r->duration_ms);
     } else if (how == SC_END_DEADLINE) {
-        r->reason = "timeout";
+        set_reason(r, PD_SCRAPE_TIMEOUT);
         snprintf(r->message, sizeof(r->message), "timed out after %" PRId64 " ms%s", r->duration_ms,
                  x->connected ? "" : " waiting for a connection");
     } else {

@@ -5,6 +5,7 @@
 #ifndef PD_WRITER_H
 #define PD_WRITER_H
 
+#include "pd_buf.h"
 #include "pd_labels.h"
 #include "pd_store.h"
 
@@ -48,8 +49,11 @@ typedef void (*pd_writer_exec_done_fn)(void *arg, int rc, const pd_err *err);
  * then done(arg, rc, err) on the loop. */
 void pd_writer_exec(pd_writer *w, pd_writer_exec_fn fn, pd_writer_exec_done_fn done, void *arg);
 
-/* Stored profiles and failed batches so far (for logs and metrics). */
+/* Stored profiles so far (for logs and metrics). */
 uint64_t pd_writer_stored(const pd_writer *w);
+/* /metrics: profiles stored, the size of the database and its WAL
+ * (Prometheus text, appended). */
+void pd_writer_metrics(const pd_writer *w, pd_buf *out);
 
 /* Flushes what is queued, closes the database and the writer's handles,
  * then calls done (on the loop). */

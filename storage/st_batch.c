@@ -5,10 +5,13 @@
 #include "pd_clock.h"
 #include "pd_log.h"
 #include "pd_mem.h"
+#include "pd_prom.h"
 #include "pd_workq.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 typedef struct queued {
@@ -40,6 +43,7 @@ struct pd_writer {
     uv_loop_t *loop;
     pd_store *store;
     pd_writer_opts o;
+    char *path;
     queued *q; /* waiting for the next batch */
     size_t nq, capq;
     job *exec_head, *exec_tail; /* exec jobs waiting, FIFO */
@@ -174,6 +178,7 @@ static void on_handle_closed(uv_handle_t *h)
     void (*done)(void *) = w->done;
     void *arg = w->done_arg;
     free(w->q);
+    free(w->path);
     free(w);
     if (done)
         done(arg);
@@ -249,6 +254,8 @@ int pd_writer_open(uv_loop_t *loop, const pd_writer_opts *o, pd_writer **out, pd
     w->loop = loop;
     w->store = store;
     w->o = *o;
+    w->path = pd_xstrdup(o->path); /* the config holding o->path may be replaced */
+    w->o.path = w->path;
     pd_workq_init(&w->pool, loop, PD_WRITER_THREADS, 0);
     if (w->o.batch_max == 0)
         w->o.batch_max = 64;
@@ -315,6 +322,25 @@ void pd_writer_exec(pd_writer *w, pd_writer_exec_fn fn, pd_writer_exec_done_fn d
 uint64_t pd_writer_stored(const pd_writer *w)
 {
     return w->stored;
+}
+
+void pd_writer_metrics(const pd_writer *w, pd_buf *out)
+{
+    pd_prom_family(out, "pprofd_profiles_stored_total", "counter",
+                   "Profiles committed to the database.");
+    pd_prom_u64(out, "pprofd_profiles_stored_total", NULL, w->stored);
+    /* The database and its WAL: a stat each, cheap enough for a scrape. */
+    uint64_t bytes = 0;
+    const char *suffix[] = {"", "-wal"};
+    for (int i = 0; i < 2; i++) {
+        char path[4096];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s%s", w->o.path, suffix[i]);
+        if (stat(path, &st) == 0)
+            bytes += (uint64_t)st.st_size;
+    }
+    pd_prom_family(out, "pprofd_database_bytes", "gauge", "Size of the database file and its WAL.");
+    pd_prom_u64(out, "pprofd_database_bytes", NULL, bytes);
 }
 
 void pd_writer_close(pd_writer *w, void (*done)(void *arg), void *arg)

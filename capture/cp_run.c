@@ -1,0 +1,187 @@
+/* The life of one capture item: a one-shot scrape, the ingest of its body
+ * (a cumulative profile as the window since the target's last scheduled
+ * scrape), the writer. */
+#include "cp_int.h"
+
+#include "pd_log.h"
+#include "pd_mem.h"
+#include "pd_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pd_cap_job {
+    pd_scrape_slot slot; /* first: the engine hands it back */
+    pd_captures *k;
+    pd_capture *cp;
+    pd_cap_item *it;
+    pd_ttarget *t; /* referenced until the job ends */
+    char *url;
+    pd_labels series;
+    pd_profile_kind kind;
+    size_t max_bytes;
+    bool ingesting;
+    uint8_t *prev; /* a copy of the scheduled baseline when the capture began */
+    size_t prev_len;
+    uint8_t *body;
+    size_t len;
+};
+
+static void job_free(pd_cap_job *j)
+{
+    if (j->it->job == j)
+        j->it->job = NULL;
+    free(j->url);
+    free(j->prev);
+    free(j->body);
+    pd_labels_free(&j->series);
+    pd_ttarget_unref(j->t);
+    free(j);
+}
+
+static void item_end(pd_captures *k, pd_capture *cp, pd_cap_item *it, pd_cap_state state)
+{
+    it->state = state;
+    cp_item_finished(k, cp, it);
+}
+
+static void item_fail(pd_captures *k, pd_capture *cp, pd_cap_item *it, const char *fmt,
+                      const char *a, const char *b)
+{
+    snprintf(it->error, sizeof(it->error), fmt, a, b ? b : "");
+    item_end(k, cp, it, PD_CAP_FAILED);
+}
+
+typedef struct stored_ctx {
+    pd_captures *k;
+    pd_capture *cp;
+    pd_cap_item *it;
+} stored_ctx;
+
+static void on_stored(void *arg, int rc, int64_t id, const char *error)
+{
+    stored_ctx *c = arg;
+    if (rc < 0) {
+        item_fail(c->k, c->cp, c->it, "store: %s%s", error ? error : "failed", NULL);
+    } else {
+        c->it->profile_id = id;
+        item_end(c->k, c->cp, c->it, PD_CAP_DONE);
+    }
+    free(c);
+}
+
+static void on_ingested(void *arg, int rc, pd_ingest_out *out, const pd_err *err)
+{
+    pd_cap_job *j = arg;
+    pd_captures *k = j->k;
+    if (rc < 0) {
+        item_fail(k, j->cp, j->it, "invalid_profile: %s%s", err->msg, NULL);
+    } else if (!out->store) {
+        /* The target restarted since its baseline: no window to report. */
+        item_fail(k, j->cp, j->it, "restarted: the target restarted since its last scrape%s%s", "",
+                  NULL);
+    } else {
+        stored_ctx *c = pd_xcalloc(1, sizeof(*c));
+        *c = (stored_ctx){k, j->cp, j->it};
+        pd_writer_add_cb(k->writer, &j->series, &out->p, on_stored, c);
+    }
+    job_free(j);
+}
+
+static void on_fetched(pd_scrape_slot *s, pd_fetch_result *res, const char *why)
+{
+    pd_cap_job *j = (pd_cap_job *)s;
+    pd_captures *k = j->k;
+    if (res == NULL) {
+        item_fail(k, j->cp, j->it, "%s%s", why, NULL);
+        job_free(j);
+        return;
+    }
+    if (res->code != PD_SCRAPE_OK) {
+        /* A transfer the stop cut short says why. */
+        bool stopping = k->targets == NULL && res->code == PD_SCRAPE_ABORTED;
+        item_fail(k, j->cp, j->it, "%s: %s", stopping ? "daemon stopping" : res->reason,
+                  res->message);
+        free(res->body);
+        res->body = NULL;
+        job_free(j);
+        return;
+    }
+    /* A cumulative profile is reported as the window since the target's
+     * last scheduled scrape before the capture began; without one, as the
+     * snapshot it is. */
+    pd_profile_kind kind = j->kind;
+    if (pd_kind_has_cumulative(kind) && j->prev == NULL)
+        kind = PD_PROFILE_GAUGE;
+    j->body = res->body;
+    j->len = res->len;
+    res->body = NULL;
+    j->ingesting = true;
+    pd_ingest_in in = {j->body, j->len, j->max_bytes, kind, j->prev, j->prev_len};
+    pd_ingest_submit(k->ingest, &in, on_ingested, j);
+}
+
+pd_cap_state pd_cap_item_state(const pd_cap_item *it)
+{
+    if (it->state == PD_CAP_DONE || it->state == PD_CAP_FAILED)
+        return it->state;
+    if (it->job != NULL && !it->job->slot.busy && !it->job->ingesting)
+        return PD_CAP_PENDING; /* waiting for a transfer or the target's CPU */
+    return PD_CAP_RUNNING;
+}
+
+void cp_item_start(pd_captures *k, pd_capture *cp, pd_cap_item *it, pd_ttarget *t, int64_t seconds)
+{
+    const pd_profile_cfg *p = pd_ttarget_profile(t, it->type);
+    if (p == NULL) {
+        item_fail(k, cp, it, "job %s has no profile %s", t->job, it->type);
+        return;
+    }
+    pd_cap_job *j = pd_xcalloc(1, sizeof(*j));
+    j->k = k;
+    j->cp = cp;
+    j->it = it;
+    j->t = t;
+    pd_ttarget_ref(t);
+    j->kind = p->kind;
+    j->max_bytes = pd_tset_config(k->targets)->limits.max_profile_bytes;
+    /* A window profile takes the capture's seconds, else the target's own
+     * (Go's default where the target's interval leaves it none), at most
+     * PD_CAPTURE_MAX_SECONDS; a snapshot takes none. */
+    int64_t secs = 0;
+    if (p->kind == PD_PROFILE_WINDOW) {
+        secs = seconds > 0 ? seconds : p->seconds > 0 ? p->seconds : PD_DEFAULT_SECONDS;
+        if (secs > PD_CAPTURE_MAX_SECONDS)
+            secs = PD_CAPTURE_MAX_SECONDS;
+    }
+    j->url = pd_ttarget_url(t, p->path, secs);
+    pd_labels_copy(&j->series, &t->tg.labels);
+    for (size_t i = 0; i < cp->extra.n; i++)
+        pd_labels_set(&j->series, cp->extra.v[i].name, cp->extra.v[i].value);
+    pd_labels_set(&j->series, "type", p->name);
+    it->job = j;
+    /* Copied now: a reload or a re-registration moves the scheduled
+     * baseline to a new slot, and the next scheduled scrape replaces it. */
+    const pd_tslot *sched = pd_ttarget_slot(t, it->type);
+    if (sched != NULL && sched->prev != NULL && pd_kind_has_cumulative(j->kind)) {
+        j->prev = pd_xmalloc(sched->prev_len ? sched->prev_len : 1);
+        memcpy(j->prev, sched->prev, sched->prev_len);
+        j->prev_len = sched->prev_len;
+    }
+    if (j->series.n > PD_STORE_MAX_LABELS) { /* a configured target with huge label sets */
+        item_fail(k, cp, it, "too many labels to store (%s)%s",
+                  "target labels plus capture labels", NULL);
+        job_free(j);
+        return;
+    }
+    int64_t timeout = secs * 1000 + 10000;
+    j->slot.target = &t->st;
+    j->slot.type = it->type;
+    j->slot.url = j->url;
+    j->slot.seconds = secs;
+    j->slot.timeout_ms = timeout > t->st.timeout_ms ? timeout : t->st.timeout_ms;
+    j->slot.fetched = on_fetched;
+    j->slot.data = j;
+    pd_scrape_once(k->scraper, &j->slot);
+}

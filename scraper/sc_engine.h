@@ -1,0 +1,43 @@
+/* Internals of the scrape engine shared by its files: the engine itself,
+ * and what the schedule (sc_slot.c) and the requests (sc_engine.c) ask of
+ * each other. */
+#ifndef PD_SC_ENGINE_H
+#define PD_SC_ENGINE_H
+
+#include "pd_scraper.h"
+
+#define SC_FLY_BUCKETS 4096
+/* Distinct (job, reason) failure counters kept for /metrics. */
+#define SC_REASONS_MAX 256
+
+struct pd_scraper {
+    uv_loop_t *loop;
+    pd_fetcher *fetcher; /* NULL once closed */
+    pd_scraper_opts o;
+    pd_scrape_slot *q_head, *q_tail; /* waiting for a transfer, FIFO */
+    size_t qlen;
+    pd_scrape_slot *flying[SC_FLY_BUCKETS]; /* requests in flight, by (address, type) */
+    bool stopping;
+    uv_timer_t grace;
+    void (*done)(void *);
+    void *done_arg;
+    /* for /metrics */
+    pd_histogram durations; /* of scrapes, seconds */
+    pd_scrape_failures failures[SC_REASONS_MAX];
+    size_t nfailures;
+    uint64_t bytes_total;
+    uint64_t skipped_gone; /* ticks skipped by slots that are stopped */
+};
+
+/* sc_engine.c: an attempt for tick `tick` now, or in line. */
+void sc_attempt(pd_scraper *sc, pd_scrape_slot *s, int64_t tick);
+/* Takes s out of the line (nothing if it is not in it). */
+void sc_line_remove(pd_scraper *sc, pd_scrape_slot *s);
+
+/* sc_slot.c: a retry of s at loop time `at_ms` (earlier than its next
+ * tick, or it waits for that). */
+void sc_retry(pd_scrape_slot *s, int64_t at_ms);
+/* Calls s->closed once a stopped slot has nothing left running. */
+void sc_maybe_closed(pd_scrape_slot *s);
+
+#endif

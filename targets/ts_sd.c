@@ -1,0 +1,108 @@
+/* file_sd: the groups a job's files hold now, and watching them. Polled: a
+ * few stat calls every few seconds cost nothing next to a scrape, and work
+ * the same for files replaced by rename as for files edited. */
+#include "ts_int.h"
+
+#include "pd_hash.h"
+#include "pd_log.h"
+#include "pd_mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SD_POLL_MS 5000
+
+pd_target_group *ts_job_groups(const pd_job *job, pd_group_list *loaded, size_t *n)
+{
+    memset(loaded, 0, sizeof(*loaded));
+    for (size_t i = 0; i < job->nfile_sd_configs; i++) {
+        const pd_file_sd_cfg *sd = &job->file_sd_configs[i];
+        char **paths = NULL;
+        size_t npaths = 0;
+        pd_err err = {{0}};
+        if (pd_file_sd_glob((const char *const *)sd->files, sd->nfiles, &paths, &npaths, &err) <
+            0) {
+            pd_log_warn("file_sd failed", "job=%s error=\"%s\"", job->name, err.msg);
+            continue;
+        }
+        for (size_t k = 0; k < npaths; k++) {
+            pd_group_list one = {0};
+            pd_err_clear(&err);
+            if (pd_file_sd_load(paths[k], &one, &err) < 0) {
+                pd_log_warn("file_sd failed", "job=%s file=%s error=\"%s\"", job->name, paths[k],
+                            err.msg);
+                continue;
+            }
+            pd_xgrow((void **)&loaded->v, &loaded->cap, loaded->n + one.n, sizeof(pd_target_group));
+            memcpy(loaded->v + loaded->n, one.v, sizeof(pd_target_group) * one.n);
+            loaded->n += one.n;
+            free(one.v); /* the groups themselves moved into `loaded` */
+        }
+        pd_file_sd_paths_free(paths, npaths);
+    }
+    *n = job->nstatic_configs + loaded->n;
+    pd_target_group *all = pd_xcalloc(*n + 1, sizeof(pd_target_group));
+    if (job->nstatic_configs > 0)
+        memcpy(all, job->static_configs, sizeof(pd_target_group) * job->nstatic_configs);
+    if (loaded->n > 0)
+        memcpy(all + job->nstatic_configs, loaded->v, sizeof(pd_target_group) * loaded->n);
+    return all;
+}
+
+/* A fingerprint of every file_sd file: names, sizes and modification times. */
+static uint64_t fingerprint(const pd_config *cfg, bool *any)
+{
+    uint64_t h = 0;
+    *any = false;
+    for (size_t j = 0; j < cfg->njobs; j++) {
+        const pd_job *job = &cfg->jobs[j];
+        for (size_t i = 0; i < job->nfile_sd_configs; i++) {
+            const pd_file_sd_cfg *sd = &job->file_sd_configs[i];
+            char **paths = NULL;
+            size_t npaths = 0;
+            *any = true;
+            if (pd_file_sd_glob((const char *const *)sd->files, sd->nfiles, &paths, &npaths, NULL) <
+                0)
+                continue;
+            for (size_t k = 0; k < npaths; k++) {
+                struct stat st;
+                uint64_t v[3] = {0, 0, 0};
+                if (stat(paths[k], &st) == 0) {
+                    v[0] = (uint64_t)st.st_size;
+                    v[1] = (uint64_t)st.st_mtim.tv_sec;
+                    v[2] = (uint64_t)st.st_mtim.tv_nsec;
+                }
+                /* Order matters (a rename changes the list): chain the hashes. */
+                h = pd_hash_bytes(paths[k], strlen(paths[k])) ^ (h * 31);
+                h = pd_hash_bytes(v, sizeof(v)) ^ (h * 31);
+            }
+            pd_file_sd_paths_free(paths, npaths);
+        }
+    }
+    return h;
+}
+
+static void on_sd_poll(uv_timer_t *timer)
+{
+    pd_tset *ts = timer->data;
+    if (ts->stopping)
+        return;
+    bool any;
+    if (fingerprint(ts->cfg, &any) == ts->sd_fp)
+        return;
+    pd_err err = {{0}};
+    pd_log_info("file_sd changed", NULL);
+    if (pd_tset_reload(ts, ts->cfg, &err) < 0)
+        pd_log_error("file_sd reload failed", "error=\"%s\"", err.msg);
+}
+
+void ts_sd_watch(pd_tset *ts, const pd_config *cfg)
+{
+    bool any = false;
+    ts->sd_fp = fingerprint(cfg, &any);
+    if (any && !uv_is_active((uv_handle_t *)&ts->sd_poll))
+        uv_timer_start(&ts->sd_poll, on_sd_poll, SD_POLL_MS, SD_POLL_MS);
+    else if (!any)
+        uv_timer_stop(&ts->sd_poll);
+}
