@@ -6,6 +6,7 @@
 // Endpoints:
 //
 //	/ok           200, a valid gzip pprof heap profile (captured at start)
+//	/debug/pprof/heap  the same
 //	/truncated    200, the first half of that body (Content-Length matches)
 //	/notfound     404 "Unknown profile" (as net/http/pprof, X-Go-Pprof: 1)
 //	/error500     500 text
@@ -103,6 +104,11 @@ func flush(w http.ResponseWriter) {
 
 func routes(mux *http.ServeMux) {
 	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) {
+		binary(w, okBody)
+	})
+	// The same heap profile where a Go service serves it, for the tests
+	// of the target set and captures, which scrape Go's paths.
+	mux.HandleFunc("/debug/pprof/heap", func(w http.ResponseWriter, r *http.Request) {
 		binary(w, okBody)
 	})
 	mux.HandleFunc("/truncated", func(w http.ResponseWriter, r *http.Request) {
