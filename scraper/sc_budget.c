@@ -64,6 +64,9 @@ int64_t pd_budget_take(pd_budget *b, uint64_t key, int64_t now_ms, uint32_t coun
         x->tokens -= 1.0;
         return 0;
     }
-    int64_t s = (int64_t)ceil((1.0 - x->tokens) / rate / 1000.0);
+    /* Per token, per_ms / count: dividing by the rate instead would round
+     * a whole second up. */
+    double ms = (1.0 - x->tokens) * (double)per_ms / (double)count;
+    int64_t s = (int64_t)ceil(ms / 1000.0 - 1e-9);
     return s > 0 ? s : 1;
 }
