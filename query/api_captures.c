@@ -17,8 +17,7 @@ static json_t *capture_json(const pd_capture *cp)
     for (size_t i = 0; i < cp->nitems; i++) {
         const pd_cap_item *it = &cp->items[i];
         pd_cap_state st = pd_cap_item_state(it);
-        json_t *o =
-            json_pack("{s:s,s:s}", "type", it->type, "state", pd_cap_state_name(st));
+        json_t *o = json_pack("{s:s,s:s}", "type", it->type, "state", pd_cap_state_name(st));
         if (st == PD_CAP_DONE) {
             json_object_set_new(o, "profile_id", json_integer(it->profile_id));
             json_array_append_new(ids, json_integer(it->profile_id));
@@ -134,8 +133,8 @@ static bool pick(pd_api *api, pd_api_call *call, const pd_api_request *rq, int s
         pd_api_reply_error(call, 503, "stopping");
         return false;
     }
-    if (pd_captures_pick_types(api->captures, rq->profiles, rq->nprofiles, rq->has_profiles,
-                               types, ntypes, &err) < 0) {
+    if (pd_captures_pick_types(api->captures, rq->profiles, rq->nprofiles, rq->has_profiles, types,
+                               ntypes, &err) < 0) {
         pd_api_reply_error(call, status, err.msg);
         return false;
     }
@@ -255,8 +254,8 @@ static json_t *one_alert(pd_captures *k, const pd_api_alert *a, const char **typ
         matched++;
         int64_t retry = 0;
         pd_capture *cp = NULL;
-        if (pd_captures_begin(k, t, PD_CAP_ALERT, &extra, types, ntypes, cfg->alerting.seconds,
-                              &cp, &retry) == 0) {
+        if (pd_captures_begin(k, t, PD_CAP_ALERT, &extra, types, ntypes, cfg->alerting.seconds, &cp,
+                              &retry) == 0) {
             json_array_append_new(ids, json_integer(cp->id));
             json_array_append_new(all, json_integer(cp->id));
         } else {

@@ -42,12 +42,11 @@ static int join(pd_buf *key, const rn_stacks *s, const uint32_t *st, uint32_t de
 
 int pd_render_folded(const pd_profile *p, int si, pd_buf *out, pd_err *err)
 {
-    int rc = rn_check_si(p, si, err);
+    rn_stacks s;
+    int rc = rn_stacks_open(&s, p, si, err);
     if (rc < 0)
         return rc;
     size_t mark = out->len;
-    rn_stacks s;
-    rn_stacks_init(&s, p);
     pd_keymap stacks;
     pd_keymap_init(&stacks, p->nsamples + 1);
     folded_line *lines = NULL;

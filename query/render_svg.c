@@ -354,15 +354,12 @@ static int header(pd_buf *out, int height, const char *title, const char *total)
 static int render(const pd_profile *p, int si, const char *title, bool diff, pd_buf *out,
                   pd_err *err)
 {
-    int rc = rn_check_si(p, si, err);
+    rn_stacks s;
+    rn_tree t;
+    int rc = rn_tree_open(&t, &s, p, si, diff, RN_BY_NAME, err);
     if (rc < 0)
         return rc;
     size_t mark = out->len;
-    rn_stacks s;
-    rn_stacks_init(&s, p);
-    rn_tree t;
-    rn_tree_build(&t, &s, si, diff);
-    rn_tree_index(&t, &s, RN_BY_NAME);
     svg_ctx c = {.p = p, .s = &s, .t = &t, .si = si, .diff = diff, .out = out};
     c.x = pd_xcalloc(t.n, sizeof(*c.x));
     c.visible = pd_xcalloc(t.n, sizeof(*c.visible));

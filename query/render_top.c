@@ -73,13 +73,20 @@ static int finish(json_t *o, pd_buf *out, pd_err *err)
     return 0;
 }
 
+/* Sorts the rows by cmp; how many of them to show. */
+static size_t ranked(top_row *rows, size_t n, size_t limit, int (*cmp)(const void *, const void *))
+{
+    if (n > 0)
+        qsort(rows, n, sizeof(*rows), cmp);
+    return limit > 0 && n > limit ? limit : n;
+}
+
 int pd_render_top(const pd_profile *p, int si, size_t limit, pd_buf *out, pd_err *err)
 {
-    int rc = rn_check_si(p, si, err);
+    rn_stacks s;
+    int rc = rn_stacks_open(&s, p, si, err);
     if (rc < 0)
         return rc;
-    rn_stacks s;
-    rn_stacks_init(&s, p);
     int64_t *flat, *cum, total;
     rn_flat_cum(&s, si, &flat, &cum, &total);
     top_row *rows = pd_xcalloc(s.nnames > 0 ? s.nnames : 1, sizeof(*rows));
@@ -88,10 +95,7 @@ int pd_render_top(const pd_profile *p, int si, size_t limit, pd_buf *out, pd_err
         if (flat[i] != 0 || cum[i] != 0)
             rows[n++] = (top_row){
                 .name = s.name_ptr[i], .len = s.name_len[i], .flat = flat[i], .cum = cum[i]};
-    if (n > 0)
-        qsort(rows, n, sizeof(*rows), cmp_top);
-    if (limit > 0 && n > limit)
-        n = limit;
+    n = ranked(rows, n, limit, cmp_top);
     json_t *o = header(p, si);
     rn_jset(o, "total", rn_jint(total));
     json_t *arr = rn_jarray();
@@ -184,10 +188,7 @@ int pd_render_top_diff(const pd_profile *base, const pd_profile *target, int si,
         rows[i].dflat = pct(rows[i].flat, ttotal) - pct(rows[i].bflat, btotal);
         rows[i].dcum = pct(rows[i].cum, ttotal) - pct(rows[i].bcum, btotal);
     }
-    if (n > 0)
-        qsort(rows, n, sizeof(*rows), cmp_diff);
-    if (limit > 0 && n > limit)
-        n = limit;
+    n = ranked(rows, n, limit, cmp_diff);
 
     json_t *o = header(target, si);
     rn_jset(o, "base_total", rn_jint(btotal));

@@ -165,17 +165,14 @@ static int write_tree(const rn_tree *t, const rn_stacks *s, const bool *kept, pd
 
 int pd_render_tree_json(const pd_profile *p, int si, size_t max_nodes, pd_buf *out, pd_err *err)
 {
-    int rc = rn_check_si(p, si, err);
+    rn_stacks s;
+    rn_tree t;
+    int rc = rn_tree_open(&t, &s, p, si, false, RN_BY_TOTAL, err);
     if (rc < 0)
         return rc;
     if (max_nodes == 0)
         max_nodes = PD_RENDER_TREE_MAX_NODES;
     size_t mark = out->len;
-    rn_stacks s;
-    rn_stacks_init(&s, p);
-    rn_tree t;
-    rn_tree_build(&t, &s, si, false);
-    rn_tree_index(&t, &s, RN_BY_TOTAL);
     bool *kept = choose(&t, max_nodes);
     rc = write_tree(&t, &s, kept, out);
     if (rc < 0) {

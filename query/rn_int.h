@@ -77,6 +77,12 @@ void rn_tree_build(rn_tree *t, rn_stacks *s, int si, bool split_base);
  * RN_BY_TOTAL is total descending then name; RN_BY_NAME is name. */
 void rn_tree_index(rn_tree *t, const rn_stacks *s, rn_order order);
 void rn_tree_free(rn_tree *t);
+/* The start of every rendering: si checked against p (-EINVAL, err), then
+ * s initialized (rn_stacks_open) and also t built and indexed
+ * (rn_tree_open). On error nothing is to be freed. */
+int rn_stacks_open(rn_stacks *s, const pd_profile *p, int si, pd_err *err);
+int rn_tree_open(rn_tree *t, rn_stacks *s, const pd_profile *p, int si, bool split_base,
+                 rn_order order, pd_err *err);
 
 /* Text out. Each returns 0 or -E2BIG. */
 int rn_printf(pd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

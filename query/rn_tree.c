@@ -130,3 +130,22 @@ void rn_tree_free(rn_tree *t)
     free(t->children);
     memset(t, 0, sizeof(*t));
 }
+
+int rn_stacks_open(rn_stacks *s, const pd_profile *p, int si, pd_err *err)
+{
+    int rc = rn_check_si(p, si, err);
+    if (rc == 0)
+        rn_stacks_init(s, p);
+    return rc;
+}
+
+int rn_tree_open(rn_tree *t, rn_stacks *s, const pd_profile *p, int si, bool split_base,
+                 rn_order order, pd_err *err)
+{
+    int rc = rn_stacks_open(s, p, si, err);
+    if (rc < 0)
+        return rc;
+    rn_tree_build(t, s, si, split_base);
+    rn_tree_index(t, s, order);
+    return 0;
+}

@@ -100,24 +100,23 @@ static int run(pd_st_db *d, const pd_store_query *q, const pd_st_series_set *set
     return rc;
 }
 
+typedef struct find_ctx {
+    pd_store_meta_cb cb;
+    void *ctx;
+} find_ctx;
+
+static int find_in(pd_st_db *d, const pd_store_query *q, const pd_st_series_set *set, void *ctx,
+                   pd_err *err)
+{
+    find_ctx *f = ctx;
+    return set->n > 0 ? run(d, q, set, f->cb, f->ctx, err) : 0;
+}
+
 int pd_store_find(pd_store_reader *r, const pd_store_query *q, pd_store_meta_cb cb, void *ctx,
                   pd_err *err)
 {
     if (q == NULL || cb == NULL)
         return pd_errf(err, -EINVAL, "find: no query or no callback");
-    if (q->from_ns > q->to_ns)
-        return 0;
-    pd_st_series_set set;
-    bool began = false;
-    int rc = pd_st_read_begin(&r->d, &began, err);
-    if (rc != 0)
-        return rc;
-    rc = pd_st_select_series(&r->d, q, &set, err);
-    if (rc == 0) {
-        if (set.n > 0)
-            rc = run(&r->d, q, &set, cb, ctx, err);
-        pd_st_series_set_free(&set);
-    }
-    pd_st_read_end(&r->d, began);
-    return rc;
+    find_ctx f = {cb, ctx};
+    return pd_st_with_series(&r->d, q, find_in, &f, err);
 }

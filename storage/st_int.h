@@ -140,6 +140,13 @@ typedef struct pd_st_series_set {
  * a read transaction. */
 int pd_st_select_series(pd_st_db *d, const pd_store_query *q, pd_st_series_set *set, pd_err *err);
 void pd_st_series_set_free(pd_st_series_set *set);
+/* Runs fn(d, q, set, ctx, err) over the series q selects, in one read
+ * transaction (nothing when q's range is empty): the shape of every query
+ * that starts from a selector. Returns fn's result or the error. */
+typedef int (*pd_st_series_fn)(pd_st_db *d, const pd_store_query *q, const pd_st_series_set *set,
+                               void *ctx, pd_err *err);
+int pd_st_with_series(pd_st_db *d, const pd_store_query *q, pd_st_series_fn fn, void *ctx,
+                      pd_err *err);
 const pd_st_series *pd_st_series_find(const pd_st_series_set *set, int64_t id);
 
 #endif

@@ -36,6 +36,43 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+typedef struct collect_ctx {
+    const char *name;
+    pd_store_string_cb cb;
+    void *ctx;
+} collect_ctx;
+
+static int collect_in(pd_st_db *d, const pd_store_query *q, const pd_st_series_set *set, void *ctx,
+                      pd_err *err)
+{
+    collect_ctx *c = ctx;
+    const char **v = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < set->n && rc == 0; i++) {
+        bool has = false;
+        rc = has_profile(d, set->v[i].id, q, &has, err);
+        for (size_t j = 0; rc == 0 && has && j < set->v[i].nlabels; j++) {
+            const pd_store_label *l = &set->v[i].labels[j];
+            if (c->name != NULL && strcmp(l->name, c->name) != 0)
+                continue;
+            pd_xgrow((void **)&v, &cap, n + 1, sizeof(*v));
+            v[n++] = c->name != NULL ? l->value : l->name;
+        }
+    }
+    if (rc == 0 && n > 0) {
+        qsort(v, n, sizeof(*v), cmp_str);
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0 && strcmp(v[i - 1], v[i]) == 0)
+                continue;
+            if (c->cb(c->ctx, v[i]) != 0)
+                break;
+        }
+    }
+    free(v);
+    return rc;
+}
+
 /* Names of every label (name == NULL) or values of label `name`. */
 static int collect(pd_store_reader *r, const char *name, const pd_store_query *q,
                    pd_store_string_cb cb, void *ctx, pd_err *err)
@@ -45,43 +82,8 @@ static int collect(pd_store_reader *r, const char *name, const pd_store_query *q
         q = &all;
     if (cb == NULL)
         return pd_errf(err, -EINVAL, "labels: no callback");
-    if (q->from_ns > q->to_ns)
-        return 0;
-    const char **v = NULL;
-    size_t n = 0, cap = 0;
-    pd_st_series_set set;
-    bool began = false;
-    int rc = pd_st_read_begin(&r->d, &began, err);
-    if (rc != 0)
-        return rc;
-    rc = pd_st_select_series(&r->d, q, &set, err);
-    if (rc != 0)
-        goto out_txn;
-    for (size_t i = 0; i < set.n && rc == 0; i++) {
-        bool has = false;
-        rc = has_profile(&r->d, set.v[i].id, q, &has, err);
-        for (size_t j = 0; rc == 0 && has && j < set.v[i].nlabels; j++) {
-            const pd_store_label *l = &set.v[i].labels[j];
-            if (name != NULL && strcmp(l->name, name) != 0)
-                continue;
-            pd_xgrow((void **)&v, &cap, n + 1, sizeof(*v));
-            v[n++] = name != NULL ? l->value : l->name;
-        }
-    }
-    if (rc == 0 && n > 0) {
-        qsort(v, n, sizeof(*v), cmp_str);
-        for (size_t i = 0; i < n; i++) {
-            if (i > 0 && strcmp(v[i - 1], v[i]) == 0)
-                continue;
-            if (cb(ctx, v[i]) != 0)
-                break;
-        }
-    }
-    free(v);
-    pd_st_series_set_free(&set);
-out_txn:
-    pd_st_read_end(&r->d, began);
-    return rc;
+    collect_ctx c = {name, cb, ctx};
+    return pd_st_with_series(&r->d, q, collect_in, &c, err);
 }
 
 int pd_store_label_names(pd_store_reader *r, const pd_store_query *q, pd_store_string_cb cb,

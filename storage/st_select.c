@@ -218,3 +218,22 @@ const pd_st_series *pd_st_series_find(const pd_st_series_set *set, int64_t id)
     }
     return NULL;
 }
+
+int pd_st_with_series(pd_st_db *d, const pd_store_query *q, pd_st_series_fn fn, void *ctx,
+                      pd_err *err)
+{
+    if (q->from_ns > q->to_ns)
+        return 0;
+    pd_st_series_set set;
+    bool began = false;
+    int rc = pd_st_read_begin(d, &began, err);
+    if (rc != 0)
+        return rc;
+    rc = pd_st_select_series(d, q, &set, err);
+    if (rc == 0) {
+        rc = fn(d, q, &set, ctx, err);
+        pd_st_series_set_free(&set);
+    }
+    pd_st_read_end(d, began);
+    return rc;
+}
