@@ -92,6 +92,21 @@ void pd_file_sd_paths_free(char **paths, size_t n)
     cfg_str_list_free(paths, n);
 }
 
+void pd_file_sd_each(const pd_job *job, pd_file_sd_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < job->nfile_sd_configs; i++) {
+        const pd_file_sd_cfg *sd = &job->file_sd_configs[i];
+        char **paths = NULL;
+        size_t n = 0;
+        pd_err err = {{0}};
+        if (pd_file_sd_glob((const char *const *)sd->files, sd->nfiles, &paths, &n, &err) < 0)
+            fn(ctx, i, NULL, &err);
+        for (size_t k = 0; k < n; k++)
+            fn(ctx, i, paths[k], NULL);
+        pd_file_sd_paths_free(paths, n);
+    }
+}
+
 int pd_file_sd_glob(const char *const *patterns, size_t npatterns, char ***paths, size_t *n,
                     pd_err *err)
 {

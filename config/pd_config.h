@@ -144,8 +144,16 @@ void pd_config_free(pd_config *cfg);
 const pd_job *pd_config_job(const pd_config *cfg, const char *name);
 /* The job's config for profile `name`, or NULL if the job has no such profile. */
 const pd_profile_cfg *pd_job_profile(const pd_job *job, const char *name);
+/* The profile `name` among v[0..n), or NULL. */
+const pd_profile_cfg *pd_profile_find(const pd_profile_cfg *v, size_t n, const char *name);
 /* Whether `name` is one of Go's seven profiles or a custom one some job has. */
 bool pd_config_profile_known(const pd_config *cfg, const char *name);
+
+/* Calls fn for every file job's file_sd_configs match now, in order:
+ * with its path, or with path NULL and glob_err when the patterns of
+ * file_sd_configs[sd_index] cannot be expanded. */
+typedef void (*pd_file_sd_fn)(void *ctx, size_t sd_index, const char *path, const pd_err *glob_err);
+void pd_file_sd_each(const pd_job *job, pd_file_sd_fn fn, void *ctx);
 
 /* A job for targets registered over the API under a name no scrape_config
  * has: http, the global scrape_interval, Go's default profiles, no auth and

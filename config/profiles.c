@@ -56,12 +56,17 @@ int64_t pd_profile_seconds(const pd_profile_cfg *p, int64_t bound_ms)
     return pd_default_seconds(bound_ms);
 }
 
+const pd_profile_cfg *pd_profile_find(const pd_profile_cfg *v, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].name, name) == 0)
+            return &v[i];
+    return NULL;
+}
+
 const pd_profile_cfg *pd_job_profile(const pd_job *job, const char *name)
 {
-    for (size_t i = 0; i < job->nprofiles; i++)
-        if (strcmp(job->profiles[i].name, name) == 0)
-            return &job->profiles[i];
-    return NULL;
+    return pd_profile_find(job->profiles, job->nprofiles, name);
 }
 
 bool pd_config_profile_known(const pd_config *cfg, const char *name)

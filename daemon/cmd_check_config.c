@@ -34,36 +34,38 @@ static int count_static(const pd_config *cfg, size_t *count)
     return rc;
 }
 
+typedef struct sd_check {
+    const pd_config *cfg;
+    size_t job;
+    int rc;
+} sd_check;
+
+static void check_one(void *ctx, size_t sd_index, const char *path, const pd_err *glob_err)
+{
+    sd_check *c = ctx;
+    if (path == NULL) {
+        fprintf(stderr, "%s: scrape_configs[%zu].file_sd_configs[%zu]: %s\n", c->cfg->source,
+                c->job, sd_index, glob_err->msg);
+        c->rc = -EINVAL;
+        return;
+    }
+    pd_group_list groups;
+    memset(&groups, 0, sizeof(groups));
+    pd_err err = {{0}};
+    if (pd_file_sd_load(path, &groups, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        c->rc = -EINVAL;
+    }
+    pd_group_list_free(&groups);
+}
+
 /* Parses every file the file_sd patterns match now; prints each error. */
 static int check_file_sd(const pd_config *cfg)
 {
-    int rc = 0;
-    for (size_t i = 0; i < cfg->njobs; i++) {
-        const pd_job *job = &cfg->jobs[i];
-        for (size_t j = 0; j < job->nfile_sd_configs; j++) {
-            const pd_file_sd_cfg *sd = &job->file_sd_configs[j];
-            char **paths = NULL;
-            size_t n = 0;
-            pd_err err = {{0}};
-            if (pd_file_sd_glob((const char *const *)sd->files, sd->nfiles, &paths, &n, &err) < 0) {
-                fprintf(stderr, "%s: scrape_configs[%zu].file_sd_configs[%zu]: %s\n", cfg->source,
-                        i, j, err.msg);
-                rc = -EINVAL;
-            }
-            for (size_t k = 0; k < n; k++) {
-                pd_group_list groups;
-                memset(&groups, 0, sizeof(groups));
-                pd_err_clear(&err);
-                if (pd_file_sd_load(paths[k], &groups, &err) < 0) {
-                    fprintf(stderr, "%s\n", err.msg);
-                    rc = -EINVAL;
-                }
-                pd_group_list_free(&groups);
-            }
-            pd_file_sd_paths_free(paths, n);
-        }
-    }
-    return rc;
+    sd_check c = {cfg, 0, 0};
+    for (c.job = 0; c.job < cfg->njobs; c.job++)
+        pd_file_sd_each(&cfg->jobs[c.job], check_one, &c);
+    return c.rc;
 }
 
 int pd_cmd_check_config(int argc, char **argv)

@@ -55,8 +55,8 @@ static void on_body(void *ctx, pd_tslot *s, pd_fetch_result *res)
         abort();
     *b = (body){p, s, res->body, res->len};
     res->body = NULL;
-    pd_ingest_in in = {b->data, b->len, p->cfg->limits.max_profile_bytes, s->kind, s->prev,
-                       s->prev_len};
+    pd_ingest_in in = {b->data, b->len,  p->cfg->limits.max_profile_bytes,
+                       s->kind, s->prev, s->prev_len};
     pd_ingest_submit(&p->ingest, &in, ingested, b);
 }
 

@@ -38,20 +38,20 @@ typedef struct pd_tslot {
 
 struct pd_ttarget {
     pd_tset *set;
-    char id[32];      /* "123" registered, "c" + 16 hex digits configured */
-    pd_target tg;     /* labels, address, scheme, path prefix */
+    char id[32];  /* "123" registered, "c" + 16 hex digits configured */
+    pd_target tg; /* labels, address, scheme, path prefix */
     char *job;
-    int64_t reg_id;   /* registered over the API; 0 = configured */
-    pd_scrape_target st; /* how the engine reaches it */
+    int64_t reg_id;        /* registered over the API; 0 = configured */
+    pd_scrape_target st;   /* how the engine reaches it */
     pd_profile_cfg *avail; /* every profile the job knows (copies), for captures */
     size_t navail;
     pd_tslot *slots; /* the profiles scraped on schedule */
     size_t nslots;
     /* lifetime */
     bool retired;
-    int refs;           /* bodies and captures still using it */
-    size_t open_slots;  /* slots not yet closed */
-    char *owned[8];     /* strings st points to */
+    int refs;          /* bodies and captures still using it */
+    size_t open_slots; /* slots not yet closed */
+    char *owned[8];    /* strings st points to */
 };
 
 /* A target registered over the API. */

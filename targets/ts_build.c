@@ -119,8 +119,8 @@ static void reg_timing(const pd_config *cfg, const pd_job *job, const pd_reg_tar
         t->st.timeout_ms = pd_job_timeout_ms(cfg, *interval_ms, max_seconds);
 }
 
-pd_ttarget *ts_target_new(pd_tset *ts, const pd_config *cfg, const pd_job *job,
-                          const pd_target *tg, const pd_reg_target *reg, pd_err *err)
+pd_ttarget *ts_target_new(pd_tset *ts, const pd_config *cfg, const pd_job *job, const pd_target *tg,
+                          const pd_reg_target *reg, pd_err *err)
 {
     pd_ttarget *t = pd_xcalloc(1, sizeof(*t));
     t->set = ts;

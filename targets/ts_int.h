@@ -27,8 +27,8 @@ struct pd_tset {
 /* ts_build.c: a target of `job` (cfg is the config it is built for, during
  * a reload not yet ts->cfg) with slots not started; NULL and err if its
  * secrets cannot be read. reg: the registration it comes from, or NULL. */
-pd_ttarget *ts_target_new(pd_tset *ts, const pd_config *cfg, const pd_job *job,
-                          const pd_target *tg, const pd_reg_target *reg, pd_err *err);
+pd_ttarget *ts_target_new(pd_tset *ts, const pd_config *cfg, const pd_job *job, const pd_target *tg,
+                          const pd_reg_target *reg, pd_err *err);
 /* Every target of cfg's jobs and of the registrations that fit it (those
  * that do not are logged and left out). */
 int ts_build_all(pd_tset *ts, const pd_config *cfg, pd_ttarget ***out, size_t *nout, pd_err *err);

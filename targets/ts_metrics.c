@@ -40,8 +40,8 @@ void pd_tset_metrics(const pd_tset *ts, pd_buf *out)
             const pd_tslot *s = &t->slots[k];
             if (s->sc.h.last_ok_wall_ms == 0)
                 continue; /* never: no sample, as Prometheus leaves out the unknown */
-            pd_prom_seconds(out, "pprofd_target_last_success_timestamp_seconds",
-                            SLOT_LABELS(t, s), s->sc.h.last_ok_wall_ms);
+            pd_prom_seconds(out, "pprofd_target_last_success_timestamp_seconds", SLOT_LABELS(t, s),
+                            s->sc.h.last_ok_wall_ms);
         }
     }
     (void)pd_histogram_render(pd_scraper_durations(ts->sc), "pprofd_scrape_duration_seconds",

@@ -114,10 +114,7 @@ void pd_tslot_done(pd_tslot *s, pd_scrape_reason reason, const char *message, ui
 
 const pd_profile_cfg *pd_ttarget_profile(const pd_ttarget *t, const char *type)
 {
-    for (size_t i = 0; i < t->navail; i++)
-        if (strcmp(t->avail[i].name, type) == 0)
-            return &t->avail[i];
-    return NULL;
+    return pd_profile_find(t->avail, t->navail, type);
 }
 
 pd_tslot *pd_ttarget_slot(pd_ttarget *t, const char *type)
