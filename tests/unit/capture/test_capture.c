@@ -147,17 +147,17 @@ static void test_states_and_budget(void **state)
     pd_capture *c1 = NULL, *c2 = NULL, *c3 = NULL;
     int64_t retry = -1;
     pd_ttarget *a = target_of(f, "a");
-    assert_int_equal(
-        pd_captures_begin(f->k, a, PD_CAP_MANUAL, &extra, types, 1, 0, &c1, &retry), 0);
-    assert_int_equal(
-        pd_captures_begin(f->k, a, PD_CAP_MANUAL, &extra, types, 1, 0, &c2, &retry), 0);
+    assert_int_equal(pd_captures_begin(f->k, a, PD_CAP_MANUAL, &extra, types, 1, 0, &c1, &retry),
+                     0);
+    assert_int_equal(pd_captures_begin(f->k, a, PD_CAP_MANUAL, &extra, types, 1, 0, &c2, &retry),
+                     0);
     /* The first runs; the second waits behind it (one request per process
      * and type). */
     assert_int_equal(pd_capture_state(c1), PD_CAP_RUNNING);
     assert_int_equal(pd_capture_state(c2), PD_CAP_PENDING);
     /* Two tokens per hour: the third is refused, with the wait. */
-    assert_int_equal(
-        pd_captures_begin(f->k, a, PD_CAP_MANUAL, &extra, types, 1, 0, &c3, &retry), -EAGAIN);
+    assert_int_equal(pd_captures_begin(f->k, a, PD_CAP_MANUAL, &extra, types, 1, 0, &c3, &retry),
+                     -EAGAIN);
     assert_null(c3);
     assert_in_range(retry, 1700, 1800);
     run_until_finished(f, c1);
@@ -170,9 +170,9 @@ static void test_states_and_budget(void **state)
 
     /* A target that refuses: failed, saying why. */
     pd_capture *cb = NULL;
-    assert_int_equal(pd_captures_begin(f->k, target_of(f, "b"), PD_CAP_ALERT, &extra, types, 1, 0,
-                                       &cb, &retry),
-                     0);
+    assert_int_equal(
+        pd_captures_begin(f->k, target_of(f, "b"), PD_CAP_ALERT, &extra, types, 1, 0, &cb, &retry),
+        0);
     run_until_finished(f, cb);
     assert_int_equal(pd_capture_state(cb), PD_CAP_FAILED);
     assert_int_equal(cb->items[0].state, PD_CAP_FAILED);

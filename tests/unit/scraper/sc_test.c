@@ -146,13 +146,18 @@ void sct_got_free(sct_got *g)
     g->res.body = NULL;
 }
 
-void sct_run_until(sct_fx *fx, const int *calls, int n)
+void sct_loop_until(uv_loop_t *loop, const int *v, int n)
 {
     double end = sct_now_ms() + 20000;
-    while (*calls < n) {
+    while (*v < n) {
         assert_true(sct_now_ms() < end);
-        uv_run(&fx->loop, UV_RUN_ONCE);
+        uv_run(loop, UV_RUN_ONCE);
     }
+}
+
+void sct_run_until(sct_fx *fx, const int *calls, int n)
+{
+    sct_loop_until(&fx->loop, calls, n);
 }
 
 void sct_fetch(sct_fx *fx, const pd_fetch_opts *o, sct_got *got)

@@ -58,6 +58,7 @@ void sct_got_free(sct_got *g);
 
 /* Runs the loop until *calls >= n (or 20 s pass: then the test fails). */
 void sct_run_until(sct_fx *fx, const int *calls, int n);
+void sct_loop_until(uv_loop_t *loop, const int *v, int n);
 /* Starts one fetch and runs the loop until its callback ran. */
 void sct_fetch(sct_fx *fx, const pd_fetch_opts *o, sct_got *got);
 /* GET path with default options, expecting "ok"; returns the body as a

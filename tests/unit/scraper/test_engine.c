@@ -100,16 +100,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Runs the loop until *v >= n (20 s at most: then the test fails). */
-static void run_until(fx *f, const int *v, int n)
-{
-    double end = sct_now_ms() + 20000;
-    while (*v < n) {
-        assert_true(sct_now_ms() < end);
-        uv_run(&f->loop, UV_RUN_ONCE);
-    }
-}
-
 static void test_one_request_per_process_and_type(void **state)
 {
     fx *f = *state;
@@ -126,7 +116,7 @@ static void test_one_request_per_process_and_type(void **state)
     assert_int_equal(pd_scraper_in_flight(f->sc), 2);
     assert_true(b.s.queued);
     assert_false(c.s.queued);
-    run_until(f, &ends_seen, 3);
+    sct_loop_until(&f->loop, &ends_seen, 3);
     assert_int_equal(a.last, PD_SCRAPE_TIMEOUT);
     assert_int_equal(b.bodies, 1);
     assert_int_equal(c.bodies, 1);
@@ -146,7 +136,7 @@ static void test_transfer_limit_fifo(void **state)
         pd_scrape_once(f->sc, &s[i].s);
     }
     assert_int_equal(pd_scraper_in_flight(f->sc), 1);
-    run_until(f, &ends_seen, 4);
+    sct_loop_until(&f->loop, &ends_seen, 4);
     for (int i = 0; i < 4; i++) {
         assert_int_equal(s[i].bodies, 1);
         assert_int_equal(s[i].order, i + 1); /* in the order they came */
@@ -162,7 +152,7 @@ static void test_ticks_skipped_while_busy(void **state)
     t.hold = true; /* the owner never finishes the body */
     t.s.phase_seed = 7;
     pd_scrape_slot_start(f->sc, &t.s);
-    run_until(f, &t.bodies, 1);
+    sct_loop_until(&f->loop, &t.bodies, 1);
     /* Busy until pd_scrape_slot_done: every tick after is skipped. */
     while (t.s.h.skipped < 3)
         uv_run(&f->loop, UV_RUN_ONCE);
@@ -171,7 +161,7 @@ static void test_ticks_skipped_while_busy(void **state)
     pd_scrape_slot_done(&t.s, PD_SCRAPE_OK, NULL);
     assert_int_equal(t.s.h.ok, 1);
     assert_true(t.s.h.last_ok_wall_ms > 0);
-    run_until(f, &t.bodies, 2); /* free again: the next tick scrapes */
+    sct_loop_until(&f->loop, &t.bodies, 2); /* free again: the next tick scrapes */
     pd_scrape_slot_stop(&t.s, closed);
     int done = 0;
     while (!t.closed && done++ < 1000)
@@ -228,7 +218,7 @@ static void test_once_of_removed_target(void **state)
     pd_scrape_once(f->sc, &a.s);
     pd_scrape_once(f->sc, &b.s); /* in line behind a */
     tg.retired = true;           /* the owner removes the target */
-    run_until(f, &ends_seen, 2);
+    sct_loop_until(&f->loop, &ends_seen, 2);
     assert_string_equal(b.why, "target removed");
     assert_int_equal(b.bodies, 0);
     tslot c;

@@ -50,15 +50,6 @@ static pd_config *config(fx *f, const char *team)
     return cfg;
 }
 
-static void run_until(fx *f, const int *v, int n)
-{
-    double end = sct_now_ms() + 20000;
-    while (*v < n) {
-        assert_true(sct_now_ms() < end);
-        uv_run(&f->loop, UV_RUN_ONCE);
-    }
-}
-
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof(*f));
@@ -101,7 +92,7 @@ static void test_reload_keeps_same_series(void **state)
 {
     fx *f = *state;
     assert_int_equal(pd_tset_count(f->ts), 1);
-    run_until(f, &f->bodies, 1);
+    sct_loop_until(&f->loop, &f->bodies, 1);
     pd_tslot *s = heap_of(f->ts, 0);
     assert_non_null(s->prev); /* heap counts since start: its baseline kept */
     assert_string_equal(pd_labels_get(&s->series, "type"), "heap");
@@ -120,7 +111,7 @@ static void test_reload_keeps_same_series(void **state)
     assert_ptr_equal(s2->prev, prev);
     assert_int_equal(s2->sc.h.ok, ok);
     int before = f->bodies;
-    run_until(f, &f->bodies, before + 1); /* and goes on scraping */
+    sct_loop_until(&f->loop, &f->bodies, before + 1); /* and goes on scraping */
     while (s2->sc.busy)
         uv_run(&f->loop, UV_RUN_ONCE);
     assert_true(s2->sc.h.ok > ok);
@@ -132,7 +123,7 @@ static void test_reload_keeps_same_series(void **state)
     assert_int_equal(s3->sc.h.ok, 0);
     assert_string_equal(pd_labels_get(&s3->series, "team"), "b");
     before = f->bodies;
-    run_until(f, &f->bodies, before + 1);
+    sct_loop_until(&f->loop, &f->bodies, before + 1);
 }
 
 static void test_registration(void **state)
@@ -140,8 +131,8 @@ static void test_registration(void **state)
     fx *f = *state;
     char addr[64];
     snprintf(addr, sizeof(addr), "localhost:%d", sct_srv.port);
-    pd_reg_target r = {.id = 5, .job = "app", .address = addr, .profiles = "heap",
-                       .interval_ms = 60000};
+    pd_reg_target r = {
+        .id = 5, .job = "app", .address = addr, .profiles = "heap", .interval_ms = 60000};
     pd_labels_init(&r.labels);
     pd_labels_set(&r.labels, "x", "1");
     pd_err err = {{0}};
