@@ -12,7 +12,7 @@ typedef struct seen_alert {
 
 struct pd_captures {
     uv_loop_t *loop;
-    pd_tset *targets;   /* NULL once detached */
+    pd_tset *targets;    /* NULL once detached */
     pd_scraper *scraper; /* NULL once detached */
     pd_workq *ingest;
     pd_writer *writer;
@@ -27,8 +27,23 @@ struct pd_captures {
     uint64_t done[2], failed[2], refused[2];
 };
 
-/* cp_run.c: starts item it of cp on target t. */
-void cp_item_start(pd_captures *k, pd_capture *cp, pd_cap_item *it, pd_ttarget *t, int64_t seconds);
+/* The scrape of one capture item (cp_run.c). */
+struct pd_cap_job {
+    pd_scrape_slot slot; /* first: the engine hands it back */
+    pd_captures *k;
+    pd_capture *cp;
+    pd_cap_item *it;
+    pd_ttarget *t; /* referenced until the job ends */
+    char *url;
+    pd_labels series;
+    pd_profile_kind kind;
+    size_t max_bytes;
+    bool ingesting;
+    uint8_t *prev; /* a copy of the scheduled baseline when the capture began */
+    size_t prev_len;
+    uint8_t *body;
+    size_t len;
+};
 
 /* cp_registry.c: an item has finished (its state set); the capture
  * finishes with its last item. */

@@ -104,6 +104,15 @@ pd_tset *pd_captures_targets(pd_captures *k)
     return k->targets;
 }
 
+pd_cap_state pd_cap_item_state(const pd_cap_item *it)
+{
+    if (it->state == PD_CAP_DONE || it->state == PD_CAP_FAILED)
+        return it->state;
+    if (it->job != NULL && !it->job->slot.busy && !it->job->ingesting)
+        return PD_CAP_PENDING; /* waiting for a transfer or the target's CPU */
+    return PD_CAP_RUNNING;
+}
+
 pd_cap_state pd_capture_state(const pd_capture *cp)
 {
     if (cp->finished)
@@ -275,47 +284,6 @@ bool pd_captures_make_room(pd_captures *k)
     }
     k->n = w;
     return excess == 0;
-}
-
-int pd_captures_begin(pd_captures *k, pd_ttarget *t, pd_cap_trigger trigger,
-                      const pd_labels *extra, const char *const *types, size_t ntypes,
-                      int64_t seconds, pd_capture **out, int64_t *retry_s)
-{
-    *out = NULL;
-    const pd_config *cfg = pd_tset_config(k->targets);
-    uint64_t key = pd_hash_bytes(t->tg.address, strlen(t->tg.address));
-    *retry_s = pd_budget_take(k->budget, key, cp_now_ms(k), cfg->limits.capture_budget.count,
-                              cfg->limits.capture_budget.per_ms);
-    if (*retry_s > 0) {
-        k->refused[trigger == PD_CAP_ALERT]++;
-        return -EAGAIN;
-    }
-    if (seconds > PD_CAPTURE_MAX_SECONDS)
-        seconds = PD_CAPTURE_MAX_SECONDS;
-    pd_capture *cp = pd_xcalloc(1, sizeof(*cp));
-    cp->id = ++k->next_id;
-    cp->trigger = trigger;
-    snprintf(cp->target_id, sizeof(cp->target_id), "%s", t->id);
-    pd_labels_copy(&cp->target, &t->tg.labels);
-    pd_labels_copy(&cp->extra, extra);
-    cp->created_ms = pd_now_ns() / 1000000;
-    cp->items = pd_xcalloc(ntypes + 1, sizeof(pd_cap_item));
-    cp->nitems = cp->open = ntypes;
-    pd_xgrow((void **)&k->v, &k->cap, k->n + 1, sizeof(pd_capture *));
-    k->v[k->n++] = cp;
-    char target[256];
-    pd_labels_format(&t->tg.labels, target, sizeof(target));
-    pd_log_info("capture", "id=%lld target=%s trigger=%s profiles=%zu seconds=%lld",
-                (long long)cp->id, target, pd_cap_trigger_name(trigger), ntypes,
-                (long long)seconds);
-    for (size_t i = 0; i < ntypes; i++) {
-        cp->items[i].state = PD_CAP_PENDING;
-        snprintf(cp->items[i].type, sizeof(cp->items[i].type), "%s", types[i]);
-    }
-    for (size_t i = 0; i < ntypes; i++)
-        cp_item_start(k, cp, &cp->items[i], t, seconds);
-    *out = cp;
-    return 0;
 }
 
 /* --- Alertmanager ----------------------------------------------------------------- */

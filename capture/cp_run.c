@@ -3,6 +3,8 @@
  * scrape), the writer. */
 #include "cp_int.h"
 
+#include "pd_clock.h"
+#include "pd_hash.h"
 #include "pd_log.h"
 #include "pd_mem.h"
 #include "pd_store.h"
@@ -10,23 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct pd_cap_job {
-    pd_scrape_slot slot; /* first: the engine hands it back */
-    pd_captures *k;
-    pd_capture *cp;
-    pd_cap_item *it;
-    pd_ttarget *t; /* referenced until the job ends */
-    char *url;
-    pd_labels series;
-    pd_profile_kind kind;
-    size_t max_bytes;
-    bool ingesting;
-    uint8_t *prev; /* a copy of the scheduled baseline when the capture began */
-    size_t prev_len;
-    uint8_t *body;
-    size_t len;
-};
 
 static void job_free(pd_cap_job *j)
 {
@@ -122,16 +107,8 @@ static void on_fetched(pd_scrape_slot *s, pd_fetch_result *res, const char *why)
     pd_ingest_submit(k->ingest, &in, on_ingested, j);
 }
 
-pd_cap_state pd_cap_item_state(const pd_cap_item *it)
-{
-    if (it->state == PD_CAP_DONE || it->state == PD_CAP_FAILED)
-        return it->state;
-    if (it->job != NULL && !it->job->slot.busy && !it->job->ingesting)
-        return PD_CAP_PENDING; /* waiting for a transfer or the target's CPU */
-    return PD_CAP_RUNNING;
-}
-
-void cp_item_start(pd_captures *k, pd_capture *cp, pd_cap_item *it, pd_ttarget *t, int64_t seconds)
+static void item_start(pd_captures *k, pd_capture *cp, pd_cap_item *it, pd_ttarget *t,
+                       int64_t seconds)
 {
     const pd_profile_cfg *p = pd_ttarget_profile(t, it->type);
     if (p == NULL) {
@@ -170,8 +147,8 @@ void cp_item_start(pd_captures *k, pd_capture *cp, pd_cap_item *it, pd_ttarget *
         j->prev_len = sched->prev_len;
     }
     if (j->series.n > PD_STORE_MAX_LABELS) { /* a configured target with huge label sets */
-        item_fail(k, cp, it, "too many labels to store (%s)%s",
-                  "target labels plus capture labels", NULL);
+        item_fail(k, cp, it, "too many labels to store (%s)%s", "target labels plus capture labels",
+                  NULL);
         job_free(j);
         return;
     }
@@ -184,4 +161,45 @@ void cp_item_start(pd_captures *k, pd_capture *cp, pd_cap_item *it, pd_ttarget *
     j->slot.fetched = on_fetched;
     j->slot.data = j;
     pd_scrape_once(k->scraper, &j->slot);
+}
+
+int pd_captures_begin(pd_captures *k, pd_ttarget *t, pd_cap_trigger trigger, const pd_labels *extra,
+                      const char *const *types, size_t ntypes, int64_t seconds, pd_capture **out,
+                      int64_t *retry_s)
+{
+    *out = NULL;
+    const pd_config *cfg = pd_tset_config(k->targets);
+    uint64_t key = pd_hash_bytes(t->tg.address, strlen(t->tg.address));
+    *retry_s = pd_budget_take(k->budget, key, cp_now_ms(k), cfg->limits.capture_budget.count,
+                              cfg->limits.capture_budget.per_ms);
+    if (*retry_s > 0) {
+        k->refused[trigger == PD_CAP_ALERT]++;
+        return -EAGAIN;
+    }
+    if (seconds > PD_CAPTURE_MAX_SECONDS)
+        seconds = PD_CAPTURE_MAX_SECONDS;
+    pd_capture *cp = pd_xcalloc(1, sizeof(*cp));
+    cp->id = ++k->next_id;
+    cp->trigger = trigger;
+    snprintf(cp->target_id, sizeof(cp->target_id), "%s", t->id);
+    pd_labels_copy(&cp->target, &t->tg.labels);
+    pd_labels_copy(&cp->extra, extra);
+    cp->created_ms = pd_now_ns() / 1000000;
+    cp->items = pd_xcalloc(ntypes + 1, sizeof(pd_cap_item));
+    cp->nitems = cp->open = ntypes;
+    pd_xgrow((void **)&k->v, &k->cap, k->n + 1, sizeof(pd_capture *));
+    k->v[k->n++] = cp;
+    char target[256];
+    pd_labels_format(&t->tg.labels, target, sizeof(target));
+    pd_log_info("capture", "id=%lld target=%s trigger=%s profiles=%zu seconds=%lld",
+                (long long)cp->id, target, pd_cap_trigger_name(trigger), ntypes,
+                (long long)seconds);
+    for (size_t i = 0; i < ntypes; i++) {
+        cp->items[i].state = PD_CAP_PENDING;
+        snprintf(cp->items[i].type, sizeof(cp->items[i].type), "%s", types[i]);
+    }
+    for (size_t i = 0; i < ntypes; i++)
+        item_start(k, cp, &cp->items[i], t, seconds);
+    *out = cp;
+    return 0;
 }

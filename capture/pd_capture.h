@@ -50,7 +50,7 @@ typedef struct pd_capture {
     pd_labels target; /* the target's labels */
     pd_labels extra;  /* trigger, reason, alertname: labels of its profiles */
     int64_t created_ms;
-    char *doc;    /* once finished: the final answer, served as it is */
+    char *doc; /* once finished: the final answer, served as it is */
     bool finished;
     pd_cap_state final; /* once finished: done or failed */
     pd_cap_item *items;
@@ -98,9 +98,9 @@ bool pd_captures_make_room(pd_captures *k);
  * copied) if its budget allows: 0 and *out the capture (the registry's),
  * or -EAGAIN and *retry_s the seconds until a token is there. seconds: a
  * window profile's (0: the target's own), at most PD_CAPTURE_MAX_SECONDS. */
-int pd_captures_begin(pd_captures *k, pd_ttarget *t, pd_cap_trigger trigger,
-                      const pd_labels *extra, const char *const *types, size_t ntypes,
-                      int64_t seconds, pd_capture **out, int64_t *retry_s);
+int pd_captures_begin(pd_captures *k, pd_ttarget *t, pd_cap_trigger trigger, const pd_labels *extra,
+                      const char *const *types, size_t ntypes, int64_t seconds, pd_capture **out,
+                      int64_t *retry_s);
 
 /* Alertmanager: whether fingerprint fp already led to a capture within the
  * budget window, and remembering one that did. */

@@ -14,58 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *api_arg(void *conn, const char *name)
-{
-    return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-static void in_free(api_req *r)
-{
-    r->api->upload_bytes -= r->in.len;
-    pd_buf_free(&r->in);
-    pd_buf_init(&r->in, 0);
-}
-
-static void args_free(api_req *r)
-{
-    for (size_t i = 0; i < 2 * r->nargs; i++)
-        free(r->args[i]);
-    free(r->args);
-    r->args = NULL;
-    r->nargs = 0;
-}
-
-static void req_free(api_req *r)
-{
-    args_free(r);
-    free(r->name);
-    api_query_free(&r->q);
-    api_write_free(r);
-    in_free(r);
-    pd_buf_free(&r->body);
-    free(r->path);
-    free(r);
-}
-
-static bool compressible(const api_req *r)
-{
-    return r->gzip_ok && !r->body_gzip && r->body.len > 0 && r->ctype != NULL &&
-           strcmp(r->ctype, "application/octet-stream") != 0;
-}
-
-/* Replaces the body by its gzip when the client takes it. */
-static void maybe_gzip(api_req *r)
-{
-    if (!compressible(r))
-        return;
-    uint8_t *gz = NULL;
-    size_t len = 0;
-    if (pd_gzip(r->body.data, r->body.len, 6, &gz, &len) < 0)
-        return; /* send it plain */
-    api_set_body(r, gz, len);
-    r->body_gzip = true;
-}
-
 static bool is_pprof(const api_req *r)
 {
     return r->ctype != NULL && strcmp(r->ctype, "application/octet-stream") == 0;
@@ -91,7 +39,7 @@ static void log_request(const api_req *r, int status, size_t bytes)
 static enum MHD_Result send_answer(api_req *r)
 {
     struct MHD_Connection *conn = r->conn;
-    maybe_gzip(r);
+    api_maybe_gzip(r);
     size_t len = 0;
     uint8_t *data = pd_buf_steal(&r->body, &len);
     struct MHD_Response *resp =
@@ -136,131 +84,6 @@ static void set_text(api_req *r, int status, const char *ctype, const char *text
 }
 
 /* --- the thread pool round trip ----------------------------------------- */
-
-/* The first value of argument `name` in the copied query string. */
-static const char *copied_arg(void *ctx, const char *name)
-{
-    const api_req *r = ctx;
-    for (size_t i = 0; i < r->nargs; i++)
-        if (strcmp(r->args[2 * i], name) == 0)
-            return r->args[2 * i + 1];
-    return NULL;
-}
-
-static void work_cb(pd_work *w)
-{
-    api_req *r = PD_WORK_OWNER(w, api_req, work);
-    uint64_t t0 = uv_hrtime();
-    pd_store_reader *rd = NULL;
-    pd_err err = {{0}};
-    if (r->what != NULL) { /* once: an escalated query comes back parsed */
-        int rc = api_parse_query(copied_arg, r, r->what, &r->q, &err);
-        r->what = NULL;
-        r->q.name = r->name;
-        r->name = NULL;
-        if (rc < 0) {
-            api_set_error(r, 400, err.msg);
-            maybe_gzip(r);
-            r->work_seconds = (double)(uv_hrtime() - t0) / 1e9;
-            return;
-        }
-    }
-    if (api_reader_take(r->api, &rd, &err) < 0) {
-        api_set_error(r, 503, err.msg);
-    } else {
-        r->fn(r, rd);
-        api_reader_give(r->api, rd);
-    }
-    maybe_gzip(r);
-    r->work_seconds = (double)(uv_hrtime() - t0) / 1e9;
-}
-
-static void resume_done(api_req *r)
-{
-    r->state = REQ_DONE;
-    if (r->orphaned) {
-        req_free(r);
-    } else {
-        MHD_resume_connection(r->conn);
-        api_kick(r->api);
-    }
-}
-
-static void lane_enter(api_req *r);
-
-static void after_work_cb(pd_work *w, int status)
-{
-    api_req *r = PD_WORK_OWNER(w, api_req, work);
-    pd_api *api = r->api;
-    if (status == -ECANCELED) {
-        api_set_error(r, 503, "server stopping");
-        resume_done(r);
-        api->inflight--;
-        return;
-    }
-    if (status < 0)
-        api_set_error(r, 503, "cannot queue the query");
-    else if (r->escalate && !api->stopping && !r->orphaned) {
-        r->escalate = false;
-        r->lane = API_LANE_HEAVY;
-        pd_buf_reset(&r->body);
-        lane_enter(r); /* still suspended, still in flight */
-        return;
-    }
-    if (r->escalate) /* stopping, or nobody waits for it any more */
-        api_set_error(r, 503, "server stopping");
-    resume_done(r);
-    api_work_returned(api); /* may stop MHD, which completes (frees) r */
-}
-
-void api_drop_waiting(pd_api *api)
-{
-    for (int l = 0; l < API_NLANES; l++)
-        pd_workq_cancel_waiting(&api->lanes[l]);
-    pd_workq_cancel_waiting(&api->pushes); /* each answered 503 */
-}
-
-static void copy_arg(void *ctx, const char *name, const char *value)
-{
-    api_req *r = ctx;
-    r->args = pd_xrealloc(r->args, 2 * (r->nargs + 1) * sizeof(char *));
-    r->args[2 * r->nargs] = pd_xstrdup(name);
-    r->args[2 * r->nargs + 1] = pd_xstrdup(value != NULL ? value : "");
-    r->nargs++;
-}
-
-/* Queues fn, which finds r->q parsed for `what` (NULL: no parameters) on
- * the thread pool. `name` (malloc'd or NULL) is taken: it becomes q.name. */
-static enum MHD_Result start_work(api_req *r, api_work_fn fn, const char *what, char *name)
-{
-    pd_api *api = r->api;
-    r->fn = fn;
-    r->what = what;
-    if (what != NULL) {
-        r->name = name;
-        api_each_arg(r->conn, copy_arg, r);
-    } else {
-        r->q.name = name;
-    }
-    r->lane = API_LANE_LIGHT; /* merges and diffs move on when they find they are big */
-    r->state = REQ_WORKING;
-    MHD_suspend_connection(r->conn);
-    api->inflight++;
-    lane_enter(r);
-    return MHD_YES;
-}
-
-/* Runs r now if its lane has room, else puts it in the lane's line. r is
- * suspended and counted in flight; a failure answers it. */
-static void lane_enter(api_req *r)
-{
-    pd_api *api = r->api;
-    if (pd_workq_submit(&api->lanes[r->lane], &r->work, work_cb, after_work_cb) < 0) {
-        api_set_error(r, 503, "cannot queue the query");
-        resume_done(r);
-        api_call_returned(api); /* may be inside MHD's callback: no stop from here */
-    }
-}
 
 /* --- routing ------------------------------------------------------------- */
 
@@ -310,118 +133,6 @@ static char *label_values_name(const char *path)
     return name;
 }
 
-/* Hands r to its route's handler; pd_api_reply answers it, now or later.
- * r is counted in flight. Inside MHD's callback (`inside`), a reply given at
- * once is sent without a suspend; otherwise r is suspended already. */
-static enum MHD_Result call_hook(api_req *r, bool inside)
-{
-    pd_api *api = r->api;
-    r->in_hook = inside;
-    r->route->call(api, (pd_api_call *)r, &r->rq);
-    r->in_hook = false;
-    if (!inside)
-        return MHD_YES;
-    if (r->state == REQ_DONE)
-        return send_answer(r); /* answered at once: nothing to suspend */
-    r->state = REQ_WORKING;
-    MHD_suspend_connection(r->conn);
-    return MHD_YES;
-}
-
-static void parse_work(pd_work *w)
-{
-    api_req *r = PD_WORK_OWNER(w, api_req, work);
-    r->parse_rc = api_write_parse(r, &r->parse_err);
-}
-
-static void parse_done(pd_work *w, int status)
-{
-    api_req *r = PD_WORK_OWNER(w, api_req, work);
-    pd_api *api = r->api;
-    if (r->orphaned || status < 0 || api->stopping || r->parse_rc < 0) {
-        if (r->parse_rc < 0)
-            api_set_error(r, 400, r->parse_err.msg);
-        else
-            api_set_error(r, 503, "server stopping");
-        resume_done(r); /* frees r if the client went away */
-        api_call_returned(api);
-        return;
-    }
-    call_hook(r, false);
-}
-
-static enum MHD_Result start_call(api_req *r)
-{
-    pd_api *api = r->api;
-    api->inflight++;
-    if (!api_write_parse_aside(r)) {
-        pd_err err = {{0}};
-        if (api_write_parse(r, &err) < 0) {
-            api->inflight--;
-            api_set_error(r, 400, err.msg);
-            return send_answer(r);
-        }
-        return call_hook(r, true);
-    }
-    r->state = REQ_WORKING;
-    MHD_suspend_connection(r->conn);
-    /* In the light lane: parsing is short, and its threads are counted. */
-    if (pd_workq_submit(&api->lanes[API_LANE_LIGHT], &r->work, parse_work, parse_done) < 0) {
-        api_set_error(r, 503, "cannot queue the request");
-        resume_done(r);
-        api_call_returned(api); /* inside MHD's callback: no stop from here */
-    }
-    return MHD_YES;
-}
-
-void pd_api_reply(pd_api_call *call, int status, const char *json, int64_t retry_after_s)
-{
-    api_req *r = (api_req *)call;
-    pd_api *api = r->api;
-    pd_buf_reset(&r->body);
-    if (json != NULL) {
-        pd_buf_append(&r->body, json, strlen(json));
-        pd_buf_append(&r->body, "\n", 1);
-    }
-    r->status = status;
-    r->ctype = "application/json";
-    r->retry_after_s = retry_after_s;
-    if (r->in_hook)
-        r->state = REQ_DONE; /* start_call sends it */
-    else
-        resume_done(r); /* frees r if the client went away */
-    api_call_returned(api);
-}
-
-void pd_api_reply_error(pd_api_call *call, int status, const char *msg)
-{
-    json_t *j = json_pack("{s:s}", "error", msg);
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    pd_api_reply(call, status, s ? s : "{\"error\":\"out of memory\"}", 0);
-    free(s);
-}
-
-typedef struct each_arg {
-    api_each_arg_fn fn;
-    void *ctx;
-} each_arg;
-
-static enum MHD_Result on_each_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *value)
-{
-    (void)kind;
-    each_arg *e = cls;
-    e->fn(e->ctx, key, value);
-    return MHD_YES;
-}
-
-void api_each_arg(void *conn, api_each_arg_fn fn, void *ctx)
-{
-    each_arg e = {fn, ctx};
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, on_each_arg, &e);
-}
-
 static enum MHD_Result route_api(api_req *r, const char *p)
 {
     if (!authorized(r)) {
@@ -464,10 +175,9 @@ static enum MHD_Result route_api(api_req *r, const char *p)
             api_set_error(r, 400, err.msg);
             return send_answer(r);
         }
-        return start_call(r);
+        return api_call_start(r) ? send_answer(r) : MHD_YES;
     }
-    if (rt->match == ROUTE_LABEL_VALUES)
-        return start_work(r, rt->work, rt->what, label_values_name(p));
+    char *name = rt->match == ROUTE_LABEL_VALUES ? label_values_name(p) : NULL;
     if (rt->match == ROUTE_ID) { /* /api/v1/profiles/{id} */
         const char *s = p + strlen(rt->path);
         char *end = NULL;
@@ -478,7 +188,8 @@ static enum MHD_Result route_api(api_req *r, const char *p)
         }
         r->q.id = id;
     }
-    return start_work(r, rt->work, rt->what, NULL);
+    api_lane_start(r, rt->work, rt->what, name);
+    return MHD_YES;
 }
 
 static enum MHD_Result route(api_req *r)
@@ -593,7 +304,7 @@ enum MHD_Result api_mhd_access(void *cls, struct MHD_Connection *conn, const cha
         else
             r->api->upload_bytes += n;
         if (r->in_refused != 0)
-            in_free(r);
+            api_req_in_free(r);
         return MHD_YES;
     }
     if (r->state == REQ_DONE)
@@ -618,5 +329,5 @@ void api_mhd_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r->state == REQ_WORKING)
         r->orphaned = true;
     else
-        req_free(r);
+        api_req_free(r);
 }

@@ -21,6 +21,9 @@
 #define API_QUERY_TIMEOUT_NS 30000000000LL
 #define API_MAX_BODY_OUT (256u << 20) /* rendered answers */
 #define API_MAX_HEADER_BYTES 16384
+/* A request must arrive whole this long after its first byte (api_conn.c);
+ * MHD closes a connection idle this long. */
+#define API_CONN_TIMEOUT_S 30
 #define API_MAX_BODY_IN (1u << 20)   /* JSON bodies */
 #define API_MAX_UPLOADS (256u << 20) /* request bodies held at once, all connections */
 #define API_DEFAULT_LIST_LIMIT 1000
@@ -110,6 +113,7 @@ struct pd_api {
     void *mhd; /* struct MHD_Daemon * */
     uv_poll_t poll;
     uv_timer_t timer;
+    uv_timer_cb on_timer; /* the server's: run MHD, or finish a stop */
     int port;
     char *db_path;
     char *token;
@@ -244,13 +248,54 @@ void api_metrics_init(pd_api *api);
 void api_metrics_observe(pd_api *api, int status, double query_seconds, bool was_query);
 int api_metrics_render(pd_api *api, pd_buf *out);
 
-/* api_server.c: the reader pool (any thread). */
+/* The layers below the server and the request handler, lowest first;
+ * none calls a file above it (where it must, it gets a callback):
+ *   api_life.c    the API's memory and handles, waking MHD, work returned;
+ *   api_readers.c the pool of storage readers (any thread);
+ *   api_linger.c  lingering closes; api_conn.c  connections, slow clients;
+ *   api_req.c     a request's memory, copied arguments, resume;
+ *   api_lanes.c   queries on the thread pool; api_call.c  calls;
+ *   api_http.c    MHD's access handler: auth, limits, routing, answers;
+ *   api_server.c  MHD on the loop: start, the timer and poll, stop. */
+
+/* api_life.c. The last of api->open_handles closed: frees the API and
+ * calls its done. */
+void api_release(pd_api *api);
+void api_free(pd_api *api);
+/* Runs MHD from the loop soon (api->on_timer, the server's). */
+void api_kick(pd_api *api);
+/* A request counted in flight is answered or back from the pool. */
+void api_returned(pd_api *api);
+
+/* api_readers.c: the reader pool (any thread). */
 int api_reader_take(pd_api *api, pd_store_reader **out, pd_err *err);
 void api_reader_give(pd_api *api, pd_store_reader *rd);
-/* Runs MHD now and re-arms the timer (loop thread). */
-void api_kick(pd_api *api);
-/* A work item is back (loop thread): finishes a pending stop. */
-void api_work_returned(pd_api *api);
+
+/* api_req.c */
+void api_req_free(api_req *r);
+void api_req_in_free(api_req *r); /* its request body, given back to the upload budget */
+/* The first value of argument `name` in r's copied query string (ctx: r). */
+const char *api_req_arg(void *ctx, const char *name);
+/* Appends name=value to r's copied query string (ctx: r). */
+void api_req_copy_arg(void *ctx, const char *name, const char *value);
+/* r is answered: resumed to send it, or freed if its client went away. */
+void api_req_resume(api_req *r);
+
+/* api_lanes.c: suspends r and queues fn, which finds r->q parsed for
+ * `what` (NULL: no parameters), on the thread pool. `name` (malloc'd or
+ * NULL) is taken: it becomes q.name. */
+void api_lane_start(api_req *r, api_work_fn fn, const char *what, char *name);
+/* Every waiting query and push is answered 503 (stopping). */
+void api_drop_waiting(pd_api *api);
+
+/* api_call.c: starts r's call (r->route, r->rq prepared): true if its
+ * answer is ready to send now, false if r is suspended until
+ * pd_api_reply. */
+bool api_call_start(api_req *r);
+
+/* api_reply.c: the body gzipped when the client takes it. */
+void api_maybe_gzip(api_req *r);
+
 /* api_write.c: a call's request: r->rq of body shape `body` with its {id}
  * (the path after the route's prefix), and what the query string holds
  * (ingest, the capture list): -EINVAL and err naming the parameter. */
@@ -266,35 +311,29 @@ int api_write_parse(api_req *r, pd_err *err);
 /* The largest request body the path takes. */
 size_t api_write_body_max(const pd_api *api, const char *path);
 void api_write_free(api_req *r);
-/* The query-string argument `name` of conn, or NULL (api_http.c). */
+/* api_args.c: the query-string argument `name` of conn, or NULL. */
 const char *api_arg(void *conn, const char *name);
-/* Arguments of the query string (api_http.c): calls fn for each. */
+/* Arguments of the query string: calls fn for each. */
 typedef void (*api_each_arg_fn)(void *ctx, const char *name, const char *value);
 void api_each_arg(void *conn, api_each_arg_fn fn, void *ctx);
-/* api_server.c: the request on conn is complete and handled now. */
+/* api_conn.c: the request on conn is complete and handled now; its answer
+ * is sent (or the request ended); it is answered before its body was read
+ * (when MHD closes it, linger rather than reset the client). */
 void api_conn_received(void *conn);
-/* api_server.c: the answer on conn is sent (or the request ended). */
 void api_conn_answered(void *conn);
-/* api_server.c: a call is answered (loop thread); finishes a pending stop
- * outside MHD's callbacks. */
-void api_call_returned(pd_api *api);
-/* api_server.c: one of the handles api->open_handles counts has closed;
- * the last one frees the API. */
-void api_release(pd_api *api);
-/* api_server.c: conn is answered before its body was read: when MHD closes
- * it, linger rather than reset the client. */
 void api_conn_linger(void *conn);
+/* The slow-client check (a timer callback, the server's timer). */
+void api_conn_check_slow(uv_timer_t *t);
 /* api_linger.c: a second descriptor of socket fd (-1 if none); linger on
  * it (takes it); end every lingering socket (stop). */
 int api_linger_dup(int fd);
 void api_linger_start(pd_api *api, int fd);
 void api_linger_stop_all(pd_api *api);
 
-/* api_http.c: answers every waiting query with 503 (stopping). */
-void api_drop_waiting(pd_api *api);
-
 /* api_http.c: the MHD callbacks (declared only where microhttpd.h is in). */
 #ifdef MHD_VERSION
+void api_conn_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                     enum MHD_ConnectionNotificationCode code);
 enum MHD_Result api_mhd_access(void *cls, struct MHD_Connection *conn, const char *url,
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_data_size, void **con_cls);

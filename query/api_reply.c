@@ -3,6 +3,7 @@
 #include "api_int.h"
 
 #include "pd_mem.h"
+#include "pd_profile.h"
 #include "pd_utf8.h"
 
 #include <jansson.h>
@@ -89,4 +90,23 @@ bool api_escalate(api_req *r, size_t n)
         return false;
     r->escalate = true;
     return true;
+}
+
+static bool compressible(const api_req *r)
+{
+    return r->gzip_ok && !r->body_gzip && r->body.len > 0 && r->ctype != NULL &&
+           strcmp(r->ctype, "application/octet-stream") != 0;
+}
+
+/* Replaces the body by its gzip when the client takes it. */
+void api_maybe_gzip(api_req *r)
+{
+    if (!compressible(r))
+        return;
+    uint8_t *gz = NULL;
+    size_t len = 0;
+    if (pd_gzip(r->body.data, r->body.len, 6, &gz, &len) < 0)
+        return; /* send it plain */
+    api_set_body(r, gz, len);
+    r->body_gzip = true;
 }

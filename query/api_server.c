@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #define API_CONN_LIMIT 512
-#define API_CONN_TIMEOUT_S 30
 /* MHD keeps the request headers and its read buffer in this pool; we
  * refuse headers over API_MAX_HEADER_BYTES ourselves (431), this is the
  * hard stop behind it. */
@@ -25,92 +24,6 @@
 #define API_SLOW_CHECK_MS 5000
 
 static void run_mhd(pd_api *api);
-
-/* --- slow clients ----------------------------------------------------------- */
-
-/* MHD's connection timeout counts idle time only: a client that sends a
- * byte now and then would hold its connection for ever, and 512 such
- * clients every slot. A request must arrive whole within
- * API_CONN_TIMEOUT_S of its first byte (or of the previous answer on a
- * kept-alive connection); past that its socket is shut down, which MHD
- * sees and closes. */
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-                          enum MHD_ConnectionNotificationCode code)
-{
-    pd_api *api = cls;
-    api_conn *c = *socket_context;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        c = pd_xcalloc(1, sizeof(*c));
-        c->fd = ci != NULL ? ci->connect_fd : -1;
-        c->linger_fd = -1;
-        c->receiving = true;
-        c->phase_ns = uv_hrtime();
-        c->next = api->conns;
-        if (api->conns != NULL)
-            api->conns->prev = c;
-        api->conns = c;
-        *socket_context = c;
-        return;
-    }
-    if (c == NULL)
-        return;
-    if (c->prev != NULL)
-        c->prev->next = c->next;
-    else
-        api->conns = c->next;
-    if (c->next != NULL)
-        c->next->prev = c->prev;
-    if (c->linger_fd >= 0)
-        api_linger_start(api, c->linger_fd);
-    free(c);
-    *socket_context = NULL;
-}
-
-static api_conn *conn_of(void *conn)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return ci != NULL ? ci->socket_context : NULL;
-}
-
-void api_conn_received(void *conn)
-{
-    api_conn *c = conn_of(conn);
-    if (c != NULL)
-        c->receiving = false;
-}
-
-void api_conn_linger(void *conn)
-{
-    api_conn *c = conn_of(conn);
-    if (c != NULL && c->linger_fd < 0)
-        c->linger_fd = api_linger_dup(c->fd);
-}
-
-/* The answer went out: the next request's clock starts. */
-void api_conn_answered(void *conn)
-{
-    api_conn *c = conn_of(conn);
-    if (c != NULL) {
-        c->receiving = true;
-        c->phase_ns = uv_hrtime();
-    }
-}
-
-static void on_slow_check(uv_timer_t *t)
-{
-    pd_api *api = t->data;
-    uint64_t now = uv_hrtime(), limit = (uint64_t)API_CONN_TIMEOUT_S * 1000000000u;
-    for (api_conn *c = api->conns; c != NULL; c = c->next)
-        if (c->receiving && c->fd >= 0 && now - c->phase_ns > limit) {
-            pd_log_info("closing slow client", "seconds=%llu",
-                        (unsigned long long)((now - c->phase_ns) / 1000000000u));
-            shutdown(c->fd, SHUT_RDWR);
-            c->fd = -1; /* once */
-        }
-}
 
 static void finish_stop(pd_api *api);
 
@@ -141,39 +54,6 @@ static void run_mhd(pd_api *api)
         uv_timer_start(&api->timer, on_timer, ms, 0);
     else
         uv_timer_stop(&api->timer);
-}
-
-void api_kick(pd_api *api)
-{
-    if (api->mhd != NULL)
-        uv_timer_start(&api->timer, on_timer, 0, 0);
-}
-
-/* --- the reader pool ---------------------------------------------------- */
-
-int api_reader_take(pd_api *api, pd_store_reader **out, pd_err *err)
-{
-    *out = NULL;
-    uv_mutex_lock(&api->pool_mu);
-    if (api->nidle > 0)
-        *out = api->idle[--api->nidle];
-    uv_mutex_unlock(&api->pool_mu);
-    if (*out != NULL)
-        return 0;
-    return pd_store_reader_open(api->db_path, out, err);
-}
-
-void api_reader_give(pd_api *api, pd_store_reader *rd)
-{
-    if (rd == NULL)
-        return;
-    uv_mutex_lock(&api->pool_mu);
-    if (api->nidle < API_POOL_MAX) {
-        api->idle[api->nidle++] = rd;
-        rd = NULL;
-    }
-    uv_mutex_unlock(&api->pool_mu);
-    pd_store_reader_close(rd); /* NULL is a no-op */
 }
 
 /* --- start and stop ------------------------------------------------------ */
@@ -232,16 +112,6 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
     return 0;
 }
 
-static void api_free(pd_api *api)
-{
-    for (size_t i = 0; i < api->nidle; i++)
-        pd_store_reader_close(api->idle[i]);
-    uv_mutex_destroy(&api->pool_mu);
-    free(api->db_path);
-    free(api->token);
-    free(api);
-}
-
 int pd_api_start(uv_loop_t *loop, const pd_api_opts *o, pd_api **out, pd_err *err)
 {
     *out = NULL;
@@ -286,7 +156,7 @@ int pd_api_start(uv_loop_t *loop, const pd_api_opts *o, pd_api **out, pd_err *er
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)API_CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
         MHD_OPTION_NOTIFY_COMPLETED, (MHD_RequestCompletedCallback)api_mhd_completed, api,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, api, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, api_conn_notify, api, MHD_OPTION_END);
     (void)sslen;
     if (api->mhd == NULL) {
         api_free(api);
@@ -303,9 +173,10 @@ int pd_api_start(uv_loop_t *loop, const pd_api_opts *o, pd_api **out, pd_err *er
         return pd_errf(err, rc, "listen %s: cannot watch the server's epoll fd", o->listen);
     }
     uv_timer_init(loop, &api->timer);
+    api->on_timer = on_timer;
     uv_timer_init(loop, &api->slow_timer);
     api->slow_timer.data = api;
-    uv_timer_start(&api->slow_timer, on_slow_check, API_SLOW_CHECK_MS, API_SLOW_CHECK_MS);
+    uv_timer_start(&api->slow_timer, api_conn_check_slow, API_SLOW_CHECK_MS, API_SLOW_CHECK_MS);
     api->poll.data = api->timer.data = api;
     api->open_handles = 3;
     uv_poll_start(&api->poll, UV_READABLE, on_poll);
@@ -326,18 +197,6 @@ static void on_handle_closed(uv_handle_t *h)
     api_release(h->data);
 }
 
-void api_release(pd_api *api)
-{
-    if (--api->open_handles > 0)
-        return;
-    void (*done)(void *) = api->done;
-    void *arg = api->done_arg;
-    api_free(api);
-    pd_log_info("http server stopped", NULL);
-    if (done != NULL)
-        done(arg);
-}
-
 /* Every work item is back: stop MHD (it closes the connections and calls
  * the completion callback of each), then close our handles. */
 static void finish_stop(pd_api *api)
@@ -353,19 +212,6 @@ static void finish_stop(pd_api *api)
     uv_close((uv_handle_t *)&api->poll, on_handle_closed);
     uv_close((uv_handle_t *)&api->timer, on_handle_closed);
     uv_close((uv_handle_t *)&api->slow_timer, on_handle_closed);
-}
-
-void api_work_returned(pd_api *api)
-{
-    api->inflight--;
-    if (api->stopping && api->inflight == 0)
-        finish_stop(api);
-}
-
-void api_call_returned(pd_api *api)
-{
-    api->inflight--;
-    api_kick(api);
 }
 
 void pd_api_stop(pd_api *api, void (*done)(void *arg), void *arg)

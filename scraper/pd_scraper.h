@@ -32,7 +32,7 @@ typedef struct pd_scrape_slot pd_scrape_slot;
 /* How to reach one target: shared by its slots, the owner's, and must
  * outlive them. */
 typedef struct pd_scrape_target {
-    const char *address; /* host:port: requests to one process never overlap per type */
+    const char *address;        /* host:port: requests to one process never overlap per type */
     const char *job, *instance; /* for logs and metrics */
     int64_t timeout_ms;
     const char *bearer, *basic_user, *basic_password; /* NULL: none */
@@ -89,6 +89,8 @@ struct pd_scrape_slot {
     bool fetching;         /* its request is in flight */
     bool timer_open;
     void (*closed)(pd_scrape_slot *s);
+    /* the slot side's handler of an attempt's end, for the transfer side */
+    void (*ended)(pd_scrape_slot *s, pd_fetch_result *res, const char *why);
     pd_scrape_slot *q_prev, *q_next; /* in the line for a transfer */
     pd_scrape_slot *fly_next;        /* in the in-flight set */
     pd_scrape_health h;

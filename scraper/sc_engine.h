@@ -1,6 +1,5 @@
 /* Internals of the scrape engine shared by its files: the engine itself,
- * and what the schedule (sc_slot.c) and the requests (sc_engine.c) ask of
- * each other. */
+ * the transfers (sc_line.c, below) and the slots (sc_slot.c, above). */
 #ifndef PD_SC_ENGINE_H
 #define PD_SC_ENGINE_H
 
@@ -29,15 +28,9 @@ struct pd_scraper {
     uint64_t skipped_gone; /* ticks skipped by slots that are stopped */
 };
 
-/* sc_engine.c: an attempt for tick `tick` now, or in line. */
+/* sc_line.c: an attempt for tick `tick` now, or in line. */
 void sc_attempt(pd_scraper *sc, pd_scrape_slot *s, int64_t tick);
 /* Takes s out of the line (nothing if it is not in it). */
 void sc_line_remove(pd_scraper *sc, pd_scrape_slot *s);
-
-/* sc_slot.c: a retry of s at loop time `at_ms` (earlier than its next
- * tick, or it waits for that). */
-void sc_retry(pd_scrape_slot *s, int64_t at_ms);
-/* Calls s->closed once a stopped slot has nothing left running. */
-void sc_maybe_closed(pd_scrape_slot *s);
 
 #endif

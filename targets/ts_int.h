@@ -55,7 +55,8 @@ void ts_target_free(pd_ttarget *t);
 /* ts_sd.c: the groups of a job (static ones shared, `loaded` from its
  * file_sd files, freed by the caller); file_sd watching. */
 pd_target_group *ts_job_groups(const pd_job *job, pd_group_list *loaded, size_t *n);
-/* (Re)starts or stops watching cfg's file_sd files. */
-void ts_sd_watch(pd_tset *ts, const pd_config *cfg);
+/* A fingerprint of every file_sd file of cfg (names, sizes, modification
+ * times); *any: whether cfg has file_sd configs at all. */
+uint64_t ts_sd_fingerprint(const pd_config *cfg, bool *any);
 
 #endif

@@ -1,6 +1,5 @@
-/* file_sd: the groups a job's files hold now, and watching them. Polled: a
- * few stat calls every few seconds cost nothing next to a scrape, and work
- * the same for files replaced by rename as for files edited. */
+/* file_sd: the groups a job's files hold now, and a fingerprint of the
+ * files to notice a change by. */
 #include "ts_int.h"
 
 #include "pd_hash.h"
@@ -10,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#define SD_POLL_MS 5000
 
 typedef struct groups_ctx {
     const pd_job *job;
@@ -74,8 +71,7 @@ static void hash_one(void *ctx, size_t sd_index, const char *path, const pd_err 
     *h = pd_hash_bytes(v, sizeof(v)) ^ (*h * 31);
 }
 
-/* A fingerprint of every file_sd file. */
-static uint64_t fingerprint(const pd_config *cfg, bool *any)
+uint64_t ts_sd_fingerprint(const pd_config *cfg, bool *any)
 {
     uint64_t h = 0;
     *any = false;
@@ -84,28 +80,4 @@ static uint64_t fingerprint(const pd_config *cfg, bool *any)
         pd_file_sd_each(&cfg->jobs[j], hash_one, &h);
     }
     return h;
-}
-
-static void on_sd_poll(uv_timer_t *timer)
-{
-    pd_tset *ts = timer->data;
-    if (ts->stopping)
-        return;
-    bool any;
-    if (fingerprint(ts->cfg, &any) == ts->sd_fp)
-        return;
-    pd_err err = {{0}};
-    pd_log_info("file_sd changed", NULL);
-    if (pd_tset_reload(ts, ts->cfg, &err) < 0)
-        pd_log_error("file_sd reload failed", "error=\"%s\"", err.msg);
-}
-
-void ts_sd_watch(pd_tset *ts, const pd_config *cfg)
-{
-    bool any = false;
-    ts->sd_fp = fingerprint(cfg, &any);
-    if (any && !uv_is_active((uv_handle_t *)&ts->sd_poll))
-        uv_timer_start(&ts->sd_poll, on_sd_poll, SD_POLL_MS, SD_POLL_MS);
-    else if (!any)
-        uv_timer_stop(&ts->sd_poll);
 }

@@ -140,6 +140,37 @@ const pd_config *pd_tset_config(const pd_tset *ts)
     return ts->cfg;
 }
 
+/* --- watching file_sd files -------------------------------------------------- */
+
+/* Polled: a few stat calls every few seconds cost nothing next to a
+ * scrape, and work the same for files replaced by rename as for files
+ * edited. */
+#define SD_POLL_MS 5000
+
+static void on_sd_poll(uv_timer_t *timer)
+{
+    pd_tset *ts = timer->data;
+    if (ts->stopping)
+        return;
+    bool any;
+    if (ts_sd_fingerprint(ts->cfg, &any) == ts->sd_fp)
+        return;
+    pd_err err = {{0}};
+    pd_log_info("file_sd changed", NULL);
+    if (pd_tset_reload(ts, ts->cfg, &err) < 0)
+        pd_log_error("file_sd reload failed", "error=\"%s\"", err.msg);
+}
+
+static void sd_watch(pd_tset *ts, const pd_config *cfg)
+{
+    bool any = false;
+    ts->sd_fp = ts_sd_fingerprint(cfg, &any);
+    if (any && !uv_is_active((uv_handle_t *)&ts->sd_poll))
+        uv_timer_start(&ts->sd_poll, on_sd_poll, SD_POLL_MS, SD_POLL_MS);
+    else if (!any)
+        uv_timer_stop(&ts->sd_poll);
+}
+
 /* --- start, reload, stop ------------------------------------------------------ */
 
 int pd_tset_start(uv_loop_t *loop, const pd_config *cfg, pd_scraper *sc, pd_tset_body_fn body,
@@ -160,7 +191,7 @@ int pd_tset_start(uv_loop_t *loop, const pd_config *cfg, pd_scraper *sc, pd_tset
     ts->captargets = ts->ntargets;
     uv_timer_init(loop, &ts->sd_poll);
     ts->sd_poll.data = ts;
-    ts_sd_watch(ts, cfg);
+    sd_watch(ts, cfg);
     size_t nslots = 0;
     for (size_t i = 0; i < ts->ntargets; i++) {
         ts_start_slots(ts->targets[i]);
@@ -205,7 +236,7 @@ int pd_tset_reload(pd_tset *ts, const pd_config *cfg, pd_err *err)
     ts->cfg = cfg;
     for (size_t i = 0; i < n; i++)
         ts_start_slots(v[i]);
-    ts_sd_watch(ts, cfg);
+    sd_watch(ts, cfg);
     pd_log_info("collector reloaded", "targets=%zu series_kept=%zu", n, kept);
     return 0;
 }

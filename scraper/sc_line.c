@@ -1,6 +1,6 @@
-/* The scrape engine (pd_scraper.h): the line for a transfer, the in-flight
- * set, starting requests and what their ends mean for a slot. The schedule
- * of a slot's ticks is in sc_slot.c. */
+/* The scrape engine's transfers (pd_scraper.h): the line for a transfer,
+ * the in-flight set of (process, type), starting requests and reporting
+ * their end to the slot's side (sc_slot.c), and the engine's stop. */
 #include "sc_engine.h"
 
 #include "pd_clock.h"
@@ -120,49 +120,6 @@ void sc_line_remove(pd_scraper *sc, pd_scrape_slot *s)
     sc->qlen--;
 }
 
-/* --- counting ------------------------------------------------------------------ */
-
-static void count_failure(pd_scraper *sc, const pd_scrape_slot *s, const char *reason)
-{
-    const char *job = s->target->job;
-    for (size_t i = 0; i < sc->nfailures; i++)
-        if (sc->failures[i].reason == reason && strcmp(sc->failures[i].job, job) == 0) {
-            sc->failures[i].n++;
-            return;
-        }
-    if (sc->nfailures == SC_REASONS_MAX)
-        return; /* bounded: jobs x reasons beyond this are not broken out */
-    pd_scrape_failures *f = &sc->failures[sc->nfailures++];
-    snprintf(f->job, sizeof(f->job), "%s", job);
-    f->reason = reason;
-    f->n = 1;
-}
-
-/* An attempt's outcome in the slot's health and the metrics. duration_ms
- * < 0: not a transfer (the owner's verdict on a body). */
-static void count(pd_scraper *sc, pd_scrape_slot *s, pd_scrape_reason code, int status,
-                  int64_t duration_ms, size_t bytes, const char *message)
-{
-    pd_scrape_health *h = &s->h;
-    h->bytes += bytes;
-    sc->bytes_total += bytes;
-    if (duration_ms >= 0) {
-        h->last_duration_ms = duration_ms;
-        pd_histogram_observe(&sc->durations, (double)duration_ms / 1000.0);
-    }
-    if (code == PD_SCRAPE_OK) {
-        h->last_error[0] = '\0';
-        return;
-    }
-    const char *reason = pd_scrape_reason_name(code, status);
-    h->failed++;
-    h->ran = true;
-    h->last = code;
-    h->last_status = status;
-    snprintf(h->last_error, sizeof(h->last_error), "%s", message ? message : reason);
-    count_failure(sc, s, reason);
-}
-
 /* --- requests --------------------------------------------------------------- */
 
 static void on_fetched(void *ctx, pd_fetch_result *res);
@@ -187,14 +144,8 @@ static void start_fetch(pd_scraper *sc, pd_scrape_slot *s)
     o.insecure_skip_verify = t->insecure;
     pd_err err = {{0}};
     int rc = pd_fetch_start(sc->fetcher, &o, on_fetched, s, &err);
-    if (rc < 0 && s->once) {
-        s->fetched(s, NULL, err.msg);
-        return;
-    }
     if (rc < 0) {
-        count(sc, s, PD_SCRAPE_ERROR, 0, -1, 0, err.msg);
-        pd_log_warn("scrape failed", "job=%s instance=%s type=%s reason=error error=\"%s\"", t->job,
-                    t->instance, s->type, err.msg);
+        s->ended(s, NULL, err.msg);
         return;
     }
     s->busy = true;
@@ -238,77 +189,9 @@ static void on_fetched(void *ctx, pd_fetch_result *res)
     pd_scrape_slot *s = ctx;
     pd_scraper *sc = s->sc;
     fly_remove(sc, s);
-    if (s->once) {
-        s->busy = false;
-        s->fetched(s, res, NULL); /* the slot is the owner's from here */
-        pump(sc);
-        maybe_finish(sc);
-        return;
-    }
-    const pd_scrape_target *t = s->target;
-    int64_t now = (int64_t)uv_now(sc->loop);
-    if (res->code == PD_SCRAPE_OK) {
-        count(sc, s, PD_SCRAPE_OK, res->status, res->duration_ms, res->bytes, NULL);
-        s->failures = 0;
-        s->retry_at_ms = 0;
-        s->fetched(s, res, NULL); /* busy until pd_scrape_slot_done */
-    } else {
-        count(sc, s, res->code, res->status, res->duration_ms, res->bytes, res->message);
-        s->failures++;
-        pd_log_warn("scrape failed",
-                    "job=%s instance=%s type=%s reason=%s duration_ms=%lld bytes=%zu error=\"%s\"",
-                    t->job, t->instance, s->type, res->reason, (long long)res->duration_ms,
-                    res->bytes, res->message);
-        if (res->retry_after_ms >= 0)
-            s->not_before_ms = now + res->retry_after_ms;
-        free(res->body);
-        res->body = NULL;
-        s->busy = false;
-        /* Go refuses a second CPU profile: that is this scrape colliding,
-         * not a target to hammer; everything else backs off. */
-        if (res->code != PD_SCRAPE_CPU_IN_USE && res->code != PD_SCRAPE_ABORTED && !s->stopped &&
-            !sc->stopping)
-            sc_retry(s, now + pd_sched_backoff(s->failures, s->interval_ms));
-    }
+    s->ended(s, res, NULL); /* a one-shot slot is the owner's from here */
     pump(sc);
-    sc_maybe_closed(s);
     maybe_finish(sc);
-}
-
-void pd_scrape_slot_done(pd_scrape_slot *s, pd_scrape_reason reason, const char *message)
-{
-    s->busy = false;
-    if (reason != PD_SCRAPE_OK) {
-        count(s->sc, s, reason, 0, -1, 0, message);
-        return;
-    }
-    s->h.ok++;
-    s->h.ran = true;
-    s->h.last = PD_SCRAPE_OK;
-    s->h.last_status = 200;
-    s->h.last_ok_wall_ms = pd_now_ns() / 1000000;
-}
-
-/* --- one-shot scrapes -------------------------------------------------------- */
-
-void pd_scrape_once(pd_scraper *sc, pd_scrape_slot *s)
-{
-    s->sc = sc;
-    s->once = true;
-    s->tick_ms = (int64_t)uv_now(sc->loop);
-    if (sc->stopping || s->target->retired) {
-        s->fetched(s, NULL, sc->stopping ? "daemon stopping" : "target removed");
-        return;
-    }
-    sc_attempt(sc, s, s->tick_ms);
-}
-
-void pd_scrape_once_cancel(pd_scrape_slot *s, const char *why)
-{
-    if (!s->queued)
-        return;
-    sc_line_remove(s->sc, s);
-    s->fetched(s, NULL, why);
 }
 
 /* --- metrics ----------------------------------------------------------------- */
