@@ -6,6 +6,7 @@
 #include "pd_hash.h"
 #include "pd_log.h"
 #include "pd_mem.h"
+#include "pd_prom.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,22 +341,19 @@ bool pd_captures_alert_selects(const pd_captures *k, const char *const *names,
 
 void pd_captures_metrics(const pd_captures *k, pd_buf *out)
 {
-    (void)pd_buf_printf(out, "# HELP pprofd_capture_profiles_total Profiles of triggered "
-                             "captures, by trigger and outcome.\n"
-                             "# TYPE pprofd_capture_profiles_total counter\n");
+    pd_prom_family(out, "pprofd_capture_profiles_total", "counter",
+                   "Profiles of triggered captures, by trigger and outcome.");
     for (int i = 0; i < 2; i++) {
         const char *t = pd_cap_trigger_name((pd_cap_trigger)i);
-        (void)pd_buf_printf(out,
-                            "pprofd_capture_profiles_total{trigger=\"%s\",outcome=\"done\"} %llu\n"
-                            "pprofd_capture_profiles_total{trigger=\"%s\",outcome=\"failed\"} "
-                            "%llu\n",
-                            t, (unsigned long long)k->done[i], t, (unsigned long long)k->failed[i]);
+        pd_prom_u64(out, "pprofd_capture_profiles_total",
+                    (const char *const[]){"trigger", t, "outcome", "done", NULL}, k->done[i]);
+        pd_prom_u64(out, "pprofd_capture_profiles_total",
+                    (const char *const[]){"trigger", t, "outcome", "failed", NULL}, k->failed[i]);
     }
-    (void)pd_buf_printf(out, "# HELP pprofd_capture_budget_refusals_total Target captures "
-                             "refused by the capture budget.\n"
-                             "# TYPE pprofd_capture_budget_refusals_total counter\n");
+    pd_prom_family(out, "pprofd_capture_budget_refusals_total", "counter",
+                   "Target captures refused by the capture budget.");
     for (int i = 0; i < 2; i++)
-        (void)pd_buf_printf(out, "pprofd_capture_budget_refusals_total{trigger=\"%s\"} %llu\n",
-                            pd_cap_trigger_name((pd_cap_trigger)i),
-                            (unsigned long long)k->refused[i]);
+        pd_prom_u64(out, "pprofd_capture_budget_refusals_total",
+                    (const char *const[]){"trigger", pd_cap_trigger_name((pd_cap_trigger)i), NULL},
+                    k->refused[i]);
 }

@@ -3,6 +3,8 @@
  * thread pool). Updated and rendered on the loop thread only. */
 #include "api_int.h"
 
+#include "pd_prom.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -25,21 +27,19 @@ void api_metrics_observe(pd_api *api, int status, double query_seconds, bool was
 int api_metrics_render(pd_api *api, pd_buf *out)
 {
     const struct api_metrics *m = &api->m;
-    int rc = pd_buf_printf(
-        out, "# HELP pprofd_http_requests_total HTTP requests answered, by status code.\n"
-             "# TYPE pprofd_http_requests_total counter\n");
-    for (int c = 100; c < 600 && rc == 0; c++)
-        if (m->codes[c] > 0)
-            rc = pd_buf_printf(out, "pprofd_http_requests_total{code=\"%d\"} %llu\n", c,
-                               (unsigned long long)m->codes[c]);
-    if (rc == 0)
-        rc = pd_histogram_render(&m->queries, "pprofd_query_duration_seconds",
+    pd_prom_family(out, "pprofd_http_requests_total", "counter",
+                   "HTTP requests answered, by status code.");
+    for (int c = 100; c < 600; c++) {
+        if (m->codes[c] == 0)
+            continue;
+        char code[8];
+        snprintf(code, sizeof(code), "%d", c);
+        pd_prom_u64(out, "pprofd_http_requests_total", (const char *const[]){"code", code, NULL},
+                    m->codes[c]);
+    }
+    int rc = pd_histogram_render(&m->queries, "pprofd_query_duration_seconds",
                                  "Time queries spent on the thread pool.", out);
-    if (rc == 0)
-        rc = pd_buf_printf(out,
-                           "# HELP pprofd_http_queries_in_flight Queries on the thread pool.\n"
-                           "# TYPE pprofd_http_queries_in_flight gauge\n"
-                           "pprofd_http_queries_in_flight %zu\n",
-                           api->inflight);
+    pd_prom_family(out, "pprofd_http_queries_in_flight", "gauge", "Queries on the thread pool.");
+    pd_prom_u64(out, "pprofd_http_queries_in_flight", NULL, api->inflight);
     return rc;
 }
