@@ -2,6 +2,8 @@
  * mapped to a stable reason, a one-line message, Retry-After. */
 #include "sc_int.h"
 
+#include "pd_clock.h"
+
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -96,7 +98,7 @@ static int64_t retry_after(sc_xfer *x)
     struct curl_header *h = NULL;
     if (curl_easy_header(x->easy, "Retry-After", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
         return -1;
-    return sc_retry_after_ms(h->value, time(NULL));
+    return sc_retry_after_ms(h->value, (time_t)(pd_now_ns() / 1000000000));
 }
 
 /* A complete answer (or a non-2xx one cut short). */
