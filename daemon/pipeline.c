@@ -2,6 +2,7 @@
 
 #include "pd_ingest.h"
 #include "pd_log.h"
+#include "pd_mem.h"
 
 #include <stdlib.h>
 
@@ -38,8 +39,8 @@ static void ingested(void *arg, int rc, pd_ingest_out *out, const pd_err *err)
          * trimmed to its size (the receive buffer grew by doubling). */
         uint8_t *baseline = NULL;
         if (pd_kind_has_cumulative(s->kind))
-            baseline = realloc(b->data, b->len ? b->len : 1);
-        if (baseline == NULL)
+            baseline = pd_xrealloc(b->data, b->len ? b->len : 1);
+        else
             free(b->data);
         pd_tslot_done(s, PD_SCRAPE_OK, NULL, baseline, b->len);
     }
@@ -50,9 +51,7 @@ static void ingested(void *arg, int rc, pd_ingest_out *out, const pd_err *err)
 static void on_body(void *ctx, pd_tslot *s, pd_fetch_result *res)
 {
     pd_pipeline *p = ctx;
-    body *b = malloc(sizeof(*b));
-    if (b == NULL)
-        abort();
+    body *b = pd_xmalloc(sizeof(*b));
     *b = (body){p, s, res->body, res->len};
     res->body = NULL;
     pd_ingest_in in = {b->data, b->len,  p->cfg->limits.max_profile_bytes,

@@ -49,8 +49,6 @@ typedef void (*pd_writer_exec_done_fn)(void *arg, int rc, const pd_err *err);
  * then done(arg, rc, err) on the loop. */
 void pd_writer_exec(pd_writer *w, pd_writer_exec_fn fn, pd_writer_exec_done_fn done, void *arg);
 
-/* Stored profiles so far (for logs and metrics). */
-uint64_t pd_writer_stored(const pd_writer *w);
 /* /metrics: profiles stored, the size of the database and its WAL
  * (Prometheus text, appended). */
 void pd_writer_metrics(const pd_writer *w, pd_buf *out);

@@ -319,11 +319,6 @@ void pd_writer_exec(pd_writer *w, pd_writer_exec_fn fn, pd_writer_exec_done_fn d
     run_next(w);
 }
 
-uint64_t pd_writer_stored(const pd_writer *w)
-{
-    return w->stored;
-}
-
 void pd_writer_metrics(const pd_writer *w, pd_buf *out)
 {
     pd_prom_family(out, "pprofd_profiles_stored_total", "counter",

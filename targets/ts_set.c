@@ -62,15 +62,20 @@ void pd_ttarget_unref(pd_ttarget *t)
     release(t);
 }
 
-void ts_inherit(pd_tslot *s, pd_tslot *o)
+/* s takes o's baseline, unless o's scrape still runs: its result would be
+ * measured against a moved baseline, so the new slot starts without. */
+static void take_baseline(pd_tslot *s, pd_tslot *o)
 {
-    /* A baseline whose scrape still runs would be measured against a moved
-     * one: the new slot starts without. */
     if (!o->sc.busy) {
         s->prev = o->prev;
         s->prev_len = o->prev_len;
         o->prev = NULL;
     }
+}
+
+void ts_inherit(pd_tslot *s, pd_tslot *o)
+{
+    take_baseline(s, o);
     pd_scrape_slot_inherit(&s->sc, &o->sc);
 }
 
@@ -87,11 +92,7 @@ void ts_take_over(pd_ttarget *t, pd_ttarget *old)
             pd_scrape_slot_start(t->set->sc, &s->sc);
             continue;
         }
-        if (!o->sc.busy) {
-            s->prev = o->prev;
-            s->prev_len = o->prev_len;
-            o->prev = NULL;
-        }
+        take_baseline(s, o);
         pd_scrape_slot_take_over(t->set->sc, &s->sc, &o->sc);
     }
 }
