@@ -73,8 +73,8 @@ static void test_capture_meta(void **state)
     (void)state;
     pd_cap_state st = PD_CAP_PENDING;
     pd_cap_trigger tr = PD_CAP_MANUAL;
-    assert_true(pd_api_capture_meta("{\"id\":1,\"state\":\"failed\",\"trigger\":\"alert\"}", &st,
-                                    &tr));
+    assert_true(
+        pd_api_capture_meta("{\"id\":1,\"state\":\"failed\",\"trigger\":\"alert\"}", &st, &tr));
     assert_int_equal(st, PD_CAP_FAILED);
     assert_int_equal(tr, PD_CAP_ALERT);
     assert_false(pd_api_capture_meta("{\"state\":\"sleeping\",\"trigger\":\"alert\"}", &st, &tr));
