@@ -1,0 +1,132 @@
+/* A stored profile's blob: the header, then the sample columns (stack ids,
+ * label-set ids, one column per sample type), as varints, compressed. */
+#include "pd_stored.h"
+
+#include "cols.h"
+#include "pd_mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOB_VERSION 1
+/* Labels are rare: a flag says whether the label column is there at all. */
+#define HAS_LABELS 1u
+
+static void put_ids(pd_buf *b, const uint32_t *v, uint32_t n)
+{
+    cols_put_u(b, n);
+    for (uint32_t i = 0; i < n; i++)
+        cols_put_u(b, v[i]);
+}
+
+void pd_stored_encode(const pd_stored *s, uint8_t **out, size_t *len)
+{
+    pd_buf b;
+    pd_buf_init(&b, 0);
+    cols_put_u(&b, BLOB_VERSION);
+    cols_put_s(&b, s->time_nanos);
+    cols_put_s(&b, s->duration_nanos);
+    cols_put_s(&b, s->period);
+    cols_put_u(&b, s->period_type[0]);
+    cols_put_u(&b, s->period_type[1]);
+    put_ids(&b, s->sample_types, 2 * s->nsample_types);
+    cols_put_u(&b, s->default_sample_type);
+    cols_put_u(&b, s->drop_frames);
+    cols_put_u(&b, s->keep_frames);
+    put_ids(&b, s->comments, s->ncomments);
+    put_ids(&b, s->mappings, s->nmappings);
+
+    uint32_t flags = 0;
+    for (uint32_t i = 0; i < s->nsamples && flags == 0; i++)
+        if (s->labelsets[i] != 0)
+            flags |= HAS_LABELS;
+    cols_put_u(&b, flags);
+    cols_put_u(&b, s->nsamples);
+    for (uint32_t i = 0; i < s->nsamples; i++)
+        cols_put_u(&b, s->stacks[i]);
+    if (flags & HAS_LABELS)
+        for (uint32_t i = 0; i < s->nsamples; i++)
+            cols_put_u(&b, s->labelsets[i]);
+    /* Column by column: a type's values look alike, which compresses. */
+    for (uint32_t j = 0; j < s->nsample_types; j++)
+        for (uint32_t i = 0; i < s->nsamples; i++)
+            cols_put_s(&b, s->values[(size_t)i * s->nsample_types + j]);
+    pd_zstd_compress(b.data, b.len, out, len);
+    pd_buf_free(&b);
+}
+
+static uint32_t *get_ids(cols_rd *r, uint32_t *n, bool pairs)
+{
+    uint32_t count = cols_count(r);
+    if (pairs && count % 2 != 0)
+        r->bad = true;
+    uint32_t *v = pd_xmalloc(((size_t)count + 1) * sizeof(uint32_t));
+    for (uint32_t i = 0; i < count && !r->bad; i++)
+        v[i] = cols_u32(r);
+    *n = pairs ? count / 2 : count;
+    return v;
+}
+
+static int decode_raw(cols_rd *r, size_t max_samples, pd_stored *s, pd_err *err)
+{
+    if (cols_u(r) != BLOB_VERSION)
+        return pd_errf(err, -EINVAL, "stored profile: unknown version");
+    s->time_nanos = cols_s(r);
+    s->duration_nanos = cols_s(r);
+    s->period = cols_s(r);
+    s->period_type[0] = cols_u32(r);
+    s->period_type[1] = cols_u32(r);
+    s->sample_types = get_ids(r, &s->nsample_types, true);
+    s->default_sample_type = cols_u32(r);
+    s->drop_frames = cols_u32(r);
+    s->keep_frames = cols_u32(r);
+    s->comments = get_ids(r, &s->ncomments, false);
+    s->mappings = get_ids(r, &s->nmappings, false);
+    uint32_t flags = cols_u32(r);
+    uint32_t n = cols_count(r);
+    if (r->bad)
+        return pd_errf(err, -EINVAL, "stored profile: corrupt header");
+    if (max_samples > 0 && n > max_samples)
+        return pd_errf(err, -E2BIG, "stored profile: %u samples, more than %zu", n, max_samples);
+    size_t nst = s->nsample_types;
+    /* each value takes at least a byte: no allocation beyond the input */
+    if (nst > 0 && (size_t)n * nst > (size_t)(r->end - r->p))
+        return pd_errf(err, -EINVAL, "stored profile: truncated columns");
+    s->nsamples = n;
+    s->stacks = pd_xmalloc(((size_t)n + 1) * sizeof(uint32_t));
+    s->labelsets = pd_xcalloc((size_t)n + 1, sizeof(uint32_t));
+    s->values = pd_xmalloc(((size_t)n * nst + 1) * sizeof(int64_t));
+    for (uint32_t i = 0; i < n; i++)
+        s->stacks[i] = cols_u32(r);
+    if (flags & HAS_LABELS)
+        for (uint32_t i = 0; i < n; i++)
+            s->labelsets[i] = cols_u32(r);
+    for (size_t j = 0; j < nst; j++)
+        for (uint32_t i = 0; i < n; i++)
+            s->values[(size_t)i * nst + j] = cols_s(r);
+    if (r->bad || (flags & ~HAS_LABELS) != 0)
+        return pd_errf(err, -EINVAL, "stored profile: corrupt columns");
+    if (r->p != r->end)
+        return pd_errf(err, -EINVAL, "stored profile: trailing bytes");
+    return 0;
+}
+
+int pd_stored_decode(const uint8_t *blob, size_t len, size_t max_samples, pd_stored *out,
+                     pd_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    /* Header ids and a sample take a few bytes each: this bounds the
+     * decompressed size by what max_samples allows. */
+    size_t cap = max_samples > 0 ? 1024 * 1024 + max_samples * 128 : PD_PROFILE_DEFAULT_MAX_BYTES;
+    uint8_t *raw = NULL;
+    size_t rawlen = 0;
+    int rc = pd_zstd_decompress(blob, len, cap, &raw, &rawlen, err);
+    if (rc < 0)
+        return rc;
+    cols_rd r = {raw, raw + rawlen, false};
+    rc = decode_raw(&r, max_samples, out, err);
+    free(raw);
+    if (rc < 0)
+        pd_stored_free(out);
+    return rc;
+}
