@@ -43,20 +43,6 @@ static void describe(const pd_profile *p, pd_ingest_out *o)
     out->duration_ns = p->duration_nanos;
 }
 
-/* The body to store when no delta is needed: Go's own gzip as is; raw
- * protobuf gets compressed. */
-static int keep_body(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err)
-{
-    if (pd_is_gzip(in->body, in->len)) {
-        out->p.data = pd_xmalloc(in->len);
-        memcpy(out->p.data, in->body, in->len);
-        out->p.len = in->len;
-        return 0;
-    }
-    int rc = pd_gzip(in->body, in->len, 6, &out->p.data, &out->p.len);
-    return rc < 0 ? pd_errf(err, rc, "gzip of the profile failed") : 0;
-}
-
 int pd_ingest(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err)
 {
     memset(out, 0, sizeof(*out));
@@ -69,7 +55,8 @@ int pd_ingest(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err)
     if (!cumulative) {
         describe(cur, out);
         out->store = true;
-        rc = keep_body(in, out, err);
+        out->p.profile = cur; /* the writer takes it */
+        cur = NULL;
         goto out;
     }
     if (in->prev == NULL) {
@@ -95,7 +82,8 @@ int pd_ingest(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err)
         goto out;
     describe(delta, out);
     out->store = true;
-    rc = pd_profile_encode(delta, true, &out->p.data, &out->p.len, err);
+    out->p.profile = delta;
+    delta = NULL;
 out:
     pd_profile_free(cur);
     pd_profile_free(prev);

@@ -64,23 +64,15 @@ static int load_stored(void *ctx, size_t i, pd_profile **p, pd_err *err)
     if (uv_hrtime() > s->deadline)
         return pd_errf(err, -ETIMEDOUT, "query took longer than 30 s");
     int64_t id = s->v[i].id;
-    uint8_t *data = NULL;
-    size_t len = 0;
     if (s->rd_mu != NULL)
         uv_mutex_lock(s->rd_mu);
-    int rc = pd_store_get(s->rd, id, &data, &len, NULL, err);
+    int rc = pd_store_load(s->rd, id, p, err);
     if (s->rd_mu != NULL)
         uv_mutex_unlock(s->rd_mu);
     if (rc == -ENOENT) {
         pd_err_clear(err);
         return 0;
     }
-    if (rc < 0)
-        return rc;
-    rc = pd_profile_decode(data, len, 0, p, err);
-    free(data);
-    if (rc < 0)
-        pd_err_prefix(err, "profile %lld", (long long)id);
     return rc < 0 ? rc : 0;
 }
 

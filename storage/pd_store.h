@@ -16,14 +16,17 @@
 #define PD_STORE_H
 
 #include "pd_err.h"
+#include "pd_profile.h"
 #include "pd_regex.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* The schema version this code writes and reads. */
-#define PD_STORE_SCHEMA_VERSION 3
+/* The schema version this code writes and reads. Version 3 kept each
+ * profile as gzip pprof; opening one converts it to 4 (the schema at once,
+ * the rows in steps: pd_store_convert_step). */
+#define PD_STORE_SCHEMA_VERSION 4
 /* Caps on what one series may carry. */
 #define PD_STORE_MAX_LABELS 64
 #define PD_STORE_MAX_LABEL_VALUE 4096
@@ -48,15 +51,15 @@ typedef struct pd_store_item {
     const char *default_sample_type; /* "cpu", or "" / NULL if none */
     const int64_t *totals;           /* one per sample type */
     size_t ntotals;
-    const uint8_t *data; /* the compressed pprof, stored as given */
-    size_t len;          /* > 0 */
+    const pd_profile *profile; /* stored in its stored form (pd_stored.h):
+                                  symbols and stacks in the partition of its
+                                  job and main binary, samples as columns */
 } pd_store_item;
 
 /* A profile ready to store that owns its memory (pd_store_profile_free):
  * what the batched writer (pd_writer.h) takes and a pd_store_item borrows. */
 typedef struct pd_store_profile {
-    uint8_t *data; /* the compressed pprof (malloc'd) */
-    size_t len;
+    pd_profile *profile;
     char sample_types[256]; /* "samples/count,cpu/nanoseconds" */
     char default_type[64];
     int64_t *totals; /* one per sample type (malloc'd) */
@@ -78,7 +81,7 @@ typedef struct pd_store_meta {
     size_t nlabels;
     int64_t time_ns;
     int64_t duration_ns;
-    int64_t size; /* bytes of data */
+    int64_t size; /* bytes stored for the profile (its columns) */
     const char *sample_types;
     const char *default_sample_type; /* "" if none */
     const int64_t *totals;
@@ -113,8 +116,15 @@ int pd_store_put(pd_store *s, const pd_store_item *items, size_t n, int64_t *ids
 int pd_store_retention_step(pd_store *s, int64_t older_than_ns, int64_t max_bytes, size_t batch,
                             size_t *deleted, pd_err *err);
 
-/* *data_bytes (OUT): the sum of stored profile sizes, kept as a running
- * total; *file_bytes (OUT, may be NULL): page_count * page_size. */
+/* One step of converting rows a schema-3 file kept as gzip pprof into the
+ * stored form, in one short transaction: up to `batch` rows, oldest id
+ * first. *left (OUT) receives at most how many rows are still to convert (0: done;
+ * then the call is a cheap no-op). A row that no longer decodes stays as it
+ * was (it is read as before). Resumable: a crash loses at most the step. */
+int pd_store_convert_step(pd_store *s, size_t batch, size_t *converted, int64_t *left, pd_err *err);
+
+/* *data_bytes (OUT): the sum of stored profile and symbol sizes, kept as a
+ * running total; *file_bytes (OUT, may be NULL): page_count * page_size. */
 int pd_store_size(pd_store *s, int64_t *data_bytes, int64_t *file_bytes, pd_err *err);
 
 /* --- registered targets -------------------------------------------------- */
@@ -195,11 +205,14 @@ typedef int (*pd_store_string_cb)(void *ctx, const char *s);
 int pd_store_find(pd_store_reader *r, const pd_store_query *q, pd_store_meta_cb cb, void *ctx,
                   pd_err *err);
 
-/* The profile `id`: *data (OUT, malloc'd, caller frees) and *len (OUT);
- * meta (OUT, may be NULL) is released with pd_store_meta_release. -ENOENT
- * if there is no such profile. */
+/* The profile `id` as gzip pprof: *data (OUT, malloc'd, caller frees) and
+ * *len (OUT); meta (OUT, may be NULL) is released with
+ * pd_store_meta_release. -ENOENT if there is no such profile. */
 int pd_store_get(pd_store_reader *r, int64_t id, uint8_t **data, size_t *len, pd_store_meta *meta,
                  pd_err *err);
+/* The profile `id` decoded: *out (OUT, caller frees with pd_profile_free).
+ * -ENOENT if there is no such profile. */
+int pd_store_load(pd_store_reader *r, int64_t id, pd_profile **out, pd_err *err);
 void pd_store_meta_release(pd_store_meta *meta);
 
 /* Distinct label names (or values of label `name`), sorted (strcmp), over

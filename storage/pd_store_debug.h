@@ -9,5 +9,7 @@
  * connection. A transaction begun here stays open until a later call ends
  * it; pd_store_put and pd_store_retention_step fail while one is open. */
 int pd_store_exec(pd_store *s, const char *sql, pd_err *err);
+/* *val (OUT): the integer the first row of `sql` starts with. */
+int pd_store_debug_int(pd_store *s, const char *sql, int64_t *val, pd_err *err);
 
 #endif

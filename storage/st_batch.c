@@ -21,20 +21,23 @@ typedef struct queued {
     void *cb_arg;
 } queued;
 
-/* One job for the writer connection: a batch, an exec, or a retention step. */
+/* One job for the writer connection: a batch, an exec, a conversion step or
+ * a retention step. */
 typedef struct job {
     pd_work work; /* first: the queue hands it back */
     pd_writer *w;
     queued *items; /* NULL: exec or retention step */
     size_t n;
     int64_t *ids;           /* the batch's new ids */
-    pd_writer_exec_fn exec; /* NULL: batch or retention step */
+    pd_writer_exec_fn exec; /* NULL: batch, conversion or retention step */
+    bool convert;           /* a conversion step (pd_store_convert_step) */
     pd_writer_exec_done_fn exec_done;
     void *exec_arg;
     struct job *next; /* in the exec queue */
     int64_t first_id, last_id;
-    size_t bad; /* items refused one by one after the batch failed */
-    size_t deleted;
+    size_t bad;     /* items refused one by one after the batch failed */
+    size_t deleted; /* retention; conversion: rows converted */
+    int64_t left;   /* conversion: rows left at most */
     int rc;
     pd_err err;
 } job;
@@ -50,6 +53,9 @@ struct pd_writer {
     bool urgent;                /* someone waits for the queued batch */
     pd_workq pool;              /* one job on the thread pool at a time */
     bool retention_wanted;      /* a retention step is due */
+    bool convert_wanted;        /* version-3 rows may be left to convert */
+    int64_t convert_left;       /* after the last step; -1 before the first */
+    uint64_t converted;
     bool closing;
     uv_timer_t flush_timer;
     uv_timer_t retention_timer;
@@ -60,6 +66,10 @@ struct pd_writer {
 };
 
 static void run_next(pd_writer *w);
+
+/* Rows of a version-3 file converted per step: a few milliseconds each, so
+ * a batch of new profiles waits little behind a step. */
+#define CONVERT_BATCH 32
 
 static void free_items(queued *items, size_t n)
 {
@@ -79,6 +89,10 @@ static void job_work(pd_work *work)
         j->rc = j->exec(w->store, j->exec_arg, &j->err);
         return;
     }
+    if (j->convert) {
+        j->rc = pd_store_convert_step(w->store, CONVERT_BATCH, &j->deleted, &j->left, &j->err);
+        return;
+    }
     if (j->items == NULL) {
         int64_t cutoff = 0;
         if (w->o.retention_ms > 0)
@@ -95,9 +109,9 @@ static void job_work(pd_work *work)
         labels[i] = pd_xcalloc(q->labels.n + 1, sizeof(pd_store_label));
         for (size_t k = 0; k < q->labels.n; k++)
             labels[i][k] = (pd_store_label){q->labels.v[k].name, q->labels.v[k].value};
-        items[i] = (pd_store_item){
-            labels[i],         q->labels.n, q->p.time_ns, q->p.duration_ns, q->p.sample_types,
-            q->p.default_type, q->p.totals, q->p.ntotals, q->p.data,        q->p.len};
+        items[i] = (pd_store_item){labels[i],        q->labels.n,       q->p.time_ns,
+                                   q->p.duration_ns, q->p.sample_types, q->p.default_type,
+                                   q->p.totals,      q->p.ntotals,      q->p.profile};
     }
     j->rc = pd_store_put(w->store, items, j->n, ids, &j->err);
     if (j->rc == -EINVAL && j->n > 1) {
@@ -136,6 +150,27 @@ static void notify(job *j)
     }
 }
 
+static void convert_done(pd_writer *w, job *j)
+{
+    if (j->rc < 0) {
+        /* tried again with the next retention tick, not in a tight loop */
+        pd_log_error("converting stored profiles failed", "error=\"%s\"", j->err.msg);
+        return;
+    }
+    bool first = w->convert_left < 0;
+    w->converted += j->deleted;
+    w->convert_left = j->left;
+    w->convert_wanted = j->left > 0;
+    if (first && j->left > 0)
+        pd_log_info("converting stored profiles", "left=%lld", (long long)j->left);
+    else if (!first && j->left == 0)
+        pd_log_info("converted stored profiles", "converted=%llu",
+                    (unsigned long long)w->converted);
+    else if (j->deleted > 0 && w->converted / 10000 != (w->converted - j->deleted) / 10000)
+        pd_log_info("converting stored profiles", "converted=%llu left=%lld",
+                    (unsigned long long)w->converted, (long long)j->left);
+}
+
 static void job_done(pd_work *work, int status)
 {
     job *j = (job *)work;
@@ -157,6 +192,8 @@ static void job_done(pd_work *work, int status)
         notify(j);
         free_items(j->items, j->n);
         free(j->ids);
+    } else if (j->convert) {
+        convert_done(w, j);
     } else if (j->rc < 0) {
         pd_log_error("retention failed", "error=\"%s\"", j->err.msg);
     } else {
@@ -204,6 +241,10 @@ static void run_next(pd_writer *w)
         w->exec_head = j->next;
         if (w->exec_head == NULL)
             w->exec_tail = NULL;
+    } else if (w->convert_wanted && !w->closing) {
+        j = pd_xcalloc(1, sizeof(*j));
+        j->convert = true;
+        w->convert_wanted = false;
     } else if (w->retention_wanted && !w->closing) {
         j = pd_xcalloc(1, sizeof(*j));
         w->retention_wanted = false;
@@ -240,6 +281,7 @@ static void on_retention_timer(uv_timer_t *t)
 {
     pd_writer *w = t->data;
     w->retention_wanted = true;
+    w->convert_wanted = w->convert_left != 0;
     run_next(w);
 }
 
@@ -268,9 +310,11 @@ int pd_writer_open(uv_loop_t *loop, const pd_writer_opts *o, pd_writer **out, pd
     w->flush_timer.data = w;
     w->retention_timer.data = w;
     w->open_handles = 2;
-    if (o->retention_ms > 0 || o->max_size > 0)
-        uv_timer_start(&w->retention_timer, on_retention_timer, 1000,
-                       (uint64_t)w->o.retention_every_ms);
+    w->convert_left = -1;
+    w->convert_wanted = true;
+    /* the timer also retries a conversion step that failed */
+    uv_timer_start(&w->retention_timer, on_retention_timer, 1000,
+                   (uint64_t)w->o.retention_every_ms);
     *out = w;
     return 0;
 }
@@ -324,6 +368,13 @@ void pd_writer_metrics(const pd_writer *w, pd_buf *out)
     pd_prom_family(out, "pprofd_profiles_stored_total", "counter",
                    "Profiles committed to the database.");
     pd_prom_u64(out, "pprofd_profiles_stored_total", NULL, w->stored);
+    pd_prom_family(out, "pprofd_storage_converted_total", "counter",
+                   "Profiles of a version-3 database converted to the stored form.");
+    pd_prom_u64(out, "pprofd_storage_converted_total", NULL, w->converted);
+    pd_prom_family(out, "pprofd_storage_convert_left", "gauge",
+                   "Profiles of a version-3 database still to convert (at most).");
+    pd_prom_u64(out, "pprofd_storage_convert_left", NULL,
+                w->convert_left > 0 ? (uint64_t)w->convert_left : 0);
     /* The database and its WAL: a stat each, cheap enough for a scrape. */
     uint64_t bytes = 0;
     const char *suffix[] = {"", "-wal"};

@@ -21,9 +21,24 @@ static const char *const sql_text[PD_ST_NSTMT] = {
     [PD_ST_SERIES_LABEL_INSERT] =
         "INSERT INTO series_labels(series_id, name, value) VALUES (?1, ?2, ?3)",
     [PD_ST_PROFILE_INSERT] = "INSERT INTO profiles(series_id, time_ns, duration_ns, sample_types,"
-                             " default_sample_type, totals, size, data)"
-                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [PD_ST_RET_OLDEST] = "SELECT id, series_id, size, time_ns FROM profiles"
+                             " default_sample_type, totals, size, data, partition_id)"
+                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [PD_ST_PART_BY_KEY] = "SELECT id FROM partitions WHERE key = ?1",
+    [PD_ST_PART_INSERT] = "INSERT INTO partitions(key) VALUES (?1)",
+    [PD_ST_PART_CHUNKS] = "SELECT id, data FROM symbols WHERE partition_id = ?1 AND id > ?2"
+                          " ORDER BY id",
+    [PD_ST_PART_CHUNK_INSERT] = "INSERT INTO symbols(partition_id, data) VALUES (?1, ?2)",
+    [PD_ST_PART_ADD] = "UPDATE partitions SET profiles = profiles + ?2, bytes = bytes + ?3"
+                       " WHERE id = ?1",
+    [PD_ST_PART_GC] = "DELETE FROM partitions WHERE id = ?1 AND profiles <= 0 RETURNING bytes",
+    [PD_ST_PART_GC_SYMBOLS] = "DELETE FROM symbols WHERE partition_id = ?1",
+    [PD_ST_CONV_ROWS] = "SELECT p.id, p.data, (SELECT value FROM series_labels"
+                        " WHERE series_id = p.series_id AND name = 'job') FROM profiles p"
+                        " WHERE p.id BETWEEN ?1 AND ?2 AND p.partition_id IS NULL"
+                        " ORDER BY p.id LIMIT ?3",
+    [PD_ST_CONV_UPDATE] = "UPDATE profiles SET partition_id = ?2, data = ?3, size = ?4"
+                          " WHERE id = ?1",
+    [PD_ST_RET_OLDEST] = "SELECT id, series_id, size, time_ns, partition_id FROM profiles"
                          " ORDER BY time_ns, id LIMIT ?1",
     [PD_ST_RET_DELETE] = "DELETE FROM profiles WHERE id = ?1",
     [PD_ST_RET_SERIES_GC] = "DELETE FROM series WHERE id = ?1"
@@ -46,7 +61,7 @@ static const char *const sql_text[PD_ST_NSTMT] = {
     [PD_ST_HAS_PROFILE] = "SELECT 1 FROM profiles WHERE series_id = ?1"
                           " AND time_ns BETWEEN ?2 AND ?3 LIMIT 1",
     [PD_ST_GET] = "SELECT p.series_id, p.time_ns, p.duration_ns, p.size, p.sample_types,"
-                  " p.default_sample_type, p.totals, p.data, s.labels"
+                  " p.default_sample_type, p.totals, p.data, s.labels, p.partition_id"
                   " FROM profiles p JOIN series s ON s.id = p.series_id WHERE p.id = ?1",
     [PD_ST_SERIES_LABELS] = "SELECT name, value FROM series_labels WHERE series_id = ?1"
                             " ORDER BY name",

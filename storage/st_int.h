@@ -4,8 +4,9 @@
 #ifndef PD_ST_INT_H
 #define PD_ST_INT_H
 
-#include "pd_store.h"
 #include "pd_hash.h"
+#include "pd_store.h"
+#include "pd_stored.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,6 +28,15 @@ typedef enum {
     PD_ST_SERIES_INSERT,
     PD_ST_SERIES_LABEL_INSERT,
     PD_ST_PROFILE_INSERT,
+    PD_ST_PART_BY_KEY,
+    PD_ST_PART_INSERT,
+    PD_ST_PART_CHUNKS,
+    PD_ST_PART_CHUNK_INSERT,
+    PD_ST_PART_ADD,
+    PD_ST_PART_GC,
+    PD_ST_PART_GC_SYMBOLS,
+    PD_ST_CONV_ROWS,
+    PD_ST_CONV_UPDATE,
     PD_ST_RET_OLDEST,
     PD_ST_RET_DELETE,
     PD_ST_RET_SERIES_GC,
@@ -47,6 +57,23 @@ typedef struct pd_st_db {
     sqlite3_stmt *stmt[PD_ST_NSTMT];
 } pd_st_db;
 
+/* A symbol partition held in memory: its table and the last chunk loaded. */
+typedef struct pd_st_part {
+    int64_t id;
+    pd_symtab *t;
+    int64_t last_chunk;              /* rowid in symbols */
+    bool touched;                    /* the open transaction added to it */
+    int64_t new_profiles, new_bytes; /* what it added, for the counters */
+} pd_st_part;
+
+/* The partitions a connection holds, by key (the writer: the partition key;
+ * readers: the id's bytes). Bounded: past a size it starts over. */
+typedef struct pd_st_parts {
+    pd_keymap map; /* key -> index into v */
+    pd_st_part *v;
+    size_t n, cap;
+} pd_st_parts;
+
 struct pd_store {
     pd_st_db d;
     /* canonical label string -> index into series_ids; only committed
@@ -54,11 +81,15 @@ struct pd_store {
     pd_keymap cache;
     int64_t *series_ids;
     size_t nseries, capseries;
-    int64_t total_bytes; /* mirror of meta.total_bytes */
+    int64_t total_bytes;   /* mirror of meta.total_bytes */
+    pd_st_parts parts;     /* committed partitions, by key */
+    int64_t pending_total; /* bytes the open conversion step adds */
+    bool converted_all;    /* no version-3 row is left */
 };
 
 struct pd_store_reader {
     pd_st_db d;
+    pd_st_parts parts; /* by id */
 };
 
 /* --- st_db.c: connections, statements, errors ---------------------------- */
@@ -99,6 +130,33 @@ int pd_st_meta_set(pd_st_db *d, const char *key, int64_t val, pd_err *err);
 
 /* Forgets every cached series id (after a rollback or deleted series). */
 void pd_st_cache_reset(pd_store *s);
+/* Forgets the series ids and the partitions (after a rollback). */
+void pd_st_forget(pd_store *s);
+
+/* --- st_part.c: symbol partitions ---------------------------------------- */
+
+void pd_st_parts_init(pd_st_parts *ps);
+/* Frees every table (the cache starts over). */
+void pd_st_parts_free(pd_st_parts *ps);
+/* The key of the partition a profile of job `job` (NULL: none) goes to:
+ * the job and the main binary (first mapping's build id, else its file).
+ * malloc'd. */
+char *pd_st_part_key(const char *job, const pd_profile *p);
+/* Writer: *out (OUT, borrowed until the cache starts over) the partition of
+ * `key`, created if new, its table loaded. Inside the write transaction. */
+int pd_st_part_writer(pd_store *s, const char *key, pd_st_part **out, pd_err *err);
+/* Writer: saves what the touched partitions added (one chunk each) and
+ * their counters (new_profiles, new_bytes plus the chunk). *bytes (OUT):
+ * chunk bytes written. */
+int pd_st_parts_save(pd_store *s, int64_t *bytes, pd_err *err);
+/* Writer: adds n profiles and `bytes` to partition id's counters. */
+int pd_st_part_count(pd_st_db *d, int64_t id, int64_t n, int64_t bytes, pd_err *err);
+/* Writer: deletes partition id and its symbols if no profile is left;
+ * *freed (OUT): its bytes, *gone (OUT): whether it went. */
+int pd_st_part_gc(pd_st_db *d, int64_t id, int64_t *freed, bool *gone, pd_err *err);
+/* Reader: *out (OUT, borrowed until the next call on r) the table of
+ * partition id with every chunk the current snapshot holds. */
+int pd_st_part_reader(pd_store_reader *r, int64_t id, const pd_symtab **out, pd_err *err);
 
 /* --- st_schema.c ------------------------------------------------------- */
 

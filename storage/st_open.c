@@ -47,6 +47,7 @@ int pd_store_open(const char *path, pd_store **out, pd_err *err)
         return pd_errf(err, -EINVAL, "storage path is empty");
     pd_store *s = pd_xcalloc(1, sizeof(*s));
     pd_keymap_init(&s->cache, 0);
+    pd_st_parts_init(&s->parts);
     int rc = make_parent(path, err);
     if (rc == 0)
         rc = pd_st_db_open(&s->d, path, true, err);
@@ -70,11 +71,13 @@ void pd_store_close(pd_store *s)
         return;
     pd_st_db_close(&s->d);
     pd_keymap_free(&s->cache);
+    pd_st_parts_free(&s->parts);
+    pd_keymap_free(&s->parts.map);
     free(s->series_ids);
     free(s);
 }
 
-/* One integer answer of a pragma; *val (OUT). */
+/* One integer answer of a pragma or query; *val (OUT). */
 static int pragma_int(pd_store *s, const char *sql, int64_t *val, pd_err *err)
 {
     sqlite3_stmt *st = NULL;
@@ -111,4 +114,9 @@ int pd_store_size(pd_store *s, int64_t *data_bytes, int64_t *file_bytes, pd_err 
 int pd_store_exec(pd_store *s, const char *sql, pd_err *err)
 {
     return pd_st_exec(&s->d, sql, err);
+}
+
+int pd_store_debug_int(pd_store *s, const char *sql, int64_t *val, pd_err *err)
+{
+    return pragma_int(s, sql, val, err);
 }

@@ -38,8 +38,8 @@ static int check_item(size_t i, const pd_store_item *it, pd_err *err)
 {
     const char *type;
     int rc = pd_st_labels_check(it->labels, it->nlabels, &type, err);
-    if (rc == 0 && (it->data == NULL || it->len == 0))
-        rc = pd_errf(err, -EINVAL, "empty data");
+    if (rc == 0 && it->profile == NULL)
+        rc = pd_errf(err, -EINVAL, "no profile");
     if (rc == 0 && it->duration_ns < 0)
         rc = pd_errf(err, -EINVAL, "negative duration");
     if (rc == 0 && (it->sample_types == NULL || it->sample_types[0] == '\0'))
@@ -123,13 +123,47 @@ out:
     return rc;
 }
 
-static int insert_profile(pd_store *s, const pd_store_item *it, int64_t sid, int64_t *id,
-                          pd_err *err)
+static const char *label_value(const pd_store_item *it, const char *name)
 {
-    sqlite3_stmt *st;
-    int rc = pd_st_stmt(&s->d, PD_ST_PROFILE_INSERT, &st, err);
+    for (size_t i = 0; i < it->nlabels; i++)
+        if (strcmp(it->labels[i].name, name) == 0)
+            return it->labels[i].value;
+    return NULL;
+}
+
+/* The item's columns against its partition's table: *blob (OUT,
+ * malloc'd) and *part (OUT, valid until the next partition lookup). */
+static int pack(pd_store *s, const pd_store_item *it, pd_st_part **part, uint8_t **blob,
+                size_t *len, pd_err *err)
+{
+    char *key = pd_st_part_key(label_value(it, "job"), it->profile);
+    int rc = pd_st_part_writer(s, key, part, err);
+    free(key);
     if (rc != 0)
         return rc;
+    pd_stored st;
+    pd_symtab_add((*part)->t, it->profile, &st);
+    (*part)->touched = true;
+    pd_stored_encode(&st, blob, len);
+    pd_stored_free(&st);
+    return 0;
+}
+
+static int insert_profile(pd_store *s, const pd_store_item *it, int64_t sid, int64_t *id,
+                          int64_t *size, pd_err *err)
+{
+    pd_st_part *part = NULL;
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    int rc = pack(s, it, &part, &blob, &len, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *st;
+    rc = pd_st_stmt(&s->d, PD_ST_PROFILE_INSERT, &st, err);
+    if (rc != 0) {
+        free(blob);
+        return rc;
+    }
     const char *dst = it->default_sample_type ? it->default_sample_type : "";
     uint8_t *totals = pd_st_totals_encode(it->totals, it->ntotals);
     int b = sqlite3_bind_int64(st, 1, sid);
@@ -144,18 +178,32 @@ static int insert_profile(pd_store *s, const pd_store_item *it, int64_t sid, int
     if (b == SQLITE_OK)
         b = sqlite3_bind_blob64(st, 6, totals, it->ntotals * 8, SQLITE_STATIC);
     if (b == SQLITE_OK)
-        b = sqlite3_bind_int64(st, 7, (int64_t)it->len);
+        b = sqlite3_bind_int64(st, 7, (int64_t)len);
     if (b == SQLITE_OK)
-        b = sqlite3_bind_blob64(st, 8, it->data, it->len, SQLITE_STATIC);
+        b = sqlite3_bind_blob64(st, 8, blob, len, SQLITE_STATIC);
+    if (b == SQLITE_OK)
+        b = sqlite3_bind_int64(st, 9, part->id);
     if (b != SQLITE_OK)
         rc = pd_st_err(&s->d, b, "insert profile", err);
     else
         rc = pd_st_step_done(&s->d, st, "insert profile", err);
-    if (rc == 0)
+    if (rc == 0) {
         *id = sqlite3_last_insert_rowid(s->d.db);
-    sqlite3_clear_bindings(st); /* totals is freed next */
+        *size = (int64_t)len;
+        part->new_profiles++;
+        part->new_bytes += (int64_t)len;
+    }
+    sqlite3_clear_bindings(st); /* totals and blob are freed next */
     free(totals);
+    free(blob);
     return rc;
+}
+
+/* After a failed transaction: the caches may hold what it rolled back. */
+void pd_st_forget(pd_store *s)
+{
+    pd_st_cache_reset(s);
+    pd_st_parts_free(&s->parts);
 }
 
 int pd_store_put(pd_store *s, const pd_store_item *items, size_t n, int64_t *ids_out, pd_err *err)
@@ -176,35 +224,38 @@ int pd_store_put(pd_store *s, const pd_store_item *items, size_t n, int64_t *ids
         return rc;
     int64_t added = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        int64_t sid = 0, pid = 0;
+        int64_t sid = 0, pid = 0, size = 0;
         rc = series_id(s, &items[i], &sid, err);
         if (rc == 0)
-            rc = insert_profile(s, &items[i], sid, &pid, err);
+            rc = insert_profile(s, &items[i], sid, &pid, &size, err);
         if (rc != 0) {
             pd_err_prefix(err, "item %zu", i);
             break;
         }
-        added += (int64_t)items[i].len;
+        added += size;
         if (ids_out != NULL)
             ids_out[i] = pid;
     }
+    int64_t symbols = 0;
     if (rc == 0)
-        rc = pd_st_meta_set(&s->d, "total_bytes", s->total_bytes + added, err);
+        rc = pd_st_parts_save(s, &symbols, err);
+    if (rc == 0)
+        rc = pd_st_meta_set(&s->d, "total_bytes", s->total_bytes + added + symbols, err);
     if (rc == 0)
         rc = pd_st_run(&s->d, PD_ST_COMMIT, err);
     if (rc != 0) {
         pd_st_reset_all(&s->d);
         pd_st_run(&s->d, PD_ST_ROLLBACK, NULL);
-        pd_st_cache_reset(s); /* it may hold series the rollback removed */
+        pd_st_forget(s);
         return rc;
     }
-    s->total_bytes += added;
+    s->total_bytes += added + symbols;
     return 0;
 }
 
 void pd_store_profile_free(pd_store_profile *p)
 {
-    free(p->data);
+    pd_profile_free(p->profile);
     free(p->totals);
     memset(p, 0, sizeof(*p));
 }

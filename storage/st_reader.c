@@ -16,6 +16,7 @@ int pd_store_reader_open(const char *path, pd_store_reader **out, pd_err *err)
     if (path == NULL || path[0] == '\0')
         return pd_errf(err, -EINVAL, "storage path is empty");
     pd_store_reader *r = pd_xcalloc(1, sizeof(*r));
+    pd_st_parts_init(&r->parts);
     int rc = pd_st_db_open(&r->d, path, false, err);
     if (rc == 0)
         rc = pd_st_schema_check(&r->d, err);
@@ -33,6 +34,8 @@ void pd_store_reader_close(pd_store_reader *r)
     if (r == NULL)
         return;
     pd_st_db_close(&r->d);
+    pd_st_parts_free(&r->parts);
+    pd_keymap_free(&r->parts.map);
     free(r);
 }
 
@@ -86,11 +89,40 @@ static void row_meta(sqlite3_stmt *st, int64_t id, pd_arena *a, pd_store_meta *m
     meta->series = arena_str(a, sqlite3_column_text(st, 8));
 }
 
-int pd_store_get(pd_store_reader *r, int64_t id, uint8_t **data, size_t *len, pd_store_meta *meta,
-                 pd_err *err)
+/* The profile of the PD_ST_GET row: a version-3 row's gzip pprof decoded,
+ * else its columns against its partition. */
+static int row_profile(pd_store_reader *r, sqlite3_stmt *st, int64_t id, pd_profile **out,
+                       pd_err *err)
 {
-    *data = NULL;
-    *len = 0;
+    const uint8_t *blob = sqlite3_column_blob(st, 7);
+    size_t len = (size_t)sqlite3_column_bytes(st, 7);
+    int rc;
+    if (sqlite3_column_type(st, 9) == SQLITE_NULL) {
+        rc = pd_profile_decode(blob, len, 0, out, err);
+    } else {
+        int64_t pid = sqlite3_column_int64(st, 9);
+        pd_stored cols;
+        const pd_symtab *t = NULL;
+        rc = pd_stored_decode(blob, len, 0, &cols, err);
+        if (rc == 0) {
+            rc = pd_st_part_reader(r, pid, &t, err);
+            if (rc == 0)
+                rc = pd_symtab_unpack(t, &cols, out, err);
+            pd_stored_free(&cols);
+        }
+    }
+    if (rc != 0)
+        pd_err_prefix(err, "profile %" PRId64, id);
+    return rc;
+}
+
+/* Runs the PD_ST_GET row of `id` through fn, in one read transaction;
+ * -ENOENT if there is none. meta (may be NULL) as pd_store_get's. */
+typedef int (*row_fn)(pd_store_reader *r, sqlite3_stmt *st, int64_t id, void *arg, pd_err *err);
+
+static int with_row(pd_store_reader *r, int64_t id, row_fn fn, void *arg, pd_store_meta *meta,
+                    pd_err *err)
+{
     pd_arena *a = NULL;
     if (meta != NULL)
         memset(meta, 0, sizeof(*meta));
@@ -112,13 +144,8 @@ int pd_store_get(pd_store_reader *r, int64_t id, uint8_t **data, size_t *len, pd
         rc = pd_st_err(&r->d, step, "get profile", err);
         goto out;
     }
-    size_t n = (size_t)sqlite3_column_bytes(st, 7);
-    const void *blob = sqlite3_column_blob(st, 7);
-    *data = pd_xmalloc(n);
-    if (n > 0 && blob != NULL)
-        memcpy(*data, blob, n);
-    *len = n;
-    if (meta != NULL) {
+    rc = fn(r, st, id, arg, err);
+    if (rc == 0 && meta != NULL) {
         a = pd_xcalloc(1, sizeof(*a));
         row_meta(st, id, a, meta);
         sqlite3_reset(st);
@@ -129,9 +156,6 @@ out:
         sqlite3_reset(st);
     pd_st_read_end(&r->d, began);
     if (rc != 0) {
-        free(*data);
-        *data = NULL;
-        *len = 0;
         if (a != NULL) {
             pd_arena_free(a);
             free(a);
@@ -143,6 +167,62 @@ out:
     if (meta != NULL)
         meta->owned = a;
     return 0;
+}
+
+typedef struct got_bytes {
+    uint8_t *data;
+    size_t len;
+} got_bytes;
+
+static int get_bytes(pd_store_reader *r, sqlite3_stmt *st, int64_t id, void *arg, pd_err *err)
+{
+    got_bytes *g = arg;
+    if (sqlite3_column_type(st, 9) == SQLITE_NULL) {
+        /* a version-3 row: Go's own gzip, as it was fetched */
+        size_t n = (size_t)sqlite3_column_bytes(st, 7);
+        const void *blob = sqlite3_column_blob(st, 7);
+        g->data = pd_xmalloc(n + 1);
+        if (n > 0 && blob != NULL)
+            memcpy(g->data, blob, n);
+        g->len = n;
+        return 0;
+    }
+    pd_profile *p = NULL;
+    int rc = row_profile(r, st, id, &p, err);
+    if (rc == 0)
+        rc = pd_profile_encode(p, true, &g->data, &g->len, err);
+    pd_profile_free(p);
+    return rc;
+}
+
+int pd_store_get(pd_store_reader *r, int64_t id, uint8_t **data, size_t *len, pd_store_meta *meta,
+                 pd_err *err)
+{
+    got_bytes g = {NULL, 0};
+    int rc = with_row(r, id, get_bytes, &g, meta, err);
+    if (rc != 0) {
+        free(g.data);
+        g = (got_bytes){NULL, 0};
+    }
+    *data = g.data;
+    *len = g.len;
+    return rc;
+}
+
+static int get_profile(pd_store_reader *r, sqlite3_stmt *st, int64_t id, void *arg, pd_err *err)
+{
+    return row_profile(r, st, id, arg, err);
+}
+
+int pd_store_load(pd_store_reader *r, int64_t id, pd_profile **out, pd_err *err)
+{
+    *out = NULL;
+    int rc = with_row(r, id, get_profile, out, NULL, err);
+    if (rc != 0) {
+        pd_profile_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 void pd_store_meta_release(pd_store_meta *meta)

@@ -13,6 +13,7 @@ typedef struct victim {
     int64_t id;
     int64_t series_id;
     int64_t size;
+    int64_t partition_id; /* 0: a version-3 row */
 } victim;
 
 /* v (OUT, malloc'd, caller frees) and *n (OUT): the oldest profiles, up to
@@ -45,6 +46,7 @@ static int pick(pd_store *s, int64_t older_than_ns, int64_t max_bytes, size_t ba
         x->id = sqlite3_column_int64(st, 0);
         x->series_id = sqlite3_column_int64(st, 1);
         x->size = sqlite3_column_int64(st, 2);
+        x->partition_id = sqlite3_column_int64(st, 4);
         total -= x->size;
     }
     sqlite3_reset(st);
@@ -65,8 +67,42 @@ static int delete_one(pd_store *s, pd_st_id id, int64_t key, const char *what, p
     return pd_st_step_done(&s->d, st, what, err);
 }
 
-/* Deletes the victims and then the series they leave empty. *freed (OUT):
- * bytes deleted; *series_gone (OUT): whether any series went. */
+/* Takes the victims off their partitions' counters and deletes the
+ * partitions left without profiles, with their symbols. *freed (OUT) grows
+ * by the symbols' bytes; *parts_gone (OUT): whether any partition went. */
+static int release_partitions(pd_store *s, const victim *v, size_t n, int64_t *freed,
+                              bool *parts_gone, pd_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].partition_id == 0)
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = v[j].partition_id == v[i].partition_id;
+        if (seen)
+            continue;
+        int64_t count = 0, bytes = 0;
+        for (size_t j = i; j < n; j++)
+            if (v[j].partition_id == v[i].partition_id) {
+                count++;
+                bytes += v[j].size;
+            }
+        int64_t symbols = 0;
+        bool gone = false;
+        int rc = pd_st_part_count(&s->d, v[i].partition_id, -count, -bytes, err);
+        if (rc == 0)
+            rc = pd_st_part_gc(&s->d, v[i].partition_id, &symbols, &gone, err);
+        if (rc != 0)
+            return rc;
+        *parts_gone = *parts_gone || gone;
+        *freed += symbols;
+    }
+    return 0;
+}
+
+/* Deletes the victims and then the series and partitions they leave empty.
+ * *freed (OUT): bytes deleted; *series_gone (OUT): whether any series or
+ * partition went. */
 static int delete_all(pd_store *s, const victim *v, size_t n, int64_t *freed, bool *series_gone,
                       pd_err *err)
 {
@@ -91,7 +127,7 @@ static int delete_all(pd_store *s, const victim *v, size_t n, int64_t *freed, bo
         if (sqlite3_changes(s->d.db) > 0)
             *series_gone = true;
     }
-    return 0;
+    return release_partitions(s, v, n, freed, series_gone, err);
 }
 
 int pd_store_retention_step(pd_store *s, int64_t older_than_ns, int64_t max_bytes, size_t batch,
@@ -125,12 +161,12 @@ out:
         rc = pd_st_run(&s->d, PD_ST_COMMIT, err);
     if (rc != 0) {
         pd_st_run(&s->d, PD_ST_ROLLBACK, NULL);
-        pd_st_cache_reset(s);
+        pd_st_forget(s);
     } else {
         s->total_bytes -= freed;
         *deleted = n;
         if (series_gone)
-            pd_st_cache_reset(s);
+            pd_st_forget(s);
     }
     free(v);
     return rc;

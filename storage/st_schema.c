@@ -60,6 +60,25 @@ static const char *const migrations[PD_STORE_SCHEMA_VERSION] = {
     " id INTEGER PRIMARY KEY," /* the daemon's capture id */
     " created_ns INTEGER NOT NULL,"
     " doc TEXT NOT NULL);", /* the final GET /api/v1/captures/{id} answer */
+    /* 3 -> 4: the stored form. A partition is one job and main binary;
+     * its symbols are append-only chunks; a profile's data is its columns
+     * against its partition (partition_id NULL: a version-3 row, gzip
+     * pprof, converted in steps from convert_next to convert_last). The
+     * partition's counters let retention drop it without an index on
+     * profiles(partition_id), which a large file could not build online. */
+    "CREATE TABLE partitions ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT," /* never reused: readers cache by id */
+    " key TEXT NOT NULL UNIQUE,"             /* job \x1f build id or file */
+    " profiles INTEGER NOT NULL DEFAULT 0,"
+    " bytes INTEGER NOT NULL DEFAULT 0);" /* its symbols and its profiles' data */
+    "CREATE TABLE symbols ("
+    " id INTEGER PRIMARY KEY,"
+    " partition_id INTEGER NOT NULL,"
+    " data BLOB NOT NULL);" /* a zstd chunk of pd_symtab */
+    "CREATE INDEX symbols_partition ON symbols(partition_id, id);"
+    "ALTER TABLE profiles ADD COLUMN partition_id INTEGER;"
+    "INSERT INTO meta(key, value) VALUES ('convert_next', 1);"
+    "INSERT INTO meta(key, value) SELECT 'convert_last', coalesce(max(id), 0) FROM profiles;",
 };
 
 _Static_assert(APPLICATION_ID == 1886417508, "application_id in migrations[0]");

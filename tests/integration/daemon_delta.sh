@@ -50,7 +50,7 @@ ids=$(q "SELECT id FROM profiles WHERE time_ns >= $t0 AND time_ns + duration_ns 
 files=()
 covered=0
 for id in $ids; do
-	q "SELECT writefile('$W/d-$id.pb.gz', data) FROM profiles WHERE id = $id" >/dev/null
+	pd_stored_profile "$id" "$W/d-$id.pb.gz" || pd_die "profile $id"
 	files+=("$W/d-$id.pb.gz")
 	covered=$((covered + $(q "SELECT duration_ns FROM profiles WHERE id = $id")))
 done

@@ -96,10 +96,12 @@ last=$(grep -o 'last_id=[0-9]*' "$W/pprofd.log" | tail -1 | cut -d= -f2)
 [[ $(q "SELECT count(*) FROM profiles WHERE id = $last") == 1 ]] || pd_die "logged id $last missing"
 pd_ok "last logged id $last is stored"
 
-# Every stored profile opens in go tool pprof.
+# A stored profile opens in go tool pprof, served by the daemon started
+# again on the same file.
 pd_go_env
 id=$(q "SELECT p.id FROM profiles p JOIN series s ON s.id = p.series_id WHERE s.labels LIKE '%type=\"block\"%' LIMIT 1")
-q "SELECT writefile('$W/block.pb.gz', data) FROM profiles WHERE id = $id" >/dev/null
+pd_daemon_start "$W/pprofd.yaml" "$W/pprofd-2.log"
+pd_stored_profile "$id" "$W/block.pb.gz" || pd_die "profile $id"
 go tool pprof -raw -symbolize=none "$W/block.pb.gz" >/dev/null 2>&1 || pd_die "stored block delta unreadable"
 pd_ok "a stored delta opens in go tool pprof"
 pd_passed

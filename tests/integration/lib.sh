@@ -269,6 +269,7 @@ pd_passed() {
 # logging to LOG (default $W/pprofd.log); killed -9 at exit if still alive.
 pd_daemon_start() {
 	local log="${2:-$W/pprofd.log}"
+	PD_DAEMON_LOG=$log
 	"${PPROFD:?}" run -c "$1" 2>"$log" &
 	PD_DAEMON_PID=$!
 	pd_on_exit "kill -9 $PD_DAEMON_PID 2>/dev/null || true"
@@ -292,6 +293,20 @@ pd_daemon_stop() {
 	wait "$PD_DAEMON_PID" || rc=$?
 	[[ $rc == 0 ]] || pd_die "pprofd exited $rc after SIGTERM"
 	((SECONDS - start <= 5)) || pd_die "SIGTERM took $((SECONDS - start)) s"
+}
+
+# _pd_port: the port the running daemon logged it listens on ("" if none yet).
+_pd_port() {
+	grep -m1 'msg="listening"' "${PD_DAEMON_LOG:-$W/pprofd.log}" 2>/dev/null | grep -o 'port=[0-9]*' | cut -d= -f2
+}
+_pd_listening() { daemon_alive && [[ -n $(_pd_port) ]]; }
+
+# pd_stored_profile ID OUT: stored profile ID as gzip pprof, read the way a
+# user reads it (GET /api/v1/profiles/ID) from the running daemon: the
+# database keeps the stored form, not pprof.
+pd_stored_profile() {
+	wait_for 10 "pprofd to listen" _pd_listening
+	pd_fetch "http://127.0.0.1:$(_pd_port)/api/v1/profiles/$1" "$2"
 }
 
 # pd_db_query SQL...: a query on the daemon's database ($W/data/pprofd.db).

@@ -210,8 +210,7 @@ static int fill(int argc, char **argv)
                 .default_sample_type = o->p.default_type,
                 .totals = o->p.totals,
                 .ntotals = o->p.ntotals,
-                .data = o->p.data,
-                .len = o->p.len,
+                .profile = o->p.profile,
             };
             if (nb == FILL_BATCH || k == total) {
                 rc = pd_store_put(st, items, nb, ids, &err);

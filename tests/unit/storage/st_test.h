@@ -5,6 +5,7 @@
 
 #include "pd_store.h"
 #include "pd_store_debug.h"
+#include "tp.h"
 
 #include <stdarg.h>
 #include <setjmp.h>
@@ -75,6 +76,42 @@ static inline char *st_path(const char *dir, const char *name)
     return p;
 }
 
+/* Profiles made for items live until the test program exits. */
+static pd_profile **st_profiles;
+static size_t st_nprofiles;
+
+static inline void st_profiles_free(void)
+{
+    for (size_t i = 0; i < st_nprofiles; i++)
+        pd_profile_free(st_profiles[i]);
+    free(st_profiles);
+    st_profiles = NULL;
+    st_nprofiles = 0;
+}
+
+/* A CPU profile of the binary /bin/app with `n` samples whose values
+ * follow `time_ns` (so two profiles differ), its stacks f0..f6 on main. */
+static inline pd_profile *st_profile(int64_t time_ns, size_t n)
+{
+    if (st_nprofiles == 0)
+        atexit(st_profiles_free);
+    pd_profile *p = tp_new("samples/count,cpu/nanoseconds", "cpu/nanoseconds", 10000000);
+    uint32_t app = tp_map(p, 0x400000, 0x480000, 0, "/bin/app", "");
+    uint32_t main_loc = tp_loc(p, app, 0x400100, "main");
+    for (size_t i = 0; i < n; i++) {
+        char fn[32];
+        snprintf(fn, sizeof(fn), "f%zu", i % 7);
+        uint32_t leaf = tp_loc(p, app, 0x401000 + 16 * (i % 7), fn);
+        tp_sample_locs(p, (uint32_t[]){leaf, main_loc}, 2,
+                       TP_V(time_ns + (int64_t)i, (time_ns + (int64_t)i) * 10), NULL);
+    }
+    p->time_nanos = time_ns;
+    st_profiles = realloc(st_profiles, (st_nprofiles + 1) * sizeof(*st_profiles));
+    assert_non_null(st_profiles);
+    st_profiles[st_nprofiles++] = p;
+    return p;
+}
+
 /* An item and the storage behind its pointers. `labels` is
  * "name=value,name=value" (sorted by the caller; no commas in values). */
 typedef struct st_item {
@@ -82,10 +119,10 @@ typedef struct st_item {
     pd_store_label ls[16];
     char text[512];
     int64_t totals[2];
-    uint8_t data[256];
 } st_item;
 
-static inline void st_item_init(st_item *x, const char *labels, int64_t time_ns, size_t len)
+/* `samples` 0 leaves the item without a profile. */
+static inline void st_item_init(st_item *x, const char *labels, int64_t time_ns, size_t samples)
 {
     memset(x, 0, sizeof(*x));
     snprintf(x->text, sizeof(x->text), "%s", labels);
@@ -99,9 +136,6 @@ static inline void st_item_init(st_item *x, const char *labels, int64_t time_ns,
         x->ls[n].value = eq + 1;
         n++;
     }
-    assert_true(len <= sizeof(x->data));
-    for (size_t i = 0; i < len; i++)
-        x->data[i] = (uint8_t)(time_ns + (int64_t)i);
     x->totals[0] = time_ns;
     x->totals[1] = -time_ns * 1000;
     x->it.labels = x->ls;
@@ -112,15 +146,14 @@ static inline void st_item_init(st_item *x, const char *labels, int64_t time_ns,
     x->it.default_sample_type = "cpu";
     x->it.totals = x->totals;
     x->it.ntotals = 2;
-    x->it.data = x->data;
-    x->it.len = len;
+    x->it.profile = samples > 0 ? st_profile(time_ns, samples) : NULL;
 }
 
 /* Puts one item, asserting success; returns its id. */
-static inline int64_t st_put1(pd_store *s, const char *labels, int64_t time_ns, size_t len)
+static inline int64_t st_put1(pd_store *s, const char *labels, int64_t time_ns, size_t samples)
 {
     st_item x;
-    st_item_init(&x, labels, time_ns, len);
+    st_item_init(&x, labels, time_ns, samples);
     int64_t id = 0;
     pd_err err = {{0}};
     int rc = pd_store_put(s, &x.it, 1, &id, &err);
@@ -194,6 +227,49 @@ static inline st_fx *st_fx_new(bool open_writer, bool open_reader)
     return f;
 }
 
+/* Turns f's open database into a version-3 file: every profile's data
+ * back to gzip pprof (the row kept otherwise), the stored form's tables
+ * and column gone. */
+static inline void st_fx_downgrade_to_3(st_fx *f)
+{
+    pd_err err = {{0}};
+    pd_store_reader *r = NULL;
+    assert_int_equal(pd_store_reader_open(f->path, &r, &err), 0);
+    int64_t n = 0;
+    assert_int_equal(
+        pd_store_debug_int(f->s, "SELECT coalesce(max(id), 0) FROM profiles", &n, &err), 0);
+    for (int64_t id = 1; id <= n; id++) {
+        pd_profile *p = NULL;
+        int rc = pd_store_load(r, id, &p, &err);
+        if (rc == -ENOENT)
+            continue;
+        assert_int_equal(rc, 0);
+        uint8_t *gz = NULL;
+        size_t len = 0;
+        assert_int_equal(pd_profile_encode(p, true, &gz, &len, &err), 0);
+        pd_profile_free(p);
+        char *sql = malloc(len * 2 + 128);
+        assert_non_null(sql);
+        int off = snprintf(sql, 128, "UPDATE profiles SET size = %zu, data = X'", len);
+        for (size_t i = 0; i < len; i++)
+            off += sprintf(sql + off, "%02x", gz[i]);
+        sprintf(sql + off, "' WHERE id = %lld", (long long)id);
+        assert_int_equal(pd_store_exec(f->s, sql, &err), 0);
+        free(sql);
+        free(gz);
+    }
+    pd_store_reader_close(r);
+    assert_int_equal(pd_store_exec(f->s,
+                                   "DROP TABLE symbols; DROP TABLE partitions;"
+                                   " ALTER TABLE profiles DROP COLUMN partition_id;"
+                                   " DELETE FROM meta WHERE key LIKE 'convert_%';"
+                                   " UPDATE meta SET value = (SELECT sum(size) FROM profiles)"
+                                   " WHERE key = 'total_bytes';"
+                                   " UPDATE meta SET value = 3 WHERE key = 'schema_version'",
+                                   &err),
+                     0);
+}
+
 /* Turns f's open database into what schema `version` looked like (`sql`
  * drops what came later), checks that a reader refuses it as older, and
  * reopens it for writing, which migrates it; then checks that the profile
@@ -201,6 +277,7 @@ static inline st_fx *st_fx_new(bool open_writer, bool open_reader)
 static inline void st_fx_migrate_from(st_fx *f, const char *sql, int version, int64_t pid)
 {
     pd_err err = {{0}};
+    st_fx_downgrade_to_3(f);
     char set[128];
     snprintf(set, sizeof(set), "UPDATE meta SET value = %d WHERE key = 'schema_version'", version);
     assert_int_equal(pd_store_exec(f->s, sql, &err), 0);

@@ -56,7 +56,7 @@ static void test_invalid_items(void **state)
     st_item_init(&b, "job=api,type=", 12, 8);
     expect_batch_fails(f, &b, -EINVAL, "item 2: label type: empty value");
     st_item_init(&b, "job=api,type=cpu", 12, 0);
-    expect_batch_fails(f, &b, -EINVAL, "item 2: empty data");
+    expect_batch_fails(f, &b, -EINVAL, "item 2: no profile");
     st_item_init(&b, "job=api,type=cpu", 12, 8);
     b.it.ntotals = 1;
     expect_batch_fails(f, &b, -EINVAL, "item 2: 1 totals for 2 sample types");
@@ -119,7 +119,16 @@ static void test_good_batch(void **state)
     assert_int_equal(pd_store_put(f->s, items, 0, NULL, &err), 0); /* empty batch */
     int64_t bytes = 0;
     assert_int_equal(pd_store_size(f->s, &bytes, NULL, &err), 0);
-    assert_int_equal(bytes, 8 + 8 + 9 + 10 + 11);
+    int64_t rows = 0, symbols = 0;
+    assert_int_equal(pd_store_debug_int(f->s, "SELECT sum(size) FROM profiles", &rows, &err), 0);
+    assert_int_equal(
+        pd_store_debug_int(f->s, "SELECT sum(length(data)) FROM symbols", &symbols, &err), 0);
+    assert_int_equal(bytes, rows + symbols);
+    /* a partition per job and binary: api (the fixture's), a, b; job=a's
+     * cpu and heap share one */
+    int64_t parts = 0;
+    assert_int_equal(pd_store_debug_int(f->s, "SELECT count(*) FROM partitions", &parts, &err), 0);
+    assert_int_equal(parts, 3);
     /* while a transaction is open, put refuses rather than nests */
     assert_int_equal(pd_store_exec(f->s, "BEGIN", &err), 0);
     assert_int_equal(pd_store_put(f->s, items, 1, NULL, &err), -EBUSY);
