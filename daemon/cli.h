@@ -10,5 +10,6 @@ int pd_cmd_diff(int argc, char **argv);
 int pd_cmd_version(int argc, char **argv);
 int pd_cmd_check_config(int argc, char **argv);
 int pd_cmd_run(int argc, char **argv);
+int pd_cmd_import(int argc, char **argv);
 
 #endif

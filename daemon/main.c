@@ -14,6 +14,8 @@ static void usage(FILE *f)
                "                                          the diff profile of TARGET against BASE\n"
                "  run [-c FILE]                           the collector daemon\n"
                "  check-config FILE                       parse and validate a config file\n"
+               "  import -c FILE --type T --job J [--label K=V]... PPROF...\n"
+               "                                          store pprof files at their own time\n"
                "  version                                 version and library versions\n");
 }
 
@@ -30,6 +32,8 @@ int main(int argc, char **argv)
         return pd_cmd_diff(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0)
         return pd_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "import") == 0)
+        return pd_cmd_import(argc - 1, argv + 1);
     if (strcmp(cmd, "check-config") == 0)
         return pd_cmd_check_config(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)

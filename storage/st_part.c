@@ -145,8 +145,27 @@ int pd_st_part_writer(pd_store *s, const char *key, pd_st_part **out, pd_err *er
 {
     uint32_t idx;
     if (pd_keymap_get(&s->parts.map, key, strlen(key), &idx)) {
-        *out = &s->parts.v[idx];
-        return 0;
+        pd_st_part *p = &s->parts.v[idx];
+        if (p->touched) {
+            *out = p;
+            return 0;
+        }
+        /* First use in this transaction: another writer (pprofd import
+         * beside the daemon) may have appended to the partition, or its
+         * retention deleted it. Ids stay dense only if every writer
+         * appends to the table as the file holds it. */
+        int64_t id = 0;
+        int rc = part_id(&s->d, key, &id, err);
+        if (rc == 0 && id == p->id) {
+            rc = load_chunks(&s->d, p, err);
+            if (rc == 0) {
+                *out = p;
+                return 0;
+            }
+        }
+        pd_st_parts_free(&s->parts);
+        if (rc != 0)
+            return rc;
     }
     int64_t id = 0;
     int rc = part_id(&s->d, key, &id, err);

@@ -30,6 +30,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/flate"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
@@ -435,7 +436,8 @@ func startWorkload(variant string, load float64, full bool) {
 	for i, p := range hotPaths(variant) {
 		if full {
 			for k := 0; k < p.weight; k++ {
-				go runFlatOut(p, newScratch(seed+int64(100*i+k)))
+				p, s := p, newScratch(seed+int64(100*i+k)) // Go 1.19: loop variables are shared
+				go labelled(p, func() { runFlatOut(p, s) })
 			}
 			continue
 		}
@@ -443,7 +445,8 @@ func startWorkload(variant string, load float64, full bool) {
 		if busy > tick {
 			busy = tick
 		}
-		go runDutyCycled(p, newScratch(seed+int64(100*i)), busy)
+		p, s := p, newScratch(seed+int64(100*i))
+		go labelled(p, func() { runDutyCycled(p, s, busy) })
 	}
 
 	go workAllocRetain(rand.New(rand.NewSource(seed + 1)))
@@ -458,6 +461,12 @@ func startWorkload(variant string, load float64, full bool) {
 	go workWaitGroupFanOut(rand.New(rand.NewSource(seed + 3)))
 	go workSelectTimeout()
 	startParkedGoroutines()
+}
+
+// labelled runs fn with the pprof label path=<hot path name>, as services
+// label their work with pprof.Do: CPU and goroutine profiles carry it.
+func labelled(p hotPath, fn func()) {
+	pprof.Do(context.Background(), pprof.Labels("path", p.name), func(context.Context) { fn() })
 }
 
 func runFlatOut(p hotPath, s *scratch) {
