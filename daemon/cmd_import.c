@@ -82,28 +82,21 @@ static void args_free(import_args *a)
         free(a->owned[i]);
 }
 
-/* The series' labels as the store takes them (sorted, borrowed from s). */
-static pd_store_label *store_labels(const pd_labels *s)
-{
-    pd_store_label *v = calloc(s->n + 1, sizeof(*v));
-    for (size_t i = 0; v != NULL && i < s->n; i++)
-        v[i] = (pd_store_label){s->v[i].name, s->v[i].value};
-    return v;
-}
-
 typedef struct batch {
     pd_ingest_out out[BATCH];
     pd_store_item items[BATCH];
     size_t n;
 } batch;
 
-static int flush(pd_store *st, batch *b, size_t *stored)
+/* Stores the batch unless rc says an earlier step failed; empties it. */
+static int flush(pd_store *st, batch *b, size_t *stored, int rc)
 {
     pd_err err = {{0}};
-    int rc = b->n > 0 ? pd_store_put(st, b->items, b->n, NULL, &err) : 0;
-    if (rc < 0)
+    if (rc == 0 && b->n > 0)
+        rc = pd_store_put(st, b->items, b->n, NULL, &err);
+    if (err.msg[0] != '\0')
         fprintf(stderr, "pprofd import: %s\n", err.msg);
-    else
+    if (rc == 0)
         *stored += b->n;
     for (size_t i = 0; i < b->n; i++)
         pd_ingest_out_free(&b->out[i]);
@@ -165,8 +158,10 @@ int pd_cmd_import(int argc, char **argv)
     if (rc == 0)
         rc = pd_ingest_push_series(a.type, a.names, a.values, a.nlabels,
                                    &cfg->global.external_labels, &series, &err);
-    if (rc == 0)
-        labels = store_labels(&series);
+    /* the series' labels as the store takes them, borrowed from `series` */
+    labels = calloc(series.n + 1, sizeof(*labels));
+    for (size_t i = 0; labels != NULL && i < series.n; i++)
+        labels[i] = (pd_store_label){series.v[i].name, series.v[i].value};
     if (rc == 0)
         rc = pd_store_open(cfg->storage.path, &st, &err);
     if (rc < 0) {
@@ -178,13 +173,10 @@ int pd_cmd_import(int argc, char **argv)
     for (int i = 0; b != NULL && i < a.nfiles && rc == 0; i++) {
         rc = add_file(a.files[i], cfg, labels, series.n, b);
         if (rc == 0 && b->n == BATCH)
-            rc = flush(st, b, &stored);
+            rc = flush(st, b, &stored, rc);
     }
-    if (b != NULL && rc == 0)
-        rc = flush(st, b, &stored);
-    else if (b != NULL)
-        for (size_t i = 0; i < b->n; i++)
-            pd_ingest_out_free(&b->out[i]);
+    if (b != NULL)
+        rc = flush(st, b, &stored, rc);
     free(b);
     char desc[1024];
     pd_labels_format(&series, desc, sizeof(desc));
