@@ -92,10 +92,11 @@ int pd_stored_decode(const uint8_t *blob, size_t len, size_t max_samples, pd_sto
  * pd_profile_free). -EINVAL if s refers to ids t does not hold. */
 int pd_symtab_unpack(const pd_symtab *t, const pd_stored *s, pd_profile **out, pd_err *err);
 
-/* Compression of stored blobs (zstd). *out is malloc'd. Decompression
- * fails with -E2BIG past max_out bytes. */
-void pd_zstd_compress(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len);
-int pd_zstd_decompress(const uint8_t *in, size_t len, size_t max_out, uint8_t **out,
-                       size_t *out_len, pd_err *err);
+/* Compression of stored blobs: the length, then raw deflate (gzip.c).
+ * *out is malloc'd. Unpacking fails with -E2BIG past max_out bytes, -EINVAL
+ * for anything but an intact blob. */
+void pd_pack(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len);
+int pd_unpack(const uint8_t *in, size_t len, size_t max_out, uint8_t **out, size_t *out_len,
+              pd_err *err);
 
 #endif

@@ -42,8 +42,13 @@ void pd_stored_encode(const pd_stored *s, uint8_t **out, size_t *len)
             flags |= HAS_LABELS;
     cols_put_u(&b, flags);
     cols_put_u(&b, s->nsamples);
-    for (uint32_t i = 0; i < s->nsamples; i++)
-        cols_put_u(&b, s->stacks[i]);
+    /* Stack ids by difference to the previous sample's: a profile lists
+     * its stacks in about the order they were first interned. */
+    int64_t prev = 0;
+    for (uint32_t i = 0; i < s->nsamples; i++) {
+        cols_put_s(&b, (int64_t)s->stacks[i] - prev);
+        prev = s->stacks[i];
+    }
     if (flags & HAS_LABELS)
         for (uint32_t i = 0; i < s->nsamples; i++)
             cols_put_u(&b, s->labelsets[i]);
@@ -51,7 +56,7 @@ void pd_stored_encode(const pd_stored *s, uint8_t **out, size_t *len)
     for (uint32_t j = 0; j < s->nsample_types; j++)
         for (uint32_t i = 0; i < s->nsamples; i++)
             cols_put_s(&b, s->values[(size_t)i * s->nsample_types + j]);
-    pd_zstd_compress(b.data, b.len, out, len);
+    pd_pack(b.data, b.len, out, len);
     pd_buf_free(&b);
 }
 
@@ -96,8 +101,14 @@ static int decode_raw(cols_rd *r, size_t max_samples, pd_stored *s, pd_err *err)
     s->stacks = pd_xmalloc(((size_t)n + 1) * sizeof(uint32_t));
     s->labelsets = pd_xcalloc((size_t)n + 1, sizeof(uint32_t));
     s->values = pd_xmalloc(((size_t)n * nst + 1) * sizeof(int64_t));
-    for (uint32_t i = 0; i < n; i++)
-        s->stacks[i] = cols_u32(r);
+    int64_t prev = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int64_t id = prev + cols_s(r);
+        if (id < 0 || id > UINT32_MAX)
+            r->bad = true;
+        s->stacks[i] = (uint32_t)id;
+        prev = id;
+    }
     if (flags & HAS_LABELS)
         for (uint32_t i = 0; i < n; i++)
             s->labelsets[i] = cols_u32(r);
@@ -120,7 +131,7 @@ int pd_stored_decode(const uint8_t *blob, size_t len, size_t max_samples, pd_sto
     size_t cap = max_samples > 0 ? 1024 * 1024 + max_samples * 128 : PD_PROFILE_DEFAULT_MAX_BYTES;
     uint8_t *raw = NULL;
     size_t rawlen = 0;
-    int rc = pd_zstd_decompress(blob, len, cap, &raw, &rawlen, err);
+    int rc = pd_unpack(blob, len, cap, &raw, &rawlen, err);
     if (rc < 0)
         return rc;
     cols_rd r = {raw, raw + rawlen, false};

@@ -176,11 +176,14 @@ static uint32_t add_str(sy_add *a, uint32_t i)
     pd_symtab *t = a->t;
     pd_str s = a->p->strings[i];
     bool fresh;
-    const uint8_t *stored;
-    uint32_t id = pd_keymap_intern(&t->strmap, s.ptr, s.len, (uint32_t)t->n.strs, &fresh, &stored);
+    uint32_t id = pd_keymap_intern(&t->strmap, s.ptr, s.len, (uint32_t)t->n.strs, &fresh, NULL);
     if (fresh) {
+        /* the table's own copy: the index (and its copies) may be dropped */
+        char *copy = pd_arena_alloc(&t->bytes, (size_t)s.len + 1);
+        memcpy(copy, s.ptr, s.len);
+        copy[s.len] = '\0';
         pd_xgrow((void **)&t->strs, &t->strs_cap, t->n.strs + 1, sizeof(pd_str));
-        t->strs[t->n.strs++] = (pd_str){(const char *)stored, s.len};
+        t->strs[t->n.strs++] = (pd_str){copy, s.len};
     }
     return a->str[i] = id;
 }
@@ -430,7 +433,7 @@ void pd_symtab_chunk(pd_symtab *t, uint8_t **out, size_t *len)
             cols_put_s(&b, l->num);
         }
     }
-    pd_zstd_compress(b.data, b.len, out, len);
+    pd_pack(b.data, b.len, out, len);
     pd_buf_free(&b);
     t->saved = t->n;
 }
@@ -562,7 +565,7 @@ int pd_symtab_load(pd_symtab *t, const uint8_t *chunk, size_t len, pd_err *err)
         return pd_errf(err, -EINVAL, "symbols: load over unsaved entries");
     uint8_t *raw = NULL;
     size_t rawlen = 0;
-    int rc = pd_zstd_decompress(chunk, len, CHUNK_MAX_BYTES, &raw, &rawlen, err);
+    int rc = pd_unpack(chunk, len, CHUNK_MAX_BYTES, &raw, &rawlen, err);
     if (rc < 0)
         return rc;
     sy_counts before = t->n;

@@ -46,7 +46,7 @@ struct pd_symtab {
     size_t labs_cap;
     sy_counts n;     /* entries held */
     sy_counts saved; /* entries already in a chunk */
-    pd_arena bytes;  /* string bytes of loaded chunks */
+    pd_arena bytes;  /* every string's bytes (the index keeps copies of its own) */
 
     /* Interning maps, built on the first pd_symtab_add (readers never
      * need them). Values are ids. */

@@ -74,7 +74,7 @@ static const char *const migrations[PD_STORE_SCHEMA_VERSION] = {
     "CREATE TABLE symbols ("
     " id INTEGER PRIMARY KEY,"
     " partition_id INTEGER NOT NULL,"
-    " data BLOB NOT NULL);" /* a zstd chunk of pd_symtab */
+    " data BLOB NOT NULL);" /* a packed chunk of pd_symtab */
     "CREATE INDEX symbols_partition ON symbols(partition_id, id);"
     "ALTER TABLE profiles ADD COLUMN partition_id INTEGER;"
     "INSERT INTO meta(key, value) VALUES ('convert_next', 1);"
