@@ -16,11 +16,11 @@ seconds="${2:?usage: run.sh BUILD_DIR SECONDS [MAX_RUNS] [TARGET...]}"
 max_runs="${3:-0}"
 shift $(($# >= 3 ? 3 : $#))
 targets=("$@")
-((${#targets[@]})) || targets=(decode render ingest selector time config file_sd api_body api_query)
+((${#targets[@]})) || targets=(decode render ingest selector time config file_sd api_body api_query stored)
 
 dict_of() {
 	case $1 in
-	decode | render | ingest) echo pprof ;;
+	decode | render | ingest | stored) echo pprof ;;
 	selector) echo selector ;;
 	time) echo time ;;
 	config | file_sd) echo config ;;
@@ -30,7 +30,7 @@ dict_of() {
 }
 max_len_of() {
 	case $1 in
-	decode | render | ingest) echo 65536 ;;
+	decode | render | ingest | stored) echo 65536 ;;
 	config | file_sd | api_body) echo 16384 ;;
 	*) echo 4096 ;;
 	esac
