@@ -161,13 +161,8 @@ int pd_store_convert_step(pd_store *s, size_t batch, size_t *converted, int64_t 
     if (rc != 0)
         return rc;
     s->pending_total = 0;
-    rc = run_step(s, batch, converted, left, err);
-    pd_st_reset_all(&s->d);
-    if (rc == 0)
-        rc = pd_st_run(&s->d, PD_ST_COMMIT, err);
+    rc = pd_st_write_end(s, run_step(s, batch, converted, left, err), err);
     if (rc != 0) {
-        pd_st_run(&s->d, PD_ST_ROLLBACK, NULL);
-        pd_st_forget(s);
         *converted = 0;
         return rc;
     }

@@ -282,10 +282,11 @@ void pd_st_read_end(pd_st_db *d, bool began)
         pd_st_run(d, PD_ST_ROLLBACK, NULL); /* defensive: a read commit can't fail */
 }
 
-int pd_st_meta_get(pd_st_db *d, const char *key, int64_t *val, pd_err *err)
+int pd_st_lookup(pd_st_db *d, pd_st_id id, const char *key, int64_t *val, const char *what,
+                 pd_err *err)
 {
     sqlite3_stmt *st;
-    int rc = pd_st_stmt(d, PD_ST_META_GET, &st, err);
+    int rc = pd_st_stmt(d, id, &st, err);
     if (rc != 0)
         return rc;
     int step = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -294,11 +295,16 @@ int pd_st_meta_get(pd_st_db *d, const char *key, int64_t *val, pd_err *err)
     if (step == SQLITE_ROW)
         *val = sqlite3_column_int64(st, 0);
     else if (step == SQLITE_DONE)
-        rc = pd_errf(err, -ENOENT, "meta: no %s", key);
+        rc = pd_errf(err, -ENOENT, "%s: no %s", what, key);
     else
-        rc = pd_st_err(d, step, "meta", err);
+        rc = pd_st_err(d, step, what, err);
     sqlite3_reset(st);
     return rc;
+}
+
+int pd_st_meta_get(pd_st_db *d, const char *key, int64_t *val, pd_err *err)
+{
+    return pd_st_lookup(d, PD_ST_META_GET, key, val, "meta", err);
 }
 
 int pd_st_meta_set(pd_st_db *d, const char *key, int64_t val, pd_err *err)

@@ -122,6 +122,10 @@ void pd_st_reset_all(pd_st_db *d);
  * call began it (and pd_st_read_end must end it). */
 int pd_st_read_begin(pd_st_db *d, bool *began, pd_err *err);
 void pd_st_read_end(pd_st_db *d, bool began);
+/* *val (OUT): the integer statement `id` answers for the text ?1 = key;
+ * -ENOENT (err says "<what>: no <key>") when it has no row. */
+int pd_st_lookup(pd_st_db *d, pd_st_id id, const char *key, int64_t *val, const char *what,
+                 pd_err *err);
 /* meta table access; *val (OUT); -ENOENT if the key is absent. */
 int pd_st_meta_get(pd_st_db *d, const char *key, int64_t *val, pd_err *err);
 int pd_st_meta_set(pd_st_db *d, const char *key, int64_t val, pd_err *err);
@@ -132,6 +136,9 @@ int pd_st_meta_set(pd_st_db *d, const char *key, int64_t val, pd_err *err);
 void pd_st_cache_reset(pd_store *s);
 /* Forgets the series ids and the partitions (after a rollback). */
 void pd_st_forget(pd_store *s);
+/* Ends the writer's transaction: commits if rc is 0, else (or if the
+ * commit fails) rolls back and forgets the caches. Returns the outcome. */
+int pd_st_write_end(pd_store *s, int rc, pd_err *err);
 
 /* --- st_part.c: symbol partitions ---------------------------------------- */
 

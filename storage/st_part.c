@@ -115,20 +115,14 @@ static int load_chunks(pd_st_db *d, pd_st_part *p, pd_err *err)
 /* The id of the partition of key, inserted if absent. */
 static int part_id(pd_st_db *d, const char *key, int64_t *id, pd_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = pd_st_stmt(d, PD_ST_PART_BY_KEY, &st, err);
-    if (rc != 0)
+    pd_err miss = {{0}};
+    int rc = pd_st_lookup(d, PD_ST_PART_BY_KEY, key, id, "find partition", &miss);
+    if (rc != -ENOENT) {
+        if (rc != 0 && err != NULL)
+            *err = miss;
         return rc;
-    int step = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    if (step == SQLITE_OK)
-        step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *id = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    if (step == SQLITE_ROW)
-        return 0;
-    if (step != SQLITE_DONE)
-        return pd_st_err(d, step, "find partition", err);
+    }
+    sqlite3_stmt *st;
     rc = pd_st_stmt(d, PD_ST_PART_INSERT, &st, err);
     if (rc != 0)
         return rc;

@@ -102,20 +102,12 @@ static int series_id(pd_store *s, const pd_store_item *it, int64_t *id, pd_err *
         *id = s->series_ids[idx];
         goto out;
     }
-    sqlite3_stmt *st;
-    rc = pd_st_stmt(&s->d, PD_ST_SERIES_BY_LABELS, &st, err);
-    if (rc != 0)
-        goto out;
-    int step = sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
-    if (step == SQLITE_OK)
-        step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *id = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    if (step == SQLITE_DONE)
+    pd_err miss = {{0}};
+    rc = pd_st_lookup(&s->d, PD_ST_SERIES_BY_LABELS, canon, id, "find series", &miss);
+    if (rc == -ENOENT)
         rc = insert_series(s, it, type, canon, id, err);
-    else if (step != SQLITE_ROW)
-        rc = pd_st_err(&s->d, step, "find series", err);
+    else if (rc != 0 && err != NULL)
+        *err = miss;
     if (rc == 0)
         cache_add(s, canon, *id);
 out:
@@ -241,16 +233,22 @@ int pd_store_put(pd_store *s, const pd_store_item *items, size_t n, int64_t *ids
         rc = pd_st_parts_save(s, &symbols, err);
     if (rc == 0)
         rc = pd_st_meta_set(&s->d, "total_bytes", s->total_bytes + added + symbols, err);
+    rc = pd_st_write_end(s, rc, err);
+    if (rc == 0)
+        s->total_bytes += added + symbols;
+    return rc;
+}
+
+int pd_st_write_end(pd_store *s, int rc, pd_err *err)
+{
+    pd_st_reset_all(&s->d);
     if (rc == 0)
         rc = pd_st_run(&s->d, PD_ST_COMMIT, err);
     if (rc != 0) {
-        pd_st_reset_all(&s->d);
         pd_st_run(&s->d, PD_ST_ROLLBACK, NULL);
         pd_st_forget(s);
-        return rc;
     }
-    s->total_bytes += added + symbols;
-    return 0;
+    return rc;
 }
 
 void pd_store_profile_free(pd_store_profile *p)

@@ -156,13 +156,8 @@ int pd_store_retention_step(pd_store *s, int64_t older_than_ns, int64_t max_byte
     if (rc == 0)
         rc = pd_st_exec(&s->d, "PRAGMA incremental_vacuum", err);
 out:
-    pd_st_reset_all(&s->d);
-    if (rc == 0)
-        rc = pd_st_run(&s->d, PD_ST_COMMIT, err);
-    if (rc != 0) {
-        pd_st_run(&s->d, PD_ST_ROLLBACK, NULL);
-        pd_st_forget(s);
-    } else {
+    rc = pd_st_write_end(s, rc, err);
+    if (rc == 0) {
         s->total_bytes -= freed;
         *deleted = n;
         if (series_gone)
