@@ -1,5 +1,6 @@
 /* The ingest pipeline from fetched or pushed bytes to a storable profile:
- * decode, validate, delta for cumulative profiles, encode; and the rule of
+ * decode, validate, delta for cumulative profiles (the writer takes the
+ * decoded result and stores it in the stored form); and the rule of
  * what a pushed profile's series may be. Pure computation, no I/O and no
  * loop: the daemon runs it on a worker thread, the caller owns both
  * snapshots and stores the result. */

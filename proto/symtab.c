@@ -561,7 +561,7 @@ static int load_entries(pd_symtab *t, cols_rd *r, pd_err *err)
 
 int pd_symtab_load(pd_symtab *t, const uint8_t *chunk, size_t len, pd_err *err)
 {
-    if (t->n.strs != t->saved.strs || memcmp(&t->n, &t->saved, sizeof(t->n)) != 0)
+    if (memcmp(&t->n, &t->saved, sizeof(t->n)) != 0)
         return pd_errf(err, -EINVAL, "symbols: load over unsaved entries");
     uint8_t *raw = NULL;
     size_t rawlen = 0;

@@ -111,7 +111,9 @@ static int convert_row(pd_store *s, const conv_row *r, int64_t *delta, pd_err *e
     return rc;
 }
 
-static int run_step(pd_store *s, size_t batch, size_t *converted, int64_t *left, pd_err *err)
+/* *added (OUT): what the step changed total_bytes by, once committed. */
+static int run_step(pd_store *s, size_t batch, size_t *converted, int64_t *left, int64_t *added,
+                    pd_err *err)
 {
     int64_t next = 0, last = 0;
     int rc = pd_st_meta_get(&s->d, "convert_next", &next, err);
@@ -140,7 +142,7 @@ static int run_step(pd_store *s, size_t batch, size_t *converted, int64_t *left,
         rc = pd_st_meta_set(&s->d, "total_bytes", s->total_bytes + delta + symbols, err);
     if (rc == 0) {
         *converted = n;
-        s->pending_total = delta + symbols;
+        *added = delta + symbols;
         *left = new_next > last ? 0 : last - new_next + 1;
     }
     rows_free(v, n);
@@ -160,13 +162,13 @@ int pd_store_convert_step(pd_store *s, size_t batch, size_t *converted, int64_t 
     int rc = pd_st_run(&s->d, PD_ST_BEGIN_WRITE, err);
     if (rc != 0)
         return rc;
-    s->pending_total = 0;
-    rc = pd_st_write_end(s, run_step(s, batch, converted, left, err), err);
+    int64_t added = 0;
+    rc = pd_st_write_end(s, run_step(s, batch, converted, left, &added, err), err);
     if (rc != 0) {
         *converted = 0;
         return rc;
     }
-    s->total_bytes += s->pending_total;
+    s->total_bytes += added;
     s->converted_all = *left == 0;
     return 0;
 }

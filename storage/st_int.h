@@ -81,10 +81,9 @@ struct pd_store {
     pd_keymap cache;
     int64_t *series_ids;
     size_t nseries, capseries;
-    int64_t total_bytes;   /* mirror of meta.total_bytes */
-    pd_st_parts parts;     /* committed partitions, by key */
-    int64_t pending_total; /* bytes the open conversion step adds */
-    bool converted_all;    /* no version-3 row is left */
+    int64_t total_bytes; /* mirror of meta.total_bytes */
+    pd_st_parts parts;   /* committed partitions, by key */
+    bool converted_all;  /* no version-3 row is left */
 };
 
 struct pd_store_reader {
@@ -143,8 +142,9 @@ int pd_st_write_end(pd_store *s, int rc, pd_err *err);
 /* --- st_part.c: symbol partitions ---------------------------------------- */
 
 void pd_st_parts_init(pd_st_parts *ps);
-/* Frees every table (the cache starts over). */
 void pd_st_parts_free(pd_st_parts *ps);
+/* Frees every table: the cache starts over, empty. */
+void pd_st_parts_reset(pd_st_parts *ps);
 /* The key of the partition a profile of job `job` (NULL: none) goes to:
  * the job and the main binary (first mapping's build id, else its file).
  * malloc'd. */

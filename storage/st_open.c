@@ -72,7 +72,6 @@ void pd_store_close(pd_store *s)
     pd_st_db_close(&s->d);
     pd_keymap_free(&s->cache);
     pd_st_parts_free(&s->parts);
-    pd_keymap_free(&s->parts.map);
     free(s->series_ids);
     free(s);
 }

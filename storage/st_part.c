@@ -26,6 +26,11 @@ void pd_st_parts_free(pd_st_parts *ps)
         pd_symtab_free(ps->v[i].t);
     free(ps->v);
     pd_keymap_free(&ps->map);
+}
+
+void pd_st_parts_reset(pd_st_parts *ps)
+{
+    pd_st_parts_free(ps);
     pd_st_parts_init(ps);
 }
 
@@ -51,7 +56,7 @@ static pd_st_part *parts_add(pd_st_parts *ps, const void *key, size_t len, int64
 {
     /* never while a transaction holds unsaved entries */
     if (parts_mem(ps) > PARTS_MAX_MEM && !any_touched(ps))
-        pd_st_parts_free(ps);
+        pd_st_parts_reset(ps);
     pd_xgrow((void **)&ps->v, &ps->cap, ps->n + 1, sizeof(pd_st_part));
     pd_keymap_intern(&ps->map, key, len, (uint32_t)ps->n, NULL, NULL);
     pd_st_part *p = &ps->v[ps->n++];
@@ -71,7 +76,8 @@ char *pd_st_part_key(const char *job, const pd_profile *p)
         bin = p->strings[s].ptr;
         len = p->strings[s].len;
     }
-    /* \x1f cannot be in a label value's meaning here: it separates. */
+    /* job \x1f binary: a \x1f inside a job name could only make two jobs
+     * share a partition, which is correct, only less compact */
     const char *j = job ? job : "";
     size_t jl = strlen(j);
     char *key = pd_xmalloc(jl + 1 + len + 1);
@@ -115,13 +121,10 @@ static int load_chunks(pd_st_db *d, pd_st_part *p, pd_err *err)
 /* The id of the partition of key, inserted if absent. */
 static int part_id(pd_st_db *d, const char *key, int64_t *id, pd_err *err)
 {
-    pd_err miss = {{0}};
-    int rc = pd_st_lookup(d, PD_ST_PART_BY_KEY, key, id, "find partition", &miss);
-    if (rc != -ENOENT) {
-        if (rc != 0 && err != NULL)
-            *err = miss;
+    int rc = pd_st_lookup(d, PD_ST_PART_BY_KEY, key, id, "find partition", err);
+    if (rc != -ENOENT)
         return rc;
-    }
+    pd_err_clear(err); /* absent: not an error, it is made */
     sqlite3_stmt *st;
     rc = pd_st_stmt(d, PD_ST_PART_INSERT, &st, err);
     if (rc != 0)
@@ -157,7 +160,7 @@ int pd_st_part_writer(pd_store *s, const char *key, pd_st_part **out, pd_err *er
                 return 0;
             }
         }
-        pd_st_parts_free(&s->parts);
+        pd_st_parts_reset(&s->parts);
         if (rc != 0)
             return rc;
     }
@@ -168,7 +171,7 @@ int pd_st_part_writer(pd_store *s, const char *key, pd_st_part **out, pd_err *er
     pd_st_part *p = parts_add(&s->parts, key, strlen(key), id);
     rc = load_chunks(&s->d, p, err);
     if (rc != 0) {
-        pd_st_parts_free(&s->parts); /* the half-loaded entry goes too */
+        pd_st_parts_reset(&s->parts); /* the half-loaded entry goes too */
         return rc;
     }
     *out = p;
@@ -277,7 +280,7 @@ int pd_st_part_reader(pd_store_reader *r, int64_t id, const pd_symtab **out, pd_
         p = parts_add(&r->parts, &id, sizeof(id), id);
     int rc = load_chunks(&r->d, p, err);
     if (rc != 0) {
-        pd_st_parts_free(&r->parts);
+        pd_st_parts_reset(&r->parts);
         return rc;
     }
     *out = p->t;

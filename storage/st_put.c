@@ -102,12 +102,11 @@ static int series_id(pd_store *s, const pd_store_item *it, int64_t *id, pd_err *
         *id = s->series_ids[idx];
         goto out;
     }
-    pd_err miss = {{0}};
-    rc = pd_st_lookup(&s->d, PD_ST_SERIES_BY_LABELS, canon, id, "find series", &miss);
-    if (rc == -ENOENT)
+    rc = pd_st_lookup(&s->d, PD_ST_SERIES_BY_LABELS, canon, id, "find series", err);
+    if (rc == -ENOENT) {
+        pd_err_clear(err); /* absent: not an error, it is made */
         rc = insert_series(s, it, type, canon, id, err);
-    else if (rc != 0 && err != NULL)
-        *err = miss;
+    }
     if (rc == 0)
         cache_add(s, canon, *id);
 out:
@@ -195,7 +194,7 @@ static int insert_profile(pd_store *s, const pd_store_item *it, int64_t sid, int
 void pd_st_forget(pd_store *s)
 {
     pd_st_cache_reset(s);
-    pd_st_parts_free(&s->parts);
+    pd_st_parts_reset(&s->parts);
 }
 
 int pd_store_put(pd_store *s, const pd_store_item *items, size_t n, int64_t *ids_out, pd_err *err)

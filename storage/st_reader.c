@@ -35,7 +35,6 @@ void pd_store_reader_close(pd_store_reader *r)
         return;
     pd_st_db_close(&r->d);
     pd_st_parts_free(&r->parts);
-    pd_keymap_free(&r->parts.map);
     free(r);
 }
 
