@@ -10,7 +10,8 @@
 #   OUTDIR/cpu-v2-{1,2}.pb.gz                      /debug/pprof/profile?seconds=1, variant v2
 #
 # Every file is checked with `go tool pprof -raw -symbolize=none`. Idempotent:
-# exits 0 at once if OUTDIR/.complete exists, and writes it only on success.
+# exits 0 at once if OUTDIR/.complete names the same target binary (its
+# sha256), and writes it only on success: a rebuilt target remakes them.
 # Takes about 6-8 s. Exit status: 0 ok, 1 failure, 2 usage.
 set -euo pipefail
 
@@ -25,7 +26,9 @@ fi
 bin="$1"
 out="$2"
 
-[[ -f "$out/.complete" ]] && exit 0
+want_sum=$(sha256sum "$bin" 2>/dev/null | cut -d' ' -f1)
+[[ -f "$out/.complete" && $(cat "$out/.complete") == "$want_sum" ]] && exit 0
+rm -f "$out/.complete"
 [[ -x "$bin" ]] || pd_die "make_fixtures: target binary '$bin' is not executable"
 command -v go >/dev/null || pd_die "make_fixtures: 'go' not found (needed for go tool pprof)"
 command -v curl >/dev/null || pd_die "make_fixtures: 'curl' not found"
@@ -102,5 +105,5 @@ for f in "${files[@]}"; do
 done
 rm -f "$out/.pprof.err"
 
-touch "$out/.complete"
+echo "$want_sum" >"$out/.complete"
 echo "make_fixtures: ${#files[@]} profiles in $out ($((SECONDS - start)) s)"
