@@ -103,9 +103,14 @@ static int decode_raw(cols_rd *r, size_t max_samples, pd_stored *s, pd_err *err)
     s->values = pd_xmalloc(((size_t)n * nst + 1) * sizeof(int64_t));
     int64_t prev = 0;
     for (uint32_t i = 0; i < n; i++) {
-        int64_t id = prev + cols_s(r);
-        if (id < 0 || id > UINT32_MAX)
+        /* a delta outside ±2^32 cannot land on an id; checking it first
+         * keeps the sum from overflowing on corrupt input */
+        int64_t d = cols_s(r);
+        int64_t id = d >= -(int64_t)UINT32_MAX && d <= (int64_t)UINT32_MAX ? prev + d : -1;
+        if (id < 0 || id > UINT32_MAX) {
             r->bad = true;
+            id = 0;
+        }
         s->stacks[i] = (uint32_t)id;
         prev = id;
     }
