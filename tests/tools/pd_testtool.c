@@ -25,6 +25,23 @@
  *     Rows go in as the daemon's writer puts them: one transaction per batch
  *     of at most 64, in time order. MANIFEST (optional) receives one line
  *     per stored profile in time order: "time_ns id FILE".
+ *
+ *   pd_testtool retime [-n SERIES] [-k FIRST] [-m MANIFEST] OUT_DIR START_UNIX_S STEP_S
+ *                      COUNT FILE...
+ *     Writes copies of the FILEs (pprof, gzip or raw) whose only change is
+ *     their time_nanos, for `pprofd import`, which stores a file at its own
+ *     time: SERIES (default 1) series of COUNT profiles each, one every
+ *     STEP_S seconds from START_UNIX_S. Copy k (0 .. COUNT-1) of series i
+ *     (0 .. SERIES-1) is OUT_DIR/II-KKKKKK.pb.gz (II at least two digits, as
+ *     fill's host-II; KKKKKK six), gzip, with time_nanos
+ *     START + k*STEP - i*STEP/SERIES: the series spread over the step as
+ *     fill spreads its targets. The FILEs are taken in turn in time order,
+ *     starting at FILE[FIRST % #FILEs] (FIRST default 0): copy k of series i
+ *     is FILE[(FIRST + k*SERIES + SERIES-1-i) % #FILEs], so successive calls
+ *     with FIRST += COUNT*SERIES continue one turn, as one fill would. Each
+ *     FILE is decoded once and re-encoded (gzip level 1) per copy. OUT_DIR is
+ *     created if absent. MANIFEST (optional) receives one line per copy in
+ *     time order: "time_ns OUT_FILE SOURCE_FILE".
  */
 #include "tt_hammer.h"
 #include "tt_upload.h"
@@ -33,10 +50,12 @@
 #include "pd_profile.h"
 #include "pd_store.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static int die(const char *what, const pd_err *err)
@@ -238,19 +257,130 @@ static int fill(int argc, char **argv)
     return 0;
 }
 
+/* A scratch file: written in place, no fsync (pd_write_file's atomic
+ * rename and fsync cost more than the encode, over 28,800 files a day). */
+static int write_plain(const char *path, const uint8_t *data, size_t len, pd_err *err)
+{
+    FILE *f = fopen(path, "wb");
+    bool ok = f != NULL && fwrite(data, 1, len, f) == len;
+    if (f != NULL && fclose(f) != 0)
+        ok = false;
+    if (!ok)
+        snprintf(err->msg, sizeof(err->msg), "%s", strerror(errno));
+    return ok ? 0 : -1;
+}
+
+static int retime_usage(void)
+{
+    fprintf(stderr, "usage: pd_testtool retime [-n SERIES] [-k FIRST] [-m MANIFEST] OUT_DIR "
+                    "START_UNIX_S STEP_S COUNT FILE...\n");
+    return 2;
+}
+
+static int retime(int argc, char **argv)
+{
+    long long nseries = 1, first = 0, start_s = 0, step_s = 0, count = 0;
+    const char *manifest = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt(argc, argv, "n:k:m:")) != -1) {
+        bool ok = true;
+        switch (c) {
+        case 'n':
+            ok = parse_ll(optarg, 1, &nseries) && nseries <= 10000;
+            break;
+        case 'k':
+            ok = parse_ll(optarg, 0, &first);
+            break;
+        case 'm':
+            manifest = optarg;
+            break;
+        default:
+            ok = false;
+            break;
+        }
+        if (!ok)
+            return retime_usage();
+    }
+    if (argc - optind < 5 || !parse_ll(argv[optind + 1], 0, &start_s) ||
+        !parse_ll(argv[optind + 2], 1, &step_s) || !parse_ll(argv[optind + 3], 1, &count) ||
+        count > 1000000)
+        return retime_usage();
+    const char *out_dir = argv[optind];
+    char **files = argv + optind + 4;
+    size_t nfiles = (size_t)(argc - optind - 4);
+    if (mkdir(out_dir, 0777) < 0 && errno != EEXIST) {
+        perror(out_dir);
+        return 1;
+    }
+    pd_err err = {{0}};
+    pd_profile **ps = calloc(nfiles, sizeof(*ps));
+    if (ps == NULL)
+        return 1;
+    int rc = 0;
+    for (size_t f = 0; f < nfiles && rc == 0; f++) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        rc = pd_read_file(files[f], 0, &data, &len, &err);
+        if (rc == 0)
+            rc = pd_profile_decode(data, len, 0, &ps[f], &err);
+        free(data);
+        if (rc < 0)
+            die(files[f], &err);
+    }
+    FILE *mf = NULL;
+    if (rc == 0 && manifest != NULL && (mf = fopen(manifest, "w")) == NULL) {
+        perror(manifest);
+        rc = -1;
+    }
+    const int64_t step_ns = step_s * 1000000000LL, stagger_ns = step_ns / nseries;
+    char path[4096];
+    /* In time order: slot by slot; within a slot, the highest i first. */
+    for (long long k = 0; k < count && rc == 0; k++) {
+        for (long long i = nseries; i-- > 0 && rc == 0;) {
+            size_t f = (size_t)((first + k * nseries + (nseries - 1 - i)) % (long long)nfiles);
+            pd_profile *p = ps[f];
+            p->time_nanos = start_s * 1000000000LL + k * step_ns - i * stagger_ns;
+            uint8_t *out = NULL;
+            size_t out_len = 0;
+            snprintf(path, sizeof(path), "%s/%02lld-%06lld.pb.gz", out_dir, i, k);
+            rc = pd_profile_encode(p, true, &out, &out_len, &err);
+            if (rc == 0)
+                rc = write_plain(path, out, out_len, &err);
+            free(out);
+            if (rc < 0)
+                die(path, &err);
+            else if (mf != NULL)
+                fprintf(mf, "%lld %s %s\n", (long long)p->time_nanos, path, files[f]);
+        }
+    }
+    if (mf != NULL && fclose(mf) != 0 && rc == 0) {
+        perror(manifest);
+        rc = -1;
+    }
+    for (size_t f = 0; f < nfiles; f++)
+        pd_profile_free(ps[f]);
+    free(ps);
+    return rc < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 7 && strcmp(argv[1], "setunit") == 0)
         return setunit(argv + 2);
     if (argc >= 2 && strcmp(argv[1], "fill") == 0)
         return fill(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "retime") == 0)
+        return retime(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "hammer") == 0)
         return tt_hammer(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "upload") == 0)
         return tt_upload(argc - 1, argv + 1);
-    fprintf(stderr, "usage: pd_testtool setunit IN OUT IDX UNIT DIVISOR\n"
-                    "       pd_testtool fill [options] DB FILE...  (see the source)\n"
-                    "       pd_testtool hammer PORT PATH CONNS SECONDS [HEADER]\n"
-                    "       pd_testtool upload PORT PATH BYTES\n");
+    fprintf(stderr,
+            "usage: pd_testtool setunit IN OUT IDX UNIT DIVISOR\n"
+            "       pd_testtool fill [options] DB FILE...  (see the source)\n"
+            "       pd_testtool retime [options] OUT_DIR START_UNIX_S STEP_S COUNT FILE...\n"
+            "       pd_testtool hammer PORT PATH CONNS SECONDS [HEADER]\n"
+            "       pd_testtool upload PORT PATH BYTES\n");
     return 2;
 }
