@@ -92,6 +92,32 @@ int pd_stored_decode(const uint8_t *blob, size_t len, size_t max_samples, pd_sto
  * pd_profile_free). -EINVAL if s refers to ids t does not hold. */
 int pd_symtab_unpack(const pd_symtab *t, const pd_stored *s, pd_profile **out, pd_err *err);
 
+/* p's header and mapping list only, no samples: *out (OUT, caller frees). */
+int pd_symtab_unpack_header(const pd_symtab *t, const pd_stored *s, pd_profile **out, pd_err *err);
+
+/* Merging stored profiles on their ids (agg.c). Samples are summed by
+ * (partition, stack id, label set id); symbols are resolved once, for the
+ * sums. The result equals pd_profile_merge_stream over the same profiles
+ * in the order added, ids and order included. */
+typedef struct pd_agg pd_agg;
+
+pd_agg *pd_agg_new(void);
+void pd_agg_free(pd_agg *a);
+/* Adds s, stored against table t of partition `part` (t is read during
+ * the call only). -EAGAIN, with no error text, when s is not a plain sum
+ * for pprof's merge (a time of 0, a negative value, sample or period types
+ * unlike the first input's): the caller merges rebuilt profiles instead.
+ * Other errors leave the aggregate unusable. */
+int pd_agg_add(pd_agg *a, int64_t part, const pd_symtab *t, const pd_stored *s, pd_err *err);
+/* Profiles added, and distinct keys summed so far. */
+size_t pd_agg_profiles(const pd_agg *a);
+size_t pd_agg_samples(const pd_agg *a);
+/* The table of partition `part` again, for pd_agg_finish; NULL with err set
+ * when it cannot be had. Only the table last returned is used. */
+typedef const pd_symtab *(*pd_agg_table_fn)(void *ctx, int64_t part, pd_err *err);
+/* The merged profile: *out (OUT, caller frees). The aggregate is spent. */
+int pd_agg_finish(pd_agg *a, pd_agg_table_fn table, void *ctx, pd_profile **out, pd_err *err);
+
 /* Compression of stored blobs: the length, then raw deflate (gzip.c).
  * *out is malloc'd. Unpacking fails with -E2BIG past max_out bytes, -EINVAL
  * for anything but an intact blob. */

@@ -1,21 +1,14 @@
 /* Rebuilding a profile from its stored form and its symbol table. Only what
  * the samples use is copied out (and the profile's own mapping list), so the
  * cost follows the profile, not the table. Ids are given by first use. */
-#include "symtab.h"
+#include "unpack.h"
 
 #include "pd_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* A small map from table ids to output indices (open addressing). */
-typedef struct idmap {
-    uint32_t *keys; /* id + 1; 0 = empty */
-    uint32_t *vals;
-    size_t mask, count;
-} idmap;
-
-static void idmap_init(idmap *m, size_t expected)
+static void idmap_init(pd_idmap *m, size_t expected)
 {
     size_t cap = 16;
     while (cap < expected * 2)
@@ -26,7 +19,7 @@ static void idmap_init(idmap *m, size_t expected)
     m->count = 0;
 }
 
-static void idmap_free(idmap *m)
+static void idmap_free(pd_idmap *m)
 {
     free(m->keys);
     free(m->vals);
@@ -38,7 +31,7 @@ static inline size_t idmap_slot(uint32_t id)
 }
 
 /* *val for id; false if absent. */
-static bool idmap_get(const idmap *m, uint32_t id, uint32_t *val)
+static bool idmap_get(const pd_idmap *m, uint32_t id, uint32_t *val)
 {
     for (size_t i = idmap_slot(id) & m->mask;; i = (i + 1) & m->mask) {
         if (m->keys[i] == 0)
@@ -50,10 +43,10 @@ static bool idmap_get(const idmap *m, uint32_t id, uint32_t *val)
     }
 }
 
-static void idmap_put(idmap *m, uint32_t id, uint32_t val)
+static void idmap_put(pd_idmap *m, uint32_t id, uint32_t val)
 {
     if ((m->count + 1) * 2 > m->mask + 1) {
-        idmap old = *m;
+        pd_idmap old = *m;
         idmap_init(m, (old.mask + 1));
         for (size_t i = 0; i <= old.mask; i++)
             if (old.keys[i] != 0)
@@ -68,20 +61,7 @@ static void idmap_put(idmap *m, uint32_t id, uint32_t val)
     m->count++;
 }
 
-typedef struct up {
-    const pd_symtab *t;
-    pd_profile *p;
-    idmap strs, maps, fns, locs;
-    pd_mapping *omaps;
-    size_t nmaps, maps_cap;
-    pd_function *ofns;
-    size_t nfns, fns_cap;
-    pd_location *olocs;
-    size_t nlocs, locs_cap;
-    bool bad;
-} up;
-
-static uint32_t str_of(up *u, uint32_t id)
+static uint32_t str_of(pd_up *u, uint32_t id)
 {
     if (id == 0)
         return 0;
@@ -108,7 +88,7 @@ static uint32_t str_of(up *u, uint32_t id)
 }
 
 /* Output mapping index + 1 of table mapping id. */
-static uint32_t map_of(up *u, uint32_t id)
+static uint32_t map_of(pd_up *u, uint32_t id)
 {
     if (id >= u->t->n.maps) {
         u->bad = true;
@@ -127,7 +107,7 @@ static uint32_t map_of(up *u, uint32_t id)
     return (uint32_t)++u->nmaps;
 }
 
-static uint32_t fn_of(up *u, uint32_t id)
+static uint32_t fn_of(pd_up *u, uint32_t id)
 {
     uint32_t v;
     if (idmap_get(&u->fns, id, &v))
@@ -141,7 +121,7 @@ static uint32_t fn_of(up *u, uint32_t id)
     return (uint32_t)u->nfns++;
 }
 
-static uint32_t loc_of(up *u, uint32_t id)
+static uint32_t loc_of(pd_up *u, uint32_t id)
 {
     uint32_t v;
     if (idmap_get(&u->locs, id, &v))
@@ -161,14 +141,14 @@ static uint32_t loc_of(up *u, uint32_t id)
     return (uint32_t)u->nlocs++;
 }
 
-static void fill_sample(up *u, const pd_stored *s, uint32_t i, pd_sample *o)
+bool pd_up_sample(pd_up *u, uint32_t leaf, uint32_t lset, const int64_t *values, uint32_t nst,
+                  pd_sample *o)
 {
     const pd_symtab *t = u->t;
     pd_arena *a = &u->p->arena;
-    uint32_t leaf = s->stacks[i], lset = s->labelsets[i];
     if (leaf > t->n.nodes || lset > t->n.lsets) {
         u->bad = true;
-        return;
+        return false;
     }
     uint32_t depth = 0;
     for (uint32_t n = leaf; n != 0; n = t->nodes[n - 1].parent)
@@ -178,8 +158,7 @@ static void fill_sample(up *u, const pd_stored *s, uint32_t i, pd_sample *o)
     uint32_t k = 0;
     for (uint32_t n = leaf; n != 0; n = t->nodes[n - 1].parent)
         o->locs[k++] = loc_of(u, t->nodes[n - 1].loc);
-    size_t nst = s->nsample_types;
-    o->values = pd_arena_memdup(a, s->values + (size_t)i * nst, (nst + 1) * sizeof(int64_t));
+    o->values = pd_arena_memdup(a, values, ((size_t)nst + 1) * sizeof(int64_t));
     o->nlabels = 0;
     o->labels = NULL;
     if (lset != 0) {
@@ -192,6 +171,7 @@ static void fill_sample(up *u, const pd_stored *s, uint32_t i, pd_sample *o)
                 (pd_sample_label){str_of(u, l->key), str_of(u, l->str), str_of(u, l->unit), l->num};
         }
     }
+    return !u->bad;
 }
 
 static void *arena_copy(pd_arena *a, const void *src, size_t n, size_t size)
@@ -202,63 +182,114 @@ static void *arena_copy(pd_arena *a, const void *src, size_t n, size_t size)
     return d;
 }
 
-int pd_symtab_unpack(const pd_symtab *t, const pd_stored *s, pd_profile **out, pd_err *err)
+void pd_up_begin(pd_up *u, pd_profile *p, size_t expected)
 {
-    *out = NULL;
-    pd_profile *p = pd_profile_new();
-    up u = {.t = t, .p = p};
-    idmap_init(&u.strs, 256);
-    idmap_init(&u.maps, s->nmappings + 4);
-    idmap_init(&u.fns, 256);
-    idmap_init(&u.locs, 256);
-    pd_arena *a = &p->arena;
+    memset(u, 0, sizeof(*u));
+    u->p = p;
+    u->expected = expected;
+}
 
+void pd_up_table(pd_up *u, const pd_symtab *t)
+{
+    if (u->t != NULL) {
+        idmap_free(&u->strs);
+        idmap_free(&u->maps);
+        idmap_free(&u->fns);
+        idmap_free(&u->locs);
+    }
+    u->t = t;
+    if (t == NULL)
+        return;
+    idmap_init(&u->strs, u->expected);
+    idmap_init(&u->maps, 8);
+    idmap_init(&u->fns, u->expected);
+    idmap_init(&u->locs, u->expected);
+}
+
+void pd_up_header(pd_up *u, const pd_stored *s)
+{
+    pd_profile *p = u->p;
+    pd_arena *a = &p->arena;
     p->time_nanos = s->time_nanos;
     p->duration_nanos = s->duration_nanos;
     p->period = s->period;
-    p->period_type = (pd_value_type){str_of(&u, s->period_type[0]), str_of(&u, s->period_type[1])};
+    p->period_type = (pd_value_type){str_of(u, s->period_type[0]), str_of(u, s->period_type[1])};
     p->nsample_types = s->nsample_types;
     p->sample_types = pd_arena_alloc(a, ((size_t)s->nsample_types + 1) * sizeof(pd_value_type));
     for (uint32_t i = 0; i < s->nsample_types; i++)
-        p->sample_types[i] = (pd_value_type){str_of(&u, s->sample_types[2 * i]),
-                                             str_of(&u, s->sample_types[2 * i + 1])};
-    p->default_sample_type = str_of(&u, s->default_sample_type);
-    p->drop_frames = str_of(&u, s->drop_frames);
-    p->keep_frames = str_of(&u, s->keep_frames);
+        p->sample_types[i] = (pd_value_type){str_of(u, s->sample_types[2 * i]),
+                                             str_of(u, s->sample_types[2 * i + 1])};
+    p->default_sample_type = str_of(u, s->default_sample_type);
+    p->drop_frames = str_of(u, s->drop_frames);
+    p->keep_frames = str_of(u, s->keep_frames);
     p->ncomments = s->ncomments;
     p->comments = pd_arena_alloc(a, ((size_t)s->ncomments + 1) * sizeof(uint32_t));
     for (uint32_t i = 0; i < s->ncomments; i++)
-        p->comments[i] = str_of(&u, s->comments[i]);
+        p->comments[i] = str_of(u, s->comments[i]);
     /* The mapping list first, in its order: mapping ids come back as sent
      * and the main binary stays first. */
-    for (uint32_t i = 0; i < s->nmappings && !u.bad; i++)
-        (void)map_of(&u, s->mappings[i]);
+    for (uint32_t i = 0; i < s->nmappings && !u->bad; i++)
+        (void)map_of(u, s->mappings[i]);
+}
 
-    p->nsamples = s->nsamples;
-    p->samples = pd_arena_calloc(a, (size_t)s->nsamples + 1, sizeof(pd_sample));
-    for (uint32_t i = 0; i < s->nsamples && !u.bad; i++)
-        fill_sample(&u, s, i, &p->samples[i]);
-
+int pd_up_end(pd_up *u, pd_err *err)
+{
+    pd_up_table(u, NULL);
+    pd_profile *p = u->p;
+    pd_arena *a = &p->arena;
     int rc = 0;
-    if (u.bad) {
+    if (u->bad) {
         rc = pd_errf(err, -EINVAL, "stored profile refers to symbols the table does not hold");
-        pd_profile_free(p);
-        p = NULL;
     } else {
-        p->nmappings = (uint32_t)u.nmaps;
-        p->mappings = arena_copy(a, u.omaps, u.nmaps, sizeof(pd_mapping));
-        p->nfunctions = (uint32_t)u.nfns;
-        p->functions = arena_copy(a, u.ofns, u.nfns, sizeof(pd_function));
-        p->nlocations = (uint32_t)u.nlocs;
-        p->locations = arena_copy(a, u.olocs, u.nlocs, sizeof(pd_location));
+        p->nmappings = (uint32_t)u->nmaps;
+        p->mappings = arena_copy(a, u->omaps, u->nmaps, sizeof(pd_mapping));
+        p->nfunctions = (uint32_t)u->nfns;
+        p->functions = arena_copy(a, u->ofns, u->nfns, sizeof(pd_function));
+        p->nlocations = (uint32_t)u->nlocs;
+        p->locations = arena_copy(a, u->olocs, u->nlocs, sizeof(pd_location));
     }
-    idmap_free(&u.strs);
-    idmap_free(&u.maps);
-    idmap_free(&u.fns);
-    idmap_free(&u.locs);
-    free(u.omaps);
-    free(u.ofns);
-    free(u.olocs);
-    *out = p;
+    free(u->omaps);
+    free(u->ofns);
+    free(u->olocs);
+    u->omaps = NULL;
+    u->ofns = NULL;
+    u->olocs = NULL;
     return rc;
+}
+
+/* The header, and the samples too when `samples`. */
+static int unpack(const pd_symtab *t, const pd_stored *s, bool samples, pd_profile **out,
+                  pd_err *err)
+{
+    *out = NULL;
+    pd_profile *p = pd_profile_new();
+    pd_up u;
+    pd_up_begin(&u, p, samples ? 256 : 8);
+    pd_up_table(&u, t);
+    pd_up_header(&u, s);
+    if (samples) {
+        p->nsamples = s->nsamples;
+        p->samples = pd_arena_calloc(&p->arena, (size_t)s->nsamples + 1, sizeof(pd_sample));
+        uint32_t nst = s->nsample_types;
+        for (uint32_t i = 0; i < s->nsamples && !u.bad; i++)
+            pd_up_sample(&u, s->stacks[i], s->labelsets[i], s->values + (size_t)i * nst, nst,
+                         &p->samples[i]);
+    }
+    int rc = pd_up_end(&u, err);
+    if (rc < 0) {
+        pd_profile_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+int pd_symtab_unpack(const pd_symtab *t, const pd_stored *s, pd_profile **out, pd_err *err)
+{
+    return unpack(t, s, true, out, err);
+}
+
+int pd_symtab_unpack_header(const pd_symtab *t, const pd_stored *s, pd_profile **out, pd_err *err)
+{
+    return unpack(t, s, false, out, err);
 }

@@ -100,10 +100,40 @@ static int next_prefetched(void *ctx, pd_profile **p, pd_err *err)
     }
 }
 
-/* The merge of s's selection: large ones decode ahead on worker threads
- * (decoding is most of a merge's work), small ones inline. */
+/* The merge of s's selection on stack ids (pd_agg): 1 if done, 0 if some
+ * input cannot be summed that way (then nothing is left behind). */
+static int merge_ids(source *s, pd_profile **out, pd_err *err)
+{
+    pd_agg *a = pd_agg_new();
+    int rc = 0;
+    for (size_t i = 0; i < s->n && rc >= 0; i++) {
+        if (atomic_load(&s->r->api->cancel))
+            rc = pd_errf(err, -ECANCELED, "server stopping");
+        else if ((i & 255) == 0 && uv_hrtime() > s->deadline)
+            rc = pd_errf(err, -ETIMEDOUT, "query took longer than 30 s");
+        else
+            rc = pd_store_agg_add(s->rd, s->v[i].id, a, err);
+        if (rc == -ENOENT) { /* retention deleted it meanwhile */
+            pd_err_clear(err);
+            rc = 0;
+        }
+    }
+    if (rc >= 0)
+        rc = pd_agg_profiles(a) > 0 ? pd_store_agg_finish(s->rd, a, out, err) : -EAGAIN;
+    pd_agg_free(a);
+    if (rc == -EAGAIN)
+        return 0;
+    return rc < 0 ? rc : 1;
+}
+
+/* The merge of s's selection: on stack ids when every input allows it;
+ * else from rebuilt profiles, large selections decoded ahead on worker
+ * threads (decoding is then most of a merge's work), small ones inline. */
 static int merge_stored(source *s, pd_profile **out, pd_err *err)
 {
+    int done = merge_ids(s, out, err);
+    if (done != 0)
+        return done < 0 ? done : 0;
     if (s->n < PREFETCH_MIN)
         return pd_profile_merge_stream(next_stored, s, out, err);
     uv_mutex_t mu;

@@ -17,6 +17,7 @@
 
 #include "pd_err.h"
 #include "pd_profile.h"
+#include "pd_stored.h"
 #include "pd_regex.h"
 
 #include <stdbool.h>
@@ -214,6 +215,15 @@ int pd_store_get(pd_store_reader *r, int64_t id, uint8_t **data, size_t *len, pd
  * -ENOENT if there is no such profile. */
 int pd_store_load(pd_store_reader *r, int64_t id, pd_profile **out, pd_err *err);
 void pd_store_meta_release(pd_store_meta *meta);
+
+/* Merging on ids (pd_agg, pd_stored.h): adds the stack ids and values of
+ * profile `id` to a, reading no symbols but its header's. -ENOENT if there
+ * is no such profile; -EAGAIN (no error text) if it cannot be summed on
+ * ids (a row of schema 3, or not a plain input: see pd_agg_add), and then
+ * the caller merges pd_store_load's profiles instead. */
+int pd_store_agg_add(pd_store_reader *r, int64_t id, pd_agg *a, pd_err *err);
+/* pd_agg_finish with the tables of this reader: *out (OUT, caller frees). */
+int pd_store_agg_finish(pd_store_reader *r, pd_agg *a, pd_profile **out, pd_err *err);
 
 /* Distinct label names (or values of label `name`), sorted (strcmp), over
  * the series that match q (type and matchers optional) and have at least one

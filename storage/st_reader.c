@@ -224,6 +224,48 @@ int pd_store_load(pd_store_reader *r, int64_t id, pd_profile **out, pd_err *err)
     return rc;
 }
 
+static int add_row(pd_store_reader *r, sqlite3_stmt *st, int64_t id, void *arg, pd_err *err)
+{
+    if (sqlite3_column_type(st, 9) == SQLITE_NULL)
+        return -EAGAIN; /* a version-3 row: only its gzip pprof */
+    const uint8_t *blob = sqlite3_column_blob(st, 7);
+    size_t len = (size_t)sqlite3_column_bytes(st, 7);
+    int64_t pid = sqlite3_column_int64(st, 9);
+    pd_stored cols;
+    const pd_symtab *t = NULL;
+    int rc = pd_stored_decode(blob, len, 0, &cols, err);
+    if (rc == 0) {
+        rc = pd_st_part_reader(r, pid, &t, err);
+        if (rc == 0)
+            rc = pd_agg_add(arg, pid, t, &cols, err);
+        pd_stored_free(&cols);
+    }
+    if (rc < 0 && rc != -EAGAIN)
+        pd_err_prefix(err, "profile %" PRId64, id);
+    return rc;
+}
+
+int pd_store_agg_add(pd_store_reader *r, int64_t id, pd_agg *a, pd_err *err)
+{
+    return with_row(r, id, add_row, a, NULL, err);
+}
+
+static const pd_symtab *agg_table(void *ctx, int64_t part, pd_err *err)
+{
+    const pd_symtab *t = NULL;
+    return pd_st_part_reader(ctx, part, &t, err) == 0 ? t : NULL;
+}
+
+int pd_store_agg_finish(pd_store_reader *r, pd_agg *a, pd_profile **out, pd_err *err)
+{
+    bool began = false;
+    int rc = pd_st_read_begin(&r->d, &began, err);
+    if (rc == 0)
+        rc = pd_agg_finish(a, agg_table, r, out, err);
+    pd_st_read_end(&r->d, began);
+    return rc;
+}
+
 void pd_store_meta_release(pd_store_meta *meta)
 {
     if (meta == NULL || meta->owned == NULL)

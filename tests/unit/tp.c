@@ -688,3 +688,54 @@ pd_profile *tp_decode_ok(const tpw *w)
     assert_non_null(out);
     return out;
 }
+
+/* The generated series: see tp.h. */
+pd_profile *tp_series(int i, int mode)
+{
+    bool plain = mode != 0;
+    bool us = mode == 0 ? i % 7 == 3 : mode == 2 && i >= 64 && i < 128;
+    pd_profile *p = tp_new(us ? "samples/count,cpu/microseconds" : "samples/count,cpu/nanoseconds",
+                           us ? "cpu/microseconds" : "cpu/nanoseconds", 100 + i % 5);
+    p->time_nanos = (!plain && i % 11 == 4) ? 0 : 100000 - (i * 7919) % 1000;
+    p->duration_nanos = i;
+    if (i % 9 == 2)
+        tp_comment(p, i % 2 ? "odd" : "even");
+    if (i == 5)
+        p->default_sample_type = tp_str(p, "cpu");
+    /* ASLR: the mappings move from input to input */
+    uint64_t app_start = 0x400000 + (uint64_t)(i % 3) * 0x1000000;
+    uint64_t lib_start = 0x7f0000000000 + (uint64_t)(i % 4) * 0x1000000;
+    uint32_t app = i % 13 == 6 ? 0 : tp_map(p, app_start, app_start + 0x80000, 0, "/bin/app", "");
+    uint32_t lib = tp_map(p, lib_start, lib_start + 0x20000, 0x1000, "/lib/libc.so.6", "");
+    for (int s = 0; s < 6; s++) {
+        int k = (i * 31 + s * 17) % 10;
+        char leaf[32];
+        snprintf(leaf, sizeof(leaf), "fn%d:%d", k, k * 3);
+        uint32_t l1 =
+            tp_loc(p, k < 3 ? lib : app, (k < 3 ? lib_start : app_start) + 0x100 * (k + 1), leaf);
+        uint32_t l2 = tp_loc(p, app, app_start + 0x40, "main.main:12;runtime.main:250");
+        int64_t v0 = 1 + (i + s) % 4, v1 = (int64_t)(1000 * ((i * s) % 5));
+        if (!plain && (i + s) % 17 == 0)
+            v1 = -v1 - 5;
+        if (us)
+            v1 /= 1000;
+        const char *labels = s == 2   ? "thread=a"
+                             : s == 3 ? (i % 2 ? "thread=b" : "bytes#64")
+                                      : NULL;
+        tp_sample_locs(p, (uint32_t[]){l1, l2}, 2, TP_V(v0, v1), labels);
+    }
+    return p;
+}
+
+void tp_assert_same(const pd_profile *got, const pd_profile *want, const char *file, int line)
+{
+    char *t = tp_render_tables(want);
+    tp_assert_tables(got, t, file, line);
+    free(t);
+    t = tp_render(want);
+    tp_assert_render(got, t, file, line);
+    free(t);
+    t = tp_render_header(want);
+    tp_assert_header(got, t, file, line);
+    free(t);
+}

@@ -96,8 +96,11 @@ void tp_assert_tables(const pd_profile *p, const char *want, const char *file, i
 void tp_assert_str(const pd_profile *p, uint32_t i, const char *want, const char *file, int line);
 void tp_assert_valid(const pd_profile *p, const char *file, int line);
 void tp_assert_contains(const char *haystack, const char *needle, const char *file, int line);
+/* got equals want in its tables (ids and order), samples and header. */
+void tp_assert_same(const pd_profile *got, const pd_profile *want, const char *file, int line);
 #define assert_render(p, want) tp_assert_render((p), (want), __FILE__, __LINE__)
 #define assert_header(p, want) tp_assert_header((p), (want), __FILE__, __LINE__)
+#define assert_same_merge(got, want) tp_assert_same((got), (want), __FILE__, __LINE__)
 #define assert_tables(p, want) tp_assert_tables((p), (want), __FILE__, __LINE__)
 #define assert_pstr(p, i, want) tp_assert_str((p), (i), (want), __FILE__, __LINE__)
 #define assert_valid(p) tp_assert_valid((p), __FILE__, __LINE__)
@@ -137,5 +140,13 @@ int tp_run_isolated(void (*fn)(void *), void *arg);
 int tp_decode_err(const tpw *w, char *msg);
 /* Decodes raw bytes expecting success; asserts it. */
 pd_profile *tp_decode_ok(const tpw *w);
+
+/* Input i of a generated series of CPU profiles, as merges see them. Mode 1
+ * (plain): what real scrapes look like (nonzero times, no negative values,
+ * one set of units), with mappings that move (ASLR), inputs without the
+ * main mapping, labels and comments. Mode 0: every few inputs has a zero
+ * time, a negative value or microseconds. Mode 2: plain, but inputs 64..127
+ * (pprof's second chunk) are in microseconds. Caller frees. */
+pd_profile *tp_series(int i, int mode);
 
 #endif

@@ -925,54 +925,13 @@ static void test_merge_stream_chunks(void **state)
 
 /* --- merge_stream equals pprof's chunked merge ---------------------------- */
 
-/* Input i of a generated series. Mode 1 (plain): what real scrapes look
- * like (nonzero times, no negative values, one set of units). Mode 0: every
- * few inputs has a zero time, a negative value or microseconds. Mode 2:
- * plain, but inputs 64..127 (the second chunk) are in microseconds. */
-static pd_profile *series(int i, int mode)
-{
-    bool plain = mode != 0;
-    bool us = mode == 0 ? i % 7 == 3 : mode == 2 && i >= 64 && i < 128;
-    pd_profile *p = tp_new(us ? "samples/count,cpu/microseconds" : "samples/count,cpu/nanoseconds",
-                           us ? "cpu/microseconds" : "cpu/nanoseconds", 100 + i % 5);
-    p->time_nanos = (!plain && i % 11 == 4) ? 0 : 100000 - (i * 7919) % 1000;
-    p->duration_nanos = i;
-    if (i % 9 == 2)
-        tp_comment(p, i % 2 ? "odd" : "even");
-    if (i == 5)
-        p->default_sample_type = tp_str(p, "cpu");
-    /* ASLR: the mappings move from input to input */
-    uint64_t app_start = 0x400000 + (uint64_t)(i % 3) * 0x1000000;
-    uint64_t lib_start = 0x7f0000000000 + (uint64_t)(i % 4) * 0x1000000;
-    uint32_t app = i % 13 == 6 ? 0 : tp_map(p, app_start, app_start + 0x80000, 0, "/bin/app", "");
-    uint32_t lib = tp_map(p, lib_start, lib_start + 0x20000, 0x1000, "/lib/libc.so.6", "");
-    for (int s = 0; s < 6; s++) {
-        int k = (i * 31 + s * 17) % 10;
-        char leaf[32];
-        snprintf(leaf, sizeof(leaf), "fn%d:%d", k, k * 3);
-        uint32_t l1 =
-            tp_loc(p, k < 3 ? lib : app, (k < 3 ? lib_start : app_start) + 0x100 * (k + 1), leaf);
-        uint32_t l2 = tp_loc(p, app, app_start + 0x40, "main.main:12;runtime.main:250");
-        int64_t v0 = 1 + (i + s) % 4, v1 = (int64_t)(1000 * ((i * s) % 5));
-        if (!plain && (i + s) % 17 == 0)
-            v1 = -v1 - 5;
-        if (us)
-            v1 /= 1000;
-        const char *labels = s == 2   ? "thread=a"
-                             : s == 3 ? (i % 2 ? "thread=b" : "bytes#64")
-                                      : NULL;
-        tp_sample_locs(p, (uint32_t[]){l1, l2}, 2, TP_V(v0, v1), labels);
-    }
-    return p;
-}
-
 static int series_next(void *ctx, pd_profile **p, pd_err *err)
 {
     (void)err;
     int *st = ctx; /* {next, n, plain} */
     if (st[0] == st[1])
         return 0;
-    *p = series(st[0]++, st[2]);
+    *p = tp_series(st[0]++, st[2]);
     return 1;
 }
 
@@ -985,7 +944,7 @@ static pd_profile *pprof_chunked(int n, int mode)
         int end = start + 64 < n ? start + 64 : n;
         pd_profile *chunk[64];
         for (int i = start; i < end; i++)
-            chunk[i - start] = series(i, mode);
+            chunk[i - start] = tp_series(i, mode);
         pd_profile *merged = NULL;
         pd_err err = {{0}};
         if (pd_profiles_scale_units(chunk, (size_t)(end - start), &err) != 0 ||
@@ -1006,19 +965,6 @@ static pd_profile *pprof_chunked(int n, int mode)
         total = t2;
     }
     return total;
-}
-
-static void assert_same_merge(const pd_profile *got, const pd_profile *want)
-{
-    char *t = tp_render_tables(want);
-    assert_tables(got, t);
-    free(t);
-    t = tp_render(want);
-    assert_render(got, t);
-    free(t);
-    t = tp_render_header(want);
-    assert_header(got, t);
-    free(t);
 }
 
 static void test_merge_stream_equals_pprof_chunking(void **state)
@@ -1043,7 +989,7 @@ static void test_merge_stream_equals_pprof_chunking(void **state)
     }
 }
 
-/* Inputs loaded by pd_prefetch workers: input i is series(i, mode), and
+/* Inputs loaded by pd_prefetch workers: input i is tp_series(i, mode), and
  * input fail_at fails. */
 typedef struct load_cfg {
     int mode, fail_at;
@@ -1054,7 +1000,7 @@ static int series_load(void *ctx, size_t i, pd_profile **p, pd_err *err)
     const load_cfg *cfg = ctx;
     if ((int)i == cfg->fail_at)
         return pd_errf(err, -EIO, "load %zu failed", i);
-    *p = series((int)i, cfg->mode);
+    *p = tp_series((int)i, cfg->mode);
     return 0;
 }
 
@@ -1108,7 +1054,7 @@ static void test_prefetch_errors_and_early_stop(void **state)
     for (int i = 0; i < 3; i++) {
         pd_profile *p = NULL;
         assert_int_equal(pd_prefetch_next(pf, &p, NULL), 1);
-        assert_int_equal(p->duration_nanos, i); /* series(i) has duration i */
+        assert_int_equal(p->duration_nanos, i); /* tp_series(i) has duration i */
         pd_profile_free(p);
     }
     pd_prefetch_stop(pf);
