@@ -16,17 +16,13 @@
  * functions and mappings come out numbered as a sequential merge numbers
  * them. */
 #include "pd_stored.h"
+#include "sums.h"
 #include "unpack.h"
 
 #include "pd_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct agg_key {
-    uint32_t part; /* index into parts */
-    uint32_t stack, lset;
-} agg_key;
 
 struct pd_agg {
     pd_merger *m;
@@ -36,11 +32,7 @@ struct pd_agg {
     int64_t *parts; /* partition ids, in order of first use */
     size_t nparts, parts_cap;
 
-    agg_key *keys; /* the sums' keys, in order of first use */
-    int64_t *vals; /* nkeys * nst */
-    size_t nkeys, keys_cap, vals_cap;
-    uint32_t *slots; /* open addressing: key index + 1; 0 = empty */
-    size_t mask;
+    pd_sums sums; /* set up by the first input */
 
     /* The first input's header ids, for the last input's header. */
     pd_stored first;
@@ -56,8 +48,6 @@ pd_agg *pd_agg_new(void)
 {
     pd_agg *a = pd_xcalloc(1, sizeof(*a));
     a->m = pd_merger_new();
-    a->mask = 1023;
-    a->slots = pd_xcalloc(a->mask + 1, sizeof(uint32_t));
     return a;
 }
 
@@ -75,9 +65,7 @@ void pd_agg_free(pd_agg *a)
         return;
     pd_merger_free(a->m);
     free(a->parts);
-    free(a->keys);
-    free(a->vals);
-    free(a->slots);
+    pd_sums_free(&a->sums);
     free_ids(&a->first);
     free_ids(&a->hdr_ids);
     pd_profile_free(a->hdr);
@@ -91,7 +79,7 @@ size_t pd_agg_profiles(const pd_agg *a)
 
 size_t pd_agg_samples(const pd_agg *a)
 {
-    return a->nkeys;
+    return a->sums.nkeys;
 }
 
 static uint32_t *dup_ids(const uint32_t *v, size_t n)
@@ -162,49 +150,6 @@ static uint32_t part_index(pd_agg *a, int64_t part)
     return (uint32_t)a->nparts++;
 }
 
-static size_t key_hash(agg_key k)
-{
-    uint64_t h = ((uint64_t)k.stack << 32 | k.lset) * 0x9E3779B97F4A7C15ull;
-    h ^= (uint64_t)k.part * 0xC2B2AE3D27D4EB4Full;
-    return (size_t)(h ^ (h >> 29));
-}
-
-static void grow_slots(pd_agg *a)
-{
-    free(a->slots);
-    a->mask = a->mask * 2 + 1;
-    a->slots = pd_xcalloc(a->mask + 1, sizeof(uint32_t));
-    for (size_t k = 0; k < a->nkeys; k++) {
-        size_t i = key_hash(a->keys[k]) & a->mask;
-        while (a->slots[i] != 0)
-            i = (i + 1) & a->mask;
-        a->slots[i] = (uint32_t)k + 1;
-    }
-}
-
-/* Adds values v under key k. */
-static void add_sum(pd_agg *a, agg_key k, const int64_t *v)
-{
-    size_t i = key_hash(k) & a->mask;
-    for (; a->slots[i] != 0; i = (i + 1) & a->mask) {
-        uint32_t idx = a->slots[i] - 1;
-        const agg_key *e = &a->keys[idx];
-        if (e->stack == k.stack && e->lset == k.lset && e->part == k.part) {
-            int64_t *dst = &a->vals[(size_t)idx * a->nst];
-            for (uint32_t j = 0; j < a->nst; j++)
-                dst[j] = (int64_t)((uint64_t)dst[j] + (uint64_t)v[j]);
-            return;
-        }
-    }
-    pd_xgrow((void **)&a->keys, &a->keys_cap, a->nkeys + 1, sizeof(agg_key));
-    pd_xgrow((void **)&a->vals, &a->vals_cap, (a->nkeys + 1) * a->nst + 1, sizeof(int64_t));
-    a->keys[a->nkeys] = k;
-    memcpy(&a->vals[a->nkeys * a->nst], v, a->nst * sizeof(int64_t));
-    a->slots[i] = (uint32_t)++a->nkeys;
-    if (a->nkeys * 2 > a->mask)
-        grow_slots(a);
-}
-
 int pd_agg_add(pd_agg *a, int64_t part, const pd_symtab *t, const pd_stored *s, pd_err *err)
 {
     uint32_t nst = s->nsample_types;
@@ -225,20 +170,18 @@ int pd_agg_add(pd_agg *a, int64_t part, const pd_symtab *t, const pd_stored *s, 
         return rc;
     if (a->profiles++ == 0) {
         a->nst = nst;
+        pd_sums_init(&a->sums, nst);
         copy_ids(&a->first, s);
         a->first_part = part;
     }
-    agg_key k = {part_index(a, part), 0, 0};
+    pd_sum_key k = {part_index(a, part), 0, 0};
     for (uint32_t i = 0; i < s->nsamples; i++) {
         const int64_t *v = s->values + (size_t)i * nst;
-        bool zero = true;
-        for (uint32_t j = 0; j < nst && zero; j++)
-            zero = v[j] == 0;
-        if (zero)
+        if (pd_sums_zero(v, nst))
             continue; /* pprof's merge skips them */
         k.stack = s->stacks[i];
         k.lset = s->labelsets[i];
-        add_sum(a, k, v);
+        pd_sums_add(&a->sums, k, v);
     }
     return 0;
 }
@@ -265,8 +208,9 @@ static int sums_profile(pd_agg *a, pd_agg_table_fn table, void *ctx, pd_profile 
         pd_up_table(&u, t);
         pd_up_header(&u, &h);
     }
-    p->nsamples = (uint32_t)a->nkeys;
-    p->samples = pd_arena_calloc(&p->arena, a->nkeys + 1, sizeof(pd_sample));
+    const pd_sums *sums = &a->sums;
+    p->nsamples = (uint32_t)sums->nkeys;
+    p->samples = pd_arena_calloc(&p->arena, sums->nkeys + 1, sizeof(pd_sample));
     /* One table at a time: a table fetched may replace one fetched before. */
     for (uint32_t pi = 0; pi < a->nparts && rc == 0; pi++) {
         t = table(ctx, a->parts[pi], err);
@@ -275,10 +219,10 @@ static int sums_profile(pd_agg *a, pd_agg_table_fn table, void *ctx, pd_profile 
             break;
         }
         pd_up_table(&u, t);
-        for (size_t k = 0; k < a->nkeys; k++) {
-            const agg_key *e = &a->keys[k];
-            if (e->part == pi &&
-                !pd_up_sample(&u, e->stack, e->lset, &a->vals[k * a->nst], a->nst, &p->samples[k]))
+        for (size_t k = 0; k < sums->nkeys; k++) {
+            const pd_sum_key *e = &sums->keys[k];
+            if (e->part == pi && !pd_up_sample(&u, e->stack, e->lset, &sums->vals[k * a->nst],
+                                               a->nst, &p->samples[k]))
                 break;
         }
     }

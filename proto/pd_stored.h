@@ -118,6 +118,26 @@ typedef const pd_symtab *(*pd_agg_table_fn)(void *ctx, int64_t part, pd_err *err
 /* The merged profile: *out (OUT, caller frees). The aggregate is spent. */
 int pd_agg_finish(pd_agg *a, pd_agg_table_fn table, void *ctx, pd_profile **out, pd_err *err);
 
+/* Stored profiles of one table summed into one, on ids alone (sum.c): a
+ * rollup. Samples are summed per (stack, label set), zero ones dropped as
+ * pprof's merge drops them, and come out by stack id; the header is merged
+ * by pprof's rules (the earliest time, durations summed, the largest
+ * period, each comment once in order, the first non-empty default sample
+ * type; the first input's types, drop/keep frames and mapping list), so
+ * merging the sum gives what merging the inputs gives. */
+typedef struct pd_sum pd_sum;
+
+pd_sum *pd_sum_new(void);
+void pd_sum_free(pd_sum *m);
+/* True if s has the first input's sample and period types (same ids). */
+bool pd_sum_fits(const pd_sum *m, const pd_stored *s);
+/* Adds s; -EINVAL if it does not fit. s is not kept. */
+int pd_sum_add(pd_sum *m, const pd_stored *s, pd_err *err);
+size_t pd_sum_count(const pd_sum *m);
+/* The sum so far: *out (OUT, freed with pd_stored_free); m is then empty
+ * and can start again. */
+void pd_sum_finish(pd_sum *m, pd_stored *out);
+
 /* Compression of stored blobs: the length, then raw deflate (gzip.c).
  * *out is malloc'd. Unpacking fails with -E2BIG past max_out bytes, -EINVAL
  * for anything but an intact blob. */

@@ -105,7 +105,7 @@ static int next_prefetched(void *ctx, pd_profile **p, pd_err *err)
 static int merge_ids(source *s, pd_profile **out, pd_err *err)
 {
     pd_agg *a = pd_agg_new();
-    int rc = 0;
+    int rc = pd_store_read_begin(s->rd, err);
     for (size_t i = 0; i < s->n && rc >= 0; i++) {
         if (atomic_load(&s->r->api->cancel))
             rc = pd_errf(err, -ECANCELED, "server stopping");
@@ -120,6 +120,7 @@ static int merge_ids(source *s, pd_profile **out, pd_err *err)
     }
     if (rc >= 0)
         rc = pd_agg_profiles(a) > 0 ? pd_store_agg_finish(s->rd, a, out, err) : -EAGAIN;
+    pd_store_read_end(s->rd);
     pd_agg_free(a);
     if (rc == -EAGAIN)
         return 0;

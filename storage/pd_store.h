@@ -222,6 +222,11 @@ void pd_store_meta_release(pd_store_meta *meta);
  * ids (a row of schema 3, or not a plain input: see pd_agg_add), and then
  * the caller merges pd_store_load's profiles instead. */
 int pd_store_agg_add(pd_store_reader *r, int64_t id, pd_agg *a, pd_err *err);
+/* Holds one read transaction (a consistent snapshot) across the calls
+ * made on r until pd_store_read_end, instead of one per call: for a query
+ * that reads many rows one by one. Not nested. */
+int pd_store_read_begin(pd_store_reader *r, pd_err *err);
+void pd_store_read_end(pd_store_reader *r);
 /* pd_agg_finish with the tables of this reader: *out (OUT, caller frees). */
 int pd_store_agg_finish(pd_store_reader *r, pd_agg *a, pd_profile **out, pd_err *err);
 

@@ -63,6 +63,7 @@ static const char *const sql_text[PD_ST_NSTMT] = {
     [PD_ST_GET] = "SELECT p.series_id, p.time_ns, p.duration_ns, p.size, p.sample_types,"
                   " p.default_sample_type, p.totals, p.data, s.labels, p.partition_id"
                   " FROM profiles p JOIN series s ON s.id = p.series_id WHERE p.id = ?1",
+    [PD_ST_GET_DATA] = "SELECT data, partition_id FROM profiles WHERE id = ?1",
     [PD_ST_SERIES_LABELS] = "SELECT name, value FROM series_labels WHERE series_id = ?1"
                             " ORDER BY name",
     [PD_ST_COUNT_PROFILES] = "SELECT count(*) FROM profiles",

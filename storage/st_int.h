@@ -47,6 +47,7 @@ typedef enum {
     PD_ST_PROFILES_IN_DESC,
     PD_ST_HAS_PROFILE,
     PD_ST_GET,
+    PD_ST_GET_DATA,
     PD_ST_SERIES_LABELS,
     PD_ST_COUNT_PROFILES,
     PD_ST_NSTMT
@@ -89,6 +90,7 @@ struct pd_store {
 struct pd_store_reader {
     pd_st_db d;
     pd_st_parts parts; /* by id */
+    bool held;         /* pd_store_read_begin began a transaction */
 };
 
 /* --- st_db.c: connections, statements, errors ---------------------------- */

@@ -224,30 +224,61 @@ int pd_store_load(pd_store_reader *r, int64_t id, pd_profile **out, pd_err *err)
     return rc;
 }
 
-static int add_row(pd_store_reader *r, sqlite3_stmt *st, int64_t id, void *arg, pd_err *err)
+int pd_store_agg_add(pd_store_reader *r, int64_t id, pd_agg *a, pd_err *err)
 {
-    if (sqlite3_column_type(st, 9) == SQLITE_NULL)
-        return -EAGAIN; /* a version-3 row: only its gzip pprof */
-    const uint8_t *blob = sqlite3_column_blob(st, 7);
-    size_t len = (size_t)sqlite3_column_bytes(st, 7);
-    int64_t pid = sqlite3_column_int64(st, 9);
+    bool began = false;
+    sqlite3_stmt *st = NULL;
+    int rc = pd_st_read_begin(&r->d, &began, err);
+    if (rc == 0)
+        rc = pd_st_stmt(&r->d, PD_ST_GET_DATA, &st, err);
+    if (rc != 0)
+        goto out;
+    int step = sqlite3_bind_int64(st, 1, id);
+    if (step == SQLITE_OK)
+        step = sqlite3_step(st);
+    if (step == SQLITE_DONE) {
+        rc = pd_errf(err, -ENOENT, "profile %" PRId64 " not found", id);
+        goto out;
+    }
+    if (step != SQLITE_ROW) {
+        rc = pd_st_err(&r->d, step, "get profile", err);
+        goto out;
+    }
+    if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
+        rc = -EAGAIN; /* a version-3 row: only its gzip pprof */
+        goto out;
+    }
+    int64_t pid = sqlite3_column_int64(st, 1);
     pd_stored cols;
     const pd_symtab *t = NULL;
-    int rc = pd_stored_decode(blob, len, 0, &cols, err);
+    rc = pd_stored_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0,
+                          &cols, err);
     if (rc == 0) {
         rc = pd_st_part_reader(r, pid, &t, err);
         if (rc == 0)
-            rc = pd_agg_add(arg, pid, t, &cols, err);
+            rc = pd_agg_add(a, pid, t, &cols, err);
         pd_stored_free(&cols);
     }
     if (rc < 0 && rc != -EAGAIN)
         pd_err_prefix(err, "profile %" PRId64, id);
+out:
+    if (st != NULL)
+        sqlite3_reset(st);
+    pd_st_read_end(&r->d, began);
     return rc;
 }
 
-int pd_store_agg_add(pd_store_reader *r, int64_t id, pd_agg *a, pd_err *err)
+int pd_store_read_begin(pd_store_reader *r, pd_err *err)
 {
-    return with_row(r, id, add_row, a, NULL, err);
+    if (r->held)
+        return 0;
+    return pd_st_read_begin(&r->d, &r->held, err);
+}
+
+void pd_store_read_end(pd_store_reader *r)
+{
+    pd_st_read_end(&r->d, r->held);
+    r->held = false;
 }
 
 static const pd_symtab *agg_table(void *ctx, int64_t part, pd_err *err)
