@@ -194,12 +194,14 @@ rss_start=$(bench_proc_kb "$pd_pid" VmRSS)
 
 # query_runs NAME CURL-ARGS...: RUNS runs of one query. Sets codes (the
 # HTTP status of each run), best_wall, best_cpu (daemon CPU s of the best
-# run), peak (highest VmHWM of the runs), bytes, msg (the start of a
-# non-200 answer); the first answer is kept in $work/NAME.out.
+# run), rss0 (daemon VmRSS before the first run), peak (highest VmHWM of the
+# runs), bytes, msg (the start of a non-200 answer); the first answer is kept
+# in $work/NAME.out.
 query_runs() {
 	local name="$1" i res code t c0 c1 h b
 	shift
 	best_wall="" best_cpu="" peak=0 bytes=0 codes="" msg=""
+	rss0=$(bench_proc_kb "$pd_pid" VmRSS)
 	for ((i = 0; i < runs; i++)); do
 		echo 5 >"/proc/$pd_pid/clear_refs" 2>/dev/null || true
 		c0=$(proc_ticks "$pd_pid")
@@ -234,7 +236,7 @@ spans=(1 7 "$days")
 names=(merge_24h merge_7d "merge_${days}d")
 labels=("merge, last 24 h" "merge, last 7 d" "merge, last $days d")
 limits=(0.3 1 2)
-declare -A q_codes q_wall q_cpu q_peak q_bytes q_msg q_n
+declare -A q_codes q_wall q_cpu q_peak q_rss0 q_bytes q_msg q_n
 for j in 0 1 2; do
 	span_d=${spans[$j]}
 	n_d=$span_d
@@ -244,7 +246,7 @@ for j in 0 1 2; do
 	query_runs "${names[$j]}" "$api/api/v1/merge" -d type=cpu --data-urlencode "query=$sel" \
 		-d "from=$((end - span_d * 86400 + 1))" -d "to=$end"
 	q_codes[${names[$j]}]=$codes q_wall[${names[$j]}]=$best_wall q_cpu[${names[$j]}]=$best_cpu
-	q_peak[${names[$j]}]=$peak q_bytes[${names[$j]}]=$bytes q_msg[${names[$j]}]=$msg
+	q_peak[${names[$j]}]=$peak q_rss0[${names[$j]}]=$rss0 q_bytes[${names[$j]}]=$bytes q_msg[${names[$j]}]=$msg
 done
 sname="series_${days}d"
 q_n[$sname]=$total
@@ -252,7 +254,7 @@ echo "pprofd: series over $days d, step 1h, by instance ($total profiles), $runs
 query_runs "$sname" "$api/api/v1/series" -d type=cpu --data-urlencode "query=$sel" \
 	-d "from=$((end - days * 86400 + 1))" -d "to=$end" -d step=1h -d group_by=instance
 q_codes[$sname]=$codes q_wall[$sname]=$best_wall q_cpu[$sname]=$best_cpu
-q_peak[$sname]=$peak q_bytes[$sname]=$bytes q_msg[$sname]=$msg
+q_peak[$sname]=$peak q_rss0[$sname]=$rss0 q_bytes[$sname]=$bytes q_msg[$sname]=$msg
 points=""
 if [[ "$codes" == 200* ]]; then
 	points=$(grep -o '\][[:space:]]*,[[:space:]]*\[' "$work/$sname.out" | wc -l || true)
@@ -322,15 +324,15 @@ printf '            writing the files (pd_testtool retime) %s s; whole fill %s s
 printf 'database    %s MiB (%s bytes, %.0f bytes per profile) after PRAGMA wal_checkpoint(TRUNCATE), WAL %s bytes\n' \
 	"$(mib "$db_bytes")" "$db_bytes" "$(awk -v a="$db_bytes" -v b="$total" 'BEGIN { print a / b }')" "$wal_bytes"
 printf '            limits.max_query_profiles: %s (the default, 100000, refuses more with 422)\n' "$max_q"
-printf '\n%-34s %8s %-11s %9s %8s %14s %s\n' "pprofd, {job=\"bench\"}" profiles "HTTP" "wall (s)" "CPU (s)" \
-	"peak RSS (KB)" "target"
+printf '\n%-34s %8s %-11s %9s %8s %24s %s\n' "pprofd, {job=\"bench\"}" profiles "HTTP" "wall (s)" "CPU (s)" \
+	"peak RSS (KB, before)" "target"
 verdict() { if lt "$1" "$2"; then echo "met"; else echo "MISSED"; fi; }
 row() { # NAME LABEL LIMIT_S
 	local n="$1" v
 	v=$(verdict "${q_wall[$n]}" "$3")
 	[[ "${q_codes[$n]}" == 200* ]] || v="MISSED (not 200)"
-	printf '%-34s %8d %-11s %9s %8s %14s wall < %s s: %s\n' "$2" "${q_n[$n]}" "${q_codes[$n]// /,}" "${q_wall[$n]}" \
-		"${q_cpu[$n]}" "$(kb "${q_peak[$n]}")" "$3" "$v"
+	printf '%-34s %8d %-11s %9s %8s %24s wall < %s s: %s\n' "$2" "${q_n[$n]}" "${q_codes[$n]// /,}" "${q_wall[$n]}" \
+		"${q_cpu[$n]}" "$(kb "${q_peak[$n]}") ($(kb "${q_rss0[$n]}"))" "$3" "$v"
 	[[ -z "${q_msg[$n]}" ]] || printf '%-34s %s\n' "" "answer: ${q_msg[$n]}"
 }
 for j in 0 1 2; do row "${names[$j]}" "${labels[$j]} (${q_bytes[${names[$j]}]} B)" "${limits[$j]}"; done
@@ -339,6 +341,7 @@ row "$sname" "series, $days d, step 1h, by instance" 0.5
 peak_all=0
 for n in "${names[@]}" "$sname"; do ((${q_peak[$n]} > peak_all)) && peak_all=${q_peak[$n]}; done
 printf 'best of %d runs each; CPU is the daemon'"'"'s in the best run; peak RSS is VmHWM, reset before each run\n' "$runs"
+printf '(to the RSS then: memory the allocator kept from the query before stays counted); before: VmRSS before the first run\n'
 printf 'peak RSS    %s KB over all queries (RSS at start %s KB); target < 256 MiB (262,144 KB): %s\n' \
 	"$(kb "$peak_all")" "$(kb "$rss_start")" "$(if ((peak_all < 262144)); then echo met; else echo MISSED; fi)"
 ref_note=""
