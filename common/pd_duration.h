@@ -9,6 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The units, in milliseconds. */
+#define PD_MS_SECOND INT64_C(1000)
+#define PD_MS_MINUTE (60 * PD_MS_SECOND)
+#define PD_MS_HOUR (60 * PD_MS_MINUTE)
+#define PD_MS_DAY (24 * PD_MS_HOUR)
+#define PD_MS_WEEK (7 * PD_MS_DAY)
+#define PD_MS_YEAR (365 * PD_MS_DAY)
+
 typedef enum {
     PD_DURATION_OK,
     PD_DURATION_EMPTY,     /* "" */

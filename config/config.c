@@ -1,16 +1,15 @@
 /* The top of the config: sections, defaults, load and free. */
 #include "cfg_read.h"
 
+#include "pd_duration.h"
 #include "pd_file.h"
 #include "pd_mem.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_CONFIG_BYTES (16u << 20)
-#define MS_SECOND 1000LL
-#define MS_MINUTE (60 * MS_SECOND)
-#define MS_DAY (24 * 60 * MS_MINUTE)
 
 static char **str_list(const char *const *v, size_t n)
 {
@@ -29,14 +28,17 @@ pd_config *pd_config_default(void)
     cfg->server.listen = pd_xstrdup("127.0.0.1:7070");
     cfg->server.auth_token_file = pd_xstrdup("");
     cfg->storage.path = pd_xstrdup("./data/pprofd.db");
-    cfg->storage.retention_ms = 15 * MS_DAY;
+    cfg->storage.retention_ms = 15 * PD_MS_DAY;
+    cfg->storage.rollup_retention_ms[0] = 90 * PD_MS_DAY;
+    cfg->storage.rollup_retention_ms[1] = PD_MS_YEAR;
+    cfg->storage.rollup_retention_ms[2] = 0;
     cfg->storage.max_size = 0;
     cfg->limits.max_concurrent_scrapes = 64;
     cfg->limits.max_profile_bytes = 64u << 20;
     cfg->limits.capture_budget.count = 3;
-    cfg->limits.capture_budget.per_ms = 10 * MS_MINUTE;
+    cfg->limits.capture_budget.per_ms = 10 * PD_MS_MINUTE;
     cfg->limits.max_query_profiles = 100000;
-    cfg->global.scrape_interval_ms = 60 * MS_SECOND;
+    cfg->global.scrape_interval_ms = 60 * PD_MS_SECOND;
     cfg->global.scrape_timeout_ms = 0;
     pd_labels_init(&cfg->global.external_labels);
     cfg->alerting.profiles = str_list(alert_profiles, 3);
@@ -100,9 +102,41 @@ static int server(cfg_ctx *c, const yn *node, pd_config *cfg)
     return rc;
 }
 
+/* storage.rollup_retention: how long each rollup resolution is kept. A
+ * coarser one is kept at least as long as the finer ones (and the raw
+ * profiles), or a query would find a hole where the finer one still is. */
+static int rollup_retention(cfg_ctx *c, const yn *node, pd_config *cfg)
+{
+    static const char *const keys[] = {"5m", "1h", "1d", NULL};
+    const yn *r = yn_get(node, "rollup_retention");
+    if (cfg_check_map(c, r, "storage.rollup_retention", keys) < 0)
+        return -EINVAL;
+    int rc = 0;
+    int64_t finer = cfg->storage.retention_ms;
+    const char *finer_name = "storage.retention";
+    char path[64];
+    for (int i = 0; i < 3; i++) {
+        int64_t *v = &cfg->storage.rollup_retention_ms[i];
+        bool given = !yn_null(yn_get(r, keys[i]));
+        rc |= cfg_duration(c, r, "storage.rollup_retention", keys[i], v);
+        snprintf(path, sizeof(path), "storage.rollup_retention.%s", keys[i]);
+        /* a default follows a longer finer retention rather than refuse it */
+        if (!given && *v != 0 && (finer == 0 || *v < finer))
+            *v = finer;
+        if (rc == 0 && *v != 0 && (finer == 0 || *v < finer))
+            rc = cfg_fail(c, yn_get(r, keys[i]), path,
+                          "must be 0 (forever) or at least %s (a coarser resolution is kept as long"
+                          " as a finer one)",
+                          finer_name);
+        finer = *v;
+        finer_name = i == 0 ? "storage.rollup_retention.5m" : "storage.rollup_retention.1h";
+    }
+    return rc;
+}
+
 static int storage(cfg_ctx *c, const yn *node, pd_config *cfg)
 {
-    static const char *const keys[] = {"path", "retention", "max_size", NULL};
+    static const char *const keys[] = {"path", "retention", "max_size", "rollup_retention", NULL};
     if (cfg_check_map(c, node, "storage", keys) < 0)
         return -EINVAL;
     int rc = cfg_str(c, node, "storage", "path", &cfg->storage.path);
@@ -110,6 +144,8 @@ static int storage(cfg_ctx *c, const yn *node, pd_config *cfg)
         rc = cfg_fail(c, yn_get(node, "path"), "storage.path", "must not be empty");
     rc |= cfg_duration(c, node, "storage", "retention", &cfg->storage.retention_ms);
     rc |= cfg_size(c, node, "storage", "max_size", &cfg->storage.max_size);
+    if (rc == 0)
+        rc = rollup_retention(c, node, cfg);
     return rc;
 }
 

@@ -5,21 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MS_SECOND 1000LL
-#define MS_MINUTE (60 * MS_SECOND)
-#define MS_HOUR (60 * MS_MINUTE)
-#define MS_DAY (24 * MS_HOUR)
-#define MS_WEEK (7 * MS_DAY)
-#define MS_YEAR (365 * MS_DAY)
-
 typedef struct unit {
     const char *name;
     int64_t ms;
 } unit;
 
 /* Biggest first, as Prometheus formats them. */
-static const unit units[] = {{"y", MS_YEAR},   {"w", MS_WEEK},   {"d", MS_DAY}, {"h", MS_HOUR},
-                             {"m", MS_MINUTE}, {"s", MS_SECOND}, {"ms", 1}};
+static const unit units[] = {{"y", PD_MS_YEAR}, {"w", PD_MS_WEEK},   {"d", PD_MS_DAY},
+                             {"h", PD_MS_HOUR}, {"m", PD_MS_MINUTE}, {"s", PD_MS_SECOND},
+                             {"ms", 1}};
 
 static bool is_digit(char c)
 {
@@ -62,7 +56,7 @@ int pd_parse_duration(const char *s, int64_t *ms, pd_err *err)
 
 void pd_format_duration(int64_t ms, char *buf, size_t size)
 {
-    static const unit exact[] = {{"y", MS_YEAR}, {"w", MS_WEEK}};
+    static const unit exact[] = {{"y", PD_MS_YEAR}, {"w", PD_MS_WEEK}};
     size_t off = 0;
     if (size == 0)
         return;

@@ -2,15 +2,15 @@
  * that tie them together (timeouts against intervals, profile seconds). */
 #include "cfg_read.h"
 
+#include "pd_duration.h"
 #include "pd_mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MS_SECOND 1000
-#define DEFAULT_FILE_SD_REFRESH_MS (5 * 60 * MS_SECOND)
-#define CPU_TIMEOUT_SLACK_MS (10 * MS_SECOND)
+#define DEFAULT_FILE_SD_REFRESH_MS (5 * 60 * PD_MS_SECOND)
+#define CPU_TIMEOUT_SLACK_MS (10 * PD_MS_SECOND)
 
 static void free_rule(pd_relabel_rule *r)
 {
@@ -307,7 +307,7 @@ static int timing(cfg_ctx *c, const yn *node, const char *path, const pd_config 
         const pd_profile_cfg *p = &job->profiles[i];
         if (!p->enabled || p->seconds == 0)
             continue;
-        int64_t s = p->seconds * MS_SECOND;
+        int64_t s = p->seconds * PD_MS_SECOND;
         if (!p->seconds_set) { /* derived to fit */
             max_seconds_ms = s > max_seconds_ms ? s : max_seconds_ms;
             continue;
@@ -366,7 +366,7 @@ int64_t pd_job_timeout_ms(const pd_config *cfg, int64_t interval_ms, int64_t max
 {
     int64_t t = cfg->global.scrape_timeout_ms;
     if (t <= 0)
-        t = max_seconds * MS_SECOND + CPU_TIMEOUT_SLACK_MS;
+        t = max_seconds * PD_MS_SECOND + CPU_TIMEOUT_SLACK_MS;
     return t > interval_ms ? interval_ms : t;
 }
 

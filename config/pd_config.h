@@ -94,7 +94,10 @@ typedef struct pd_config {
     struct {
         char *path;           /* default "./data/pprofd.db" */
         int64_t retention_ms; /* default 15d; 0 = keep forever */
-        uint64_t max_size;    /* 0 = unlimited */
+        /* rollups of 5m, 1h, 1d (storage levels 1..3): default 90d, 1y,
+         * 0 (forever); each at least its finer one's */
+        int64_t rollup_retention_ms[3]; /* as pd_writer_opts takes them */
+        uint64_t max_size;              /* 0 = unlimited */
     } storage;
     struct {
         uint32_t max_concurrent_scrapes; /* default 64 */

@@ -208,8 +208,11 @@ int pd_cmd_run(int argc, char **argv)
         pd_config_free(d.cfg);
         return PD_EXIT_ERROR;
     }
-    pd_writer_opts wo = {
-        d.cfg->storage.path, d.cfg->storage.retention_ms, d.cfg->storage.max_size, 0, 0, 0};
+    pd_writer_opts wo = {.path = d.cfg->storage.path,
+                         .retention_ms = d.cfg->storage.retention_ms,
+                         .max_size = d.cfg->storage.max_size};
+    memcpy(wo.rollup_retention_ms, d.cfg->storage.rollup_retention_ms,
+           sizeof(wo.rollup_retention_ms));
     if (pd_writer_open(&d.loop, &wo, &d.writer, &err) < 0) {
         fprintf(stderr, "pprofd run: storage %s: %s\n", d.cfg->storage.path, err.msg);
         uv_loop_close(&d.loop);

@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A row of the plan: a profile (level 0) or a rollup of `count`. */
 typedef struct pick {
-    int64_t id, series;
+    int64_t id, series, count;
+    int level;
     size_t order;
 } pick;
 
@@ -47,7 +49,7 @@ static int on_pick(void *ctx, const pd_store_meta *m)
         return 1;
     }
     pd_xgrow((void **)&c->v, &c->cap, c->n + 1, sizeof(pick));
-    c->v[c->n] = (pick){m->id, m->series_id, c->n};
+    c->v[c->n] = (pick){m->id, m->series_id, m->count, m->level, c->n};
     c->n++;
     return 0;
 }
@@ -66,7 +68,8 @@ static int load_stored(void *ctx, size_t i, pd_profile **p, pd_err *err)
     int64_t id = s->v[i].id;
     if (s->rd_mu != NULL)
         uv_mutex_lock(s->rd_mu);
-    int rc = pd_store_load(s->rd, id, p, err);
+    int rc = s->v[i].level == 0 ? pd_store_load(s->rd, id, p, err)
+                                : pd_store_load_rollup(s->rd, id, p, err);
     if (s->rd_mu != NULL)
         uv_mutex_unlock(s->rd_mu);
     if (rc == -ENOENT) {
@@ -112,7 +115,7 @@ static int merge_ids(source *s, pd_profile **out, pd_err *err)
         else if ((i & 255) == 0 && uv_hrtime() > s->deadline)
             rc = pd_errf(err, -ETIMEDOUT, "query took longer than 30 s");
         else
-            rc = pd_store_agg_add(s->rd, s->v[i].id, a, err);
+            rc = pd_store_agg_add(s->rd, s->v[i].level, s->v[i].id, a, err);
         if (rc == -ENOENT) { /* retention deleted it meanwhile */
             pd_err_clear(err);
             rc = 0;
@@ -204,10 +207,13 @@ static int merge_gauges(source *s, pick *v, size_t n, pd_profile **out, pd_err *
         one.v = v + i;
         one.n = j - i;
         one.i = 0;
+        size_t profiles = 0; /* a rollup holds many */
+        for (size_t k = i; k < j; k++)
+            profiles += (size_t)v[k].count;
         pd_profile *p = NULL;
         rc = merge_stored(&one, &p, err);
         if (rc == 0) {
-            average(p, s->r->q.type, j - i);
+            average(p, s->r->q.type, profiles);
             ls.v = pd_xrealloc(ls.v, (ls.n + 1) * sizeof(*ls.v));
             ls.v[ls.n++] = p;
         }
@@ -232,12 +238,12 @@ static int merge_selection(api_req *r, pd_store_reader *rd, const pd_selector *s
     picks c = {NULL, 0, 0, r->api->max_query_profiles, false};
     pd_err err = {{0}};
     char msg[PD_ERR_MAX + 64];
-    int rc = pd_store_find(rd, &sq, on_pick, &c, &err);
+    int rc = pd_store_plan(rd, &sq, 0, on_pick, &c, &err);
     if (rc < 0) {
         api_set_error(r, api_status_of(rc), err.msg);
     } else if (c.over) {
         snprintf(msg, sizeof(msg),
-                 "%s: matches more than %llu profiles (limits.max_query_profiles)", what,
+                 "%s: needs more than %llu stored rows (limits.max_query_profiles)", what,
                  (unsigned long long)c.max);
         api_set_error(r, 422, msg);
         rc = -E2BIG;

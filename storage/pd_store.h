@@ -27,7 +27,16 @@
 /* The schema version this code writes and reads. Version 3 kept each
  * profile as gzip pprof; opening one converts it to 4 (the schema at once,
  * the rows in steps: pd_store_convert_step). */
-#define PD_STORE_SCHEMA_VERSION 4
+#define PD_STORE_SCHEMA_VERSION 5
+/* Rollup levels: sums of a series' profiles per bucket of 5 minutes (level
+ * 1), 1 hour (2) and 1 day (3), built in the background from the level
+ * below (pd_store_compact_step). Level 0 is the raw profiles. */
+#define PD_STORE_LEVELS 3
+#define PD_STORE_LEVEL_NS(level)                                                                   \
+    ((level) == 1   ? INT64_C(300000000000)                                                        \
+     : (level) == 2 ? INT64_C(3600000000000)                                                       \
+     : (level) == 3 ? INT64_C(86400000000000)                                                      \
+                    : INT64_C(0))
 /* Caps on what one series may carry. */
 #define PD_STORE_MAX_LABELS 64
 #define PD_STORE_MAX_LABEL_VALUE 4096
@@ -87,7 +96,9 @@ typedef struct pd_store_meta {
     const char *default_sample_type; /* "" if none */
     const int64_t *totals;
     size_t ntotals;
-    void *owned; /* internal: memory behind the pointers (pd_store_get) */
+    int level;     /* 0: a profile; 1..PD_STORE_LEVELS: a rollup (pd_store_plan) */
+    int64_t count; /* profiles it holds: 1, or a rollup's count */
+    void *owned;   /* internal: memory behind the pointers (pd_store_get) */
 } pd_store_meta;
 
 /* --- writer ----------------------------------------------------------- */
@@ -117,12 +128,27 @@ int pd_store_put(pd_store *s, const pd_store_item *items, size_t n, int64_t *ids
 int pd_store_retention_step(pd_store *s, int64_t older_than_ns, int64_t max_bytes, size_t batch,
                             size_t *deleted, pd_err *err);
 
+/* pd_store_retention_step with an age per resolution: older_than_ns[0]
+ * for profiles, [level] for rollups of that level (0 = no age limit). A
+ * resolution goes for age only where the next coarser one has been built;
+ * past max_bytes (which counts everything), the finest resolution that has
+ * anything left goes first, oldest first. */
+int pd_store_retention_levels(pd_store *s, const int64_t *older_than_ns, int64_t max_bytes,
+                              size_t batch, size_t *deleted, pd_err *err);
+
 /* One step of converting rows a schema-3 file kept as gzip pprof into the
  * stored form, in one short transaction: up to `batch` rows, oldest id
  * first. *left (OUT) receives at most how many rows are still to convert (0: done;
  * then the call is a cheap no-op). A row that no longer decodes stays as it
  * was (it is read as before). Resumable: a crash loses at most the step. */
 int pd_store_convert_step(pd_store *s, size_t batch, size_t *converted, int64_t *left, pd_err *err);
+
+/* One small step of building rollups, in one short transaction: each level
+ * sums the one below for buckets that can no longer change (raw buckets two
+ * minutes after their end, as of now_ns), series by series, until about
+ * `budget` rows were read. *more (OUT): work was left ready, call again.
+ * Resumable: a crash loses at most the step. */
+int pd_store_compact_step(pd_store *s, int64_t now_ns, size_t budget, bool *more, pd_err *err);
 
 /* *data_bytes (OUT): the sum of stored profile and symbol sizes, kept as a
  * running total; *file_bytes (OUT, may be NULL): page_count * page_size. */
@@ -206,6 +232,15 @@ typedef int (*pd_store_string_cb)(void *ctx, const char *s);
 int pd_store_find(pd_store_reader *r, const pd_store_query *q, pd_store_meta_cb cb, void *ctx,
                   pd_err *err);
 
+/* Like pd_store_find (no limit, time order), but with the coarsest rows
+ * that hold the same profiles: a rollup of a level wherever one of its
+ * buckets lies inside [from_ns, to_ns] and is done, the raw profiles
+ * elsewhere (meta->level and meta->count say which). With step_ns > 0, no
+ * row spans a boundary from_ns + k * step_ns. Rows come in time order per
+ * span, spans in time order; a rollup's time is its earliest profile's. */
+int pd_store_plan(pd_store_reader *r, const pd_store_query *q, int64_t step_ns, pd_store_meta_cb cb,
+                  void *ctx, pd_err *err);
+
 /* The profile `id` as gzip pprof: *data (OUT, malloc'd, caller frees) and
  * *len (OUT); meta (OUT, may be NULL) is released with
  * pd_store_meta_release. -ENOENT if there is no such profile. */
@@ -214,14 +249,17 @@ int pd_store_get(pd_store_reader *r, int64_t id, uint8_t **data, size_t *len, pd
 /* The profile `id` decoded: *out (OUT, caller frees with pd_profile_free).
  * -ENOENT if there is no such profile. */
 int pd_store_load(pd_store_reader *r, int64_t id, pd_profile **out, pd_err *err);
+/* Rollup `id` (of any level) as the profile it sums to: *out (OUT, caller
+ * frees). -ENOENT if there is no such rollup. */
+int pd_store_load_rollup(pd_store_reader *r, int64_t id, pd_profile **out, pd_err *err);
 void pd_store_meta_release(pd_store_meta *meta);
 
 /* Merging on ids (pd_agg, pd_stored.h): adds the stack ids and values of
- * profile `id` to a, reading no symbols but its header's. -ENOENT if there
- * is no such profile; -EAGAIN (no error text) if it cannot be summed on
- * ids (a row of schema 3, or not a plain input: see pd_agg_add), and then
- * the caller merges pd_store_load's profiles instead. */
-int pd_store_agg_add(pd_store_reader *r, int64_t id, pd_agg *a, pd_err *err);
+ * profile `id` (level 0) or rollup `id` of `level` to a, reading no symbols but its header's.
+ * -ENOENT if there is no such profile; -EAGAIN (no error text) if it cannot be summed on ids (a row
+ * of schema 3, or not a plain input: see pd_agg_add), and then the caller merges pd_store_load's
+ * profiles instead. */
+int pd_store_agg_add(pd_store_reader *r, int level, int64_t id, pd_agg *a, pd_err *err);
 /* Holds one read transaction (a consistent snapshot) across the calls
  * made on r until pd_store_read_end, instead of one per call: for a query
  * that reads many rows one by one. Not nested. */

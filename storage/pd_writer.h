@@ -15,7 +15,9 @@ typedef struct pd_writer pd_writer;
 
 typedef struct pd_writer_opts {
     const char *path;
-    int64_t retention_ms;       /* 0 = keep forever */
+    int64_t retention_ms; /* raw profiles; 0 = keep forever */
+    /* rollups of level l at [l - 1] (5m, 1h, 1d); 0 = keep forever */
+    int64_t rollup_retention_ms[PD_STORE_LEVELS];
     uint64_t max_size;          /* bytes; 0 = unlimited */
     size_t batch_max;           /* flush when this many are queued (default 64) */
     int64_t flush_ms;           /* or after this long (default 1000) */

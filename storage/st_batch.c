@@ -31,6 +31,8 @@ typedef struct job {
     int64_t *ids;           /* the batch's new ids */
     pd_writer_exec_fn exec; /* NULL: batch, conversion or retention step */
     bool convert;           /* a conversion step (pd_store_convert_step) */
+    bool compact;           /* a rollup step (pd_store_compact_step) */
+    bool more;              /* compaction: work was left ready */
     pd_writer_exec_done_fn exec_done;
     void *exec_arg;
     struct job *next; /* in the exec queue */
@@ -54,7 +56,9 @@ struct pd_writer {
     pd_workq pool;              /* one job on the thread pool at a time */
     bool retention_wanted;      /* a retention step is due */
     bool convert_wanted;        /* version-3 rows may be left to convert */
-    int64_t convert_left;       /* after the last step; -1 before the first */
+    bool compact_wanted;        /* rollup buckets may be ready */
+    uint64_t compact_steps;
+    int64_t convert_left; /* after the last step; -1 before the first */
     uint64_t converted;
     bool closing;
     uv_timer_t flush_timer;
@@ -70,6 +74,8 @@ static void run_next(pd_writer *w);
 /* Rows of a version-3 file converted per step: a few milliseconds each, so
  * a batch of new profiles waits little behind a step. */
 #define CONVERT_BATCH 32
+/* Rows a rollup step reads: a few milliseconds, like a conversion step. */
+#define COMPACT_BUDGET 256
 
 static void free_items(queued *items, size_t n)
 {
@@ -93,11 +99,18 @@ static void job_work(pd_work *work)
         j->rc = pd_store_convert_step(w->store, CONVERT_BATCH, &j->deleted, &j->left, &j->err);
         return;
     }
+    if (j->compact) {
+        j->rc = pd_store_compact_step(w->store, pd_now_ns(), COMPACT_BUDGET, &j->more, &j->err);
+        return;
+    }
     if (j->items == NULL) {
-        int64_t cutoff = 0;
-        if (w->o.retention_ms > 0)
-            cutoff = pd_now_ns() - w->o.retention_ms * 1000000;
-        j->rc = pd_store_retention_step(w->store, cutoff, w->o.max_size, 500, &j->deleted, &j->err);
+        int64_t now = pd_now_ns(), cutoff[PD_STORE_LEVELS + 1] = {0};
+        for (int l = 0; l <= PD_STORE_LEVELS; l++) {
+            int64_t ms = l == 0 ? w->o.retention_ms : w->o.rollup_retention_ms[l - 1];
+            cutoff[l] = ms > 0 ? now - ms * 1000000 : 0;
+        }
+        j->rc = pd_store_retention_levels(w->store, cutoff, (int64_t)w->o.max_size, 500,
+                                          &j->deleted, &j->err);
         return;
     }
     pd_store_item *items = pd_xcalloc(j->n, sizeof(*items));
@@ -194,6 +207,12 @@ static void job_done(pd_work *work, int status)
         free(j->ids);
     } else if (j->convert) {
         convert_done(w, j);
+    } else if (j->compact) {
+        if (j->rc < 0) /* tried again with the next retention tick */
+            pd_log_error("compacting rollups failed", "error=\"%s\"", j->err.msg);
+        else
+            w->compact_steps++;
+        w->compact_wanted = j->rc == 0 && j->more;
     } else if (j->rc < 0) {
         pd_log_error("retention failed", "error=\"%s\"", j->err.msg);
     } else {
@@ -248,6 +267,10 @@ static void run_next(pd_writer *w)
     } else if (w->retention_wanted && !w->closing) {
         j = pd_xcalloc(1, sizeof(*j));
         w->retention_wanted = false;
+    } else if (w->compact_wanted && !w->closing) {
+        j = pd_xcalloc(1, sizeof(*j));
+        j->compact = true;
+        w->compact_wanted = false;
     }
     if (j == NULL) {
         if (w->closing && w->nq == 0) {
@@ -282,6 +305,7 @@ static void on_retention_timer(uv_timer_t *t)
     pd_writer *w = t->data;
     w->retention_wanted = true;
     w->convert_wanted = w->convert_left != 0;
+    w->compact_wanted = true;
     run_next(w);
 }
 

@@ -42,7 +42,8 @@ static const char *const sql_text[PD_ST_NSTMT] = {
                          " ORDER BY time_ns, id LIMIT ?1",
     [PD_ST_RET_DELETE] = "DELETE FROM profiles WHERE id = ?1",
     [PD_ST_RET_SERIES_GC] = "DELETE FROM series WHERE id = ?1"
-                            " AND NOT EXISTS (SELECT 1 FROM profiles WHERE series_id = ?1)",
+                            " AND NOT EXISTS (SELECT 1 FROM profiles WHERE series_id = ?1)"
+                            " AND NOT EXISTS (SELECT 1 FROM rollups WHERE series_id = ?1)",
     [PD_ST_COUNT_NV] = "SELECT count(*) FROM series_labels WHERE name = ?1 AND value = ?2",
     [PD_ST_LABELS_BY_NV] = "SELECT l.series_id, l.name, l.value FROM series_labels m"
                            " JOIN series_labels l ON l.series_id = m.series_id"
@@ -59,7 +60,8 @@ static const char *const sql_text[PD_ST_NSTMT] = {
                                " AND time_ns BETWEEN ?2 AND ?3"
                                " ORDER BY time_ns DESC, id DESC LIMIT ?4",
     [PD_ST_HAS_PROFILE] = "SELECT 1 FROM profiles WHERE series_id = ?1"
-                          " AND time_ns BETWEEN ?2 AND ?3 LIMIT 1",
+                          " AND time_ns BETWEEN ?2 AND ?3 UNION ALL SELECT 1 FROM rollups"
+                          " WHERE series_id = ?1 AND time_ns BETWEEN ?2 AND ?3 LIMIT 1",
     [PD_ST_GET] = "SELECT p.series_id, p.time_ns, p.duration_ns, p.size, p.sample_types,"
                   " p.default_sample_type, p.totals, p.data, s.labels, p.partition_id"
                   " FROM profiles p JOIN series s ON s.id = p.series_id WHERE p.id = ?1",
@@ -67,6 +69,33 @@ static const char *const sql_text[PD_ST_NSTMT] = {
     [PD_ST_SERIES_LABELS] = "SELECT name, value FROM series_labels WHERE series_id = ?1"
                             " ORDER BY name",
     [PD_ST_COUNT_PROFILES] = "SELECT count(*) FROM profiles",
+    [PD_ST_UP_INSERT] =
+        "INSERT INTO rollups(series_id, level, start_ns, time_ns, count, duration_ns,"
+        " sample_types, default_sample_type, totals, size, data, partition_id)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [PD_ST_UP_FIRST_RAW] = "SELECT min(time_ns) FROM profiles WHERE time_ns >= ?1",
+    [PD_ST_UP_FIRST] = "SELECT min(start_ns) FROM rollups WHERE level = ?2 AND start_ns >= ?1",
+    [PD_ST_UP_SERIES_RAW] = "SELECT DISTINCT series_id FROM profiles WHERE time_ns >= ?1"
+                            " AND time_ns < ?2 AND series_id > ?3 ORDER BY series_id LIMIT ?4",
+    [PD_ST_UP_SERIES] = "SELECT DISTINCT series_id FROM rollups WHERE level = ?5"
+                        " AND start_ns >= ?1 AND start_ns < ?2 AND series_id > ?3"
+                        " ORDER BY series_id LIMIT ?4",
+    [PD_ST_UP_ROWS_RAW] = "SELECT data, partition_id, sample_types, default_sample_type, totals, 1,"
+                          " time_ns"
+                          " FROM profiles WHERE series_id = ?1 AND time_ns >= ?2 AND time_ns < ?3"
+                          " AND partition_id IS NOT NULL ORDER BY partition_id, time_ns, id",
+    [PD_ST_UP_ROWS] = "SELECT data, partition_id, sample_types, default_sample_type, totals, count,"
+                      " time_ns"
+                      " FROM rollups WHERE series_id = ?1 AND level = ?4 AND start_ns >= ?2"
+                      " AND start_ns < ?3 ORDER BY partition_id, time_ns, id",
+    [PD_ST_UP_IN] = "SELECT id, series_id, time_ns, duration_ns, size, sample_types,"
+                    " default_sample_type, totals, count FROM rollups"
+                    " WHERE series_id IN (SELECT value FROM json_each(?1)) AND level = ?4"
+                    " AND start_ns >= ?2 AND start_ns < ?3 ORDER BY time_ns, id",
+    [PD_ST_UP_GET_DATA] = "SELECT data, partition_id FROM rollups WHERE id = ?1",
+    [PD_ST_UP_RET_OLDEST] = "SELECT id, series_id, size, start_ns, partition_id FROM rollups"
+                            " WHERE level = ?2 ORDER BY start_ns, id LIMIT ?1",
+    [PD_ST_UP_RET_DELETE] = "DELETE FROM rollups WHERE id = ?1",
 };
 
 int pd_st_err(pd_st_db *d, int rc, const char *what, pd_err *err)

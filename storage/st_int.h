@@ -50,6 +50,17 @@ typedef enum {
     PD_ST_GET_DATA,
     PD_ST_SERIES_LABELS,
     PD_ST_COUNT_PROFILES,
+    PD_ST_UP_INSERT,
+    PD_ST_UP_FIRST_RAW,
+    PD_ST_UP_FIRST,
+    PD_ST_UP_SERIES_RAW,
+    PD_ST_UP_SERIES,
+    PD_ST_UP_ROWS_RAW,
+    PD_ST_UP_ROWS,
+    PD_ST_UP_IN,
+    PD_ST_UP_GET_DATA,
+    PD_ST_UP_RET_OLDEST,
+    PD_ST_UP_RET_DELETE,
     PD_ST_NSTMT
 } pd_st_id;
 
@@ -82,9 +93,10 @@ struct pd_store {
     pd_keymap cache;
     int64_t *series_ids;
     size_t nseries, capseries;
-    int64_t total_bytes; /* mirror of meta.total_bytes */
-    pd_st_parts parts;   /* committed partitions, by key */
-    bool converted_all;  /* no version-3 row is left */
+    int64_t total_bytes;  /* mirror of meta.total_bytes */
+    pd_st_parts parts;    /* committed partitions, by key */
+    bool converted_all;   /* no version-3 row is left */
+    int64_t rollup_bytes; /* rollup bytes added in the current transaction */
 };
 
 struct pd_store_reader {
@@ -166,6 +178,36 @@ int pd_st_part_gc(pd_st_db *d, int64_t id, int64_t *freed, bool *gone, pd_err *e
 /* Reader: *out (OUT, borrowed until the next call on r) the table of
  * partition id with every chunk the current snapshot holds. */
 int pd_st_part_reader(pd_store_reader *r, int64_t id, const pd_symtab **out, pd_err *err);
+
+/* --- st_rollup.c: rollups --------------------------------------------------- */
+
+/* How far each level's compaction got (index 1..PD_STORE_LEVELS). */
+typedef struct pd_st_rollup_mark {
+    int64_t done[PD_STORE_LEVELS + 1];   /* every bucket before this is done */
+    int64_t series[PD_STORE_LEVELS + 1]; /* and in it, the series up to this id */
+} pd_st_rollup_mark;
+
+/* One rollup row to insert; pointers borrowed. */
+typedef struct pd_st_rollup_row {
+    int64_t series_id;
+    int level;
+    int64_t time_ns; /* its earliest profile's; the bucket follows */
+    int64_t count, duration_ns;
+    const char *sample_types, *default_type;
+    const int64_t *totals;
+    size_t ntotals;
+    uint8_t *data; /* the stored form */
+    size_t len;
+    int64_t partition_id;
+} pd_st_rollup_row;
+
+int pd_st_rollup_progress(pd_st_db *d, pd_st_rollup_mark *m, pd_err *err);
+/* True if `level` has done the bucket of time_ns for series_id: a profile
+ * arriving there now must be added to the level as a row of its own. */
+bool pd_st_rollup_has(const pd_st_rollup_mark *m, int level, int64_t time_ns, int64_t series_id);
+/* Writer, in a transaction: inserts the row and counts it on its partition
+ * and in s->rollup_bytes. */
+int pd_st_rollup_insert(pd_store *s, const pd_st_rollup_row *row, pd_err *err);
 
 /* --- st_schema.c ------------------------------------------------------- */
 

@@ -140,8 +140,36 @@ static int pack(pd_store *s, const pd_store_item *it, pd_st_part **part, uint8_t
     return 0;
 }
 
-static int insert_profile(pd_store *s, const pd_store_item *it, int64_t sid, int64_t *id,
-                          int64_t *size, pd_err *err)
+/* A profile for a bucket a rollup level has done goes into that level as
+ * a row of its own, so the level still sums everything below it. */
+static int add_late(pd_store *s, const pd_st_rollup_mark *m, const pd_store_item *it, int64_t sid,
+                    int64_t partition_id, uint8_t *blob, size_t len, int64_t *size, pd_err *err)
+{
+    for (int level = 1; level <= PD_STORE_LEVELS; level++) {
+        if (!pd_st_rollup_has(m, level, it->time_ns, sid))
+            continue;
+        pd_st_rollup_row row = {sid,
+                                level,
+                                it->time_ns,
+                                1,
+                                it->duration_ns,
+                                it->sample_types,
+                                it->default_sample_type,
+                                it->totals,
+                                it->ntotals,
+                                blob,
+                                len,
+                                partition_id};
+        int rc = pd_st_rollup_insert(s, &row, err);
+        if (rc != 0)
+            return rc;
+        *size += (int64_t)len;
+    }
+    return 0;
+}
+
+static int insert_profile(pd_store *s, const pd_st_rollup_mark *m, const pd_store_item *it,
+                          int64_t sid, int64_t *id, int64_t *size, pd_err *err)
 {
     pd_st_part *part = NULL;
     uint8_t *blob = NULL;
@@ -183,6 +211,7 @@ static int insert_profile(pd_store *s, const pd_store_item *it, int64_t sid, int
         *size = (int64_t)len;
         part->new_profiles++;
         part->new_bytes += (int64_t)len;
+        rc = add_late(s, m, it, sid, part->id, blob, len, size, err);
     }
     sqlite3_clear_bindings(st); /* totals and blob are freed next */
     free(totals);
@@ -214,11 +243,13 @@ int pd_store_put(pd_store *s, const pd_store_item *items, size_t n, int64_t *ids
     if (rc != 0)
         return rc;
     int64_t added = 0;
+    pd_st_rollup_mark marks;
+    rc = pd_st_rollup_progress(&s->d, &marks, err);
     for (size_t i = 0; i < n && rc == 0; i++) {
         int64_t sid = 0, pid = 0, size = 0;
         rc = series_id(s, &items[i], &sid, err);
         if (rc == 0)
-            rc = insert_profile(s, &items[i], sid, &pid, &size, err);
+            rc = insert_profile(s, &marks, &items[i], sid, &pid, &size, err);
         if (rc != 0) {
             pd_err_prefix(err, "item %zu", i);
             break;

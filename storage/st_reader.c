@@ -224,20 +224,24 @@ int pd_store_load(pd_store_reader *r, int64_t id, pd_profile **out, pd_err *err)
     return rc;
 }
 
-int pd_store_agg_add(pd_store_reader *r, int64_t id, pd_agg *a, pd_err *err)
+/* Row `id` of PD_ST_GET_DATA or PD_ST_UP_GET_DATA (data, partition_id):
+ * its columns to `agg` when not NULL, else rebuilt into *out. */
+static int data_row(pd_store_reader *r, pd_st_id which, int64_t id, pd_agg *agg, pd_profile **out,
+                    pd_err *err)
 {
     bool began = false;
     sqlite3_stmt *st = NULL;
     int rc = pd_st_read_begin(&r->d, &began, err);
     if (rc == 0)
-        rc = pd_st_stmt(&r->d, PD_ST_GET_DATA, &st, err);
+        rc = pd_st_stmt(&r->d, which, &st, err);
     if (rc != 0)
         goto out;
     int step = sqlite3_bind_int64(st, 1, id);
     if (step == SQLITE_OK)
         step = sqlite3_step(st);
     if (step == SQLITE_DONE) {
-        rc = pd_errf(err, -ENOENT, "profile %" PRId64 " not found", id);
+        rc = pd_errf(err, -ENOENT, "%s %" PRId64 " not found",
+                     which == PD_ST_GET_DATA ? "profile" : "rollup", id);
         goto out;
     }
     if (step != SQLITE_ROW) {
@@ -251,21 +255,34 @@ int pd_store_agg_add(pd_store_reader *r, int64_t id, pd_agg *a, pd_err *err)
     int64_t pid = sqlite3_column_int64(st, 1);
     pd_stored cols;
     const pd_symtab *t = NULL;
-    rc = pd_stored_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0,
-                          &cols, err);
+    rc = pd_stored_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, &cols,
+                          err);
     if (rc == 0) {
         rc = pd_st_part_reader(r, pid, &t, err);
         if (rc == 0)
-            rc = pd_agg_add(a, pid, t, &cols, err);
+            rc = agg != NULL ? pd_agg_add(agg, pid, t, &cols, err)
+                             : pd_symtab_unpack(t, &cols, out, err);
         pd_stored_free(&cols);
     }
     if (rc < 0 && rc != -EAGAIN)
-        pd_err_prefix(err, "profile %" PRId64, id);
+        pd_err_prefix(err, "%s %" PRId64, which == PD_ST_GET_DATA ? "profile" : "rollup", id);
 out:
     if (st != NULL)
         sqlite3_reset(st);
     pd_st_read_end(&r->d, began);
     return rc;
+}
+
+int pd_store_agg_add(pd_store_reader *r, int level, int64_t id, pd_agg *a, pd_err *err)
+{
+    return data_row(r, level == 0 ? PD_ST_GET_DATA : PD_ST_UP_GET_DATA, id, a, NULL, err);
+}
+
+int pd_store_load_rollup(pd_store_reader *r, int64_t id, pd_profile **out, pd_err *err)
+{
+    *out = NULL;
+    int rc = data_row(r, PD_ST_UP_GET_DATA, id, NULL, out, err);
+    return rc == -EAGAIN ? pd_errf(err, -EIO, "rollup %" PRId64 ": no partition", id) : rc;
 }
 
 int pd_store_read_begin(pd_store_reader *r, pd_err *err)

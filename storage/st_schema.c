@@ -79,6 +79,29 @@ static const char *const migrations[PD_STORE_SCHEMA_VERSION] = {
     "ALTER TABLE profiles ADD COLUMN partition_id INTEGER;"
     "INSERT INTO meta(key, value) VALUES ('convert_next', 1);"
     "INSERT INTO meta(key, value) SELECT 'convert_last', coalesce(max(id), 0) FROM profiles;",
+    /* 4 -> 5: rollups. A row is the sum of `count` profiles of one series
+     * and partition within one bucket of its level (PD_STORE_LEVEL_NS),
+     * in the stored form; time_ns is its earliest profile's. The level's
+     * compaction has done every bucket before rollup_done_<level>, and in
+     * that bucket the series up to rollup_series_<level>. */
+    "CREATE TABLE rollups ("
+    " id INTEGER PRIMARY KEY,"
+    " series_id INTEGER NOT NULL,"
+    " level INTEGER NOT NULL,"
+    " start_ns INTEGER NOT NULL,"
+    " time_ns INTEGER NOT NULL,"
+    " count INTEGER NOT NULL,"
+    " duration_ns INTEGER NOT NULL,"
+    " sample_types TEXT NOT NULL,"
+    " default_sample_type TEXT NOT NULL,"
+    " totals BLOB NOT NULL,"
+    " size INTEGER NOT NULL,"
+    " data BLOB NOT NULL,"
+    " partition_id INTEGER NOT NULL);"
+    "CREATE INDEX rollups_series ON rollups(series_id, level, start_ns);"
+    "CREATE INDEX rollups_level ON rollups(level, start_ns);"
+    "INSERT INTO meta(key, value) VALUES ('rollup_done_1', 0), ('rollup_series_1', 0),"
+    " ('rollup_done_2', 0), ('rollup_series_2', 0), ('rollup_done_3', 0), ('rollup_series_3', 0);",
 };
 
 _Static_assert(APPLICATION_ID == 1886417508, "application_id in migrations[0]");

@@ -74,7 +74,7 @@ static int setup(void **state)
     if (pd_config_parse(yaml, strlen(yaml), "t.yaml", &f->cfg, &err) < 0)
         fail_msg("config: %s", err.msg);
     assert_int_equal(uv_loop_init(&f->loop), 0);
-    pd_writer_opts wo = {f->db, 0, 0, 0, 0, 0};
+    pd_writer_opts wo = {.path = f->db};
     assert_int_equal(pd_writer_open(&f->loop, &wo, &f->w, &err), 0);
     pd_scraper_opts so = {64, 4u << 20};
     assert_int_equal(pd_scraper_new(&f->loop, &so, &f->sc, &err), 0);
