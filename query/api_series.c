@@ -3,7 +3,8 @@
  * rule: a gauge (api_sample_is_gauge) is averaged per series within the
  * bucket and the series' averages summed, unless aggregation=sum; other
  * values are summed. Nothing is decoded: the totals were computed at
- * ingest. */
+ * ingest, and a rollup (pd_store_plan, cut at the buckets) carries the sum
+ * of its profiles' and their count. */
 #include "api_int.h"
 
 #include "pd_hash.h"
@@ -25,7 +26,7 @@ typedef struct group {
 /* One series' gauge values within one bucket, to be averaged. */
 typedef struct cell {
     int64_t sum;
-    uint32_t n;
+    int64_t n; /* profiles summed */
     uint32_t group;
     size_t bucket;
 } cell;
@@ -69,8 +70,9 @@ static int pick_type(const pd_store_meta *m, const char *want, const char **name
     return wanted == NULL ? last : -1;
 }
 
-/* Adds v to the average of series `id` in bucket b of group gi. */
-static void add_gauge(series_ctx *c, int64_t id, size_t b, uint32_t gi, int64_t v)
+/* Adds v, the sum of n profiles, to the average of series `id` in bucket b
+ * of group gi. */
+static void add_gauge(series_ctx *c, int64_t id, size_t b, uint32_t gi, int64_t v, int64_t n)
 {
     int64_t key[2] = {id, (int64_t)b};
     bool added = false;
@@ -81,7 +83,7 @@ static void add_gauge(series_ctx *c, int64_t id, size_t b, uint32_t gi, int64_t 
         c->cells[c->ncells++] = (cell){0, 0, gi, b};
     }
     c->cells[ci].sum += v;
-    c->cells[ci].n++;
+    c->cells[ci].n += n;
 }
 
 static const char *label_of(const pd_store_meta *m, const char *name)
@@ -132,7 +134,7 @@ static int on_meta(void *arg, const pd_store_meta *m)
         b = c->nbuckets - 1;
     c->groups[gi].filled[b] = 1;
     if (!q->agg_sum && api_sample_is_gauge(q->type, tname, tlen))
-        add_gauge(c, m->series_id, b, gi, m->totals[ti]);
+        add_gauge(c, m->series_id, b, gi, m->totals[ti], m->count);
     else
         c->groups[gi].sums[b] += m->totals[ti];
     return 0;
@@ -181,9 +183,9 @@ void api_work_series(api_req *r, pd_store_reader *rd)
     pd_store_query sq;
     api_store_query(&r->q, r->q.sel, r->q.from, r->q.to, &sq);
     pd_err err = {{0}};
-    int rc = pd_store_find(rd, &sq, on_meta, &c, &err);
+    int rc = pd_store_plan(rd, &sq, c.step, on_meta, &c, &err);
     if (rc == 0 && c.rc == -E2BIG)
-        api_set_error(r, 422, "query matches more than limits.max_query_profiles profiles");
+        api_set_error(r, 422, "query needs more than limits.max_query_profiles stored rows");
     else if (rc == 0 && c.rc < 0)
         api_set_error(r, 503, "query took longer than 30 s");
     else if (rc < 0)

@@ -333,10 +333,17 @@ static int roll_level(pd_store *s, pd_st_rollup_mark *m, int level, int64_t now_
         rc = first_source(&s->d, level, e, &t, &found, err);
         if (rc != 0)
             break;
-        b = found ? floor_to(t, w) : e;
         after = 0;
-        if (!found)
-            break;
+        if (found) {
+            b = floor_to(t, w);
+            continue;
+        }
+        /* Nothing more below: the level is done up to where the one below
+         * is (raw: the grace period), so the level above can go on too. A
+         * profile that comes in later for that time is a late one. */
+        int64_t horizon = floor_to(level == 1 ? now_ns - RAW_GRACE_NS : m->done[level - 1], w);
+        b = horizon > e ? horizon : e;
+        break;
     }
     if (rc == 0 && (b != m->done[level] || after != m->series[level]))
         rc = save_progress(&s->d, level, b, after, err);

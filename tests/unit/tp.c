@@ -739,3 +739,30 @@ void tp_assert_same(const pd_profile *got, const pd_profile *want, const char *f
     tp_assert_header(got, t, file, line);
     free(t);
 }
+
+static int cmp_line(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *tp_render_sorted(const pd_profile *p)
+{
+    char *text = tp_render(p);
+    size_t len = strlen(text) + 2;
+    size_t n = 0, cap = 16;
+    char **lines = malloc(cap * sizeof(char *));
+    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        if (n == cap)
+            lines = realloc(lines, (cap *= 2) * sizeof(char *));
+        lines[n++] = l;
+    }
+    qsort(lines, n, sizeof(char *), cmp_line);
+    char *out = calloc(1, len + n);
+    for (size_t i = 0; i < n; i++) {
+        strcat(out, lines[i]);
+        strcat(out, "\n");
+    }
+    free(lines);
+    free(text);
+    return out;
+}

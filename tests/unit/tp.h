@@ -70,6 +70,8 @@ const char *tp_s(const pd_profile *p, uint32_t i);
  * under one key keep their order); numbers print as key#N or key#N[unit].
  * Returns malloc'd text; the caller frees. */
 char *tp_render(const pd_profile *p);
+/* tp_render with its lines sorted: the samples, whatever their order. */
+char *tp_render_sorted(const pd_profile *p);
 /* Header fields as one line:
  *   types=samples/count,cpu/nanoseconds period=cpu/nanoseconds:10 time=1 dur=2
  *   comments=a|b default=x drop=y keep=z

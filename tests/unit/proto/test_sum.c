@@ -12,34 +12,6 @@
 
 #include <cmocka.h>
 
-static int cmp_line(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* tp_render with its lines sorted: the samples, whatever their order. */
-static char *sorted_render(const pd_profile *p)
-{
-    char *text = tp_render(p);
-    size_t len = strlen(text) + 2;
-    size_t n = 0, cap = 16;
-    char **lines = malloc(cap * sizeof(char *));
-    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        if (n == cap)
-            lines = realloc(lines, (cap *= 2) * sizeof(char *));
-        lines[n++] = l;
-    }
-    qsort(lines, n, sizeof(char *), cmp_line);
-    char *out = calloc(1, len + n);
-    for (size_t i = 0; i < n; i++) {
-        strcat(out, lines[i]);
-        strcat(out, "\n");
-    }
-    free(lines);
-    free(text);
-    return out;
-}
-
 static pd_profile *merged(pd_profile **ps, size_t n)
 {
     pd_profile *out = NULL;
@@ -86,7 +58,7 @@ static void check_groups(int n, int group)
     char *w = tp_render_header(want);
     assert_header(got, w);
     free(w);
-    char *ws = sorted_render(want), *gs = sorted_render(got);
+    char *ws = tp_render_sorted(want), *gs = tp_render_sorted(got);
     assert_string_equal(gs, ws);
     free(ws);
     free(gs);
