@@ -5,6 +5,7 @@
  * Five rounds on the same file, each with its own timing. The seed is
  * printed; PD_CRASH_SEED replays a run. Exit 0 = pass. */
 #include "pd_store.h"
+#include "pd_store_debug.h"
 #include "tp.h"
 
 #include <errno.h>
@@ -68,6 +69,13 @@ static void child(const char *path, int round)
         }
         int64_t ids[BATCH];
         CHECK(pd_store_put(s, items, BATCH, ids, &err) == 0, "child put: %s", err.msg);
+        /* rollups between the batches: the first step finds every bucket
+         * done (the times are in 1970), later profiles join as late rows */
+        if (b % 3 == 1) {
+            bool more = false;
+            CHECK(pd_store_compact_step(s, (int64_t)time(NULL) * 1000000000, 16, &more, &err) == 0,
+                  "child compact: %s", err.msg);
+        }
         for (int i = 0; i < BATCH; i++)
             pd_profile_free(profiles[i]);
         printf("%lld\n", (long long)ids[BATCH - 1]);
@@ -143,8 +151,9 @@ static int64_t max_id(const ids *x)
     return m;
 }
 
-/* After a crash: integrity ok, every reported id present, writer reopens. */
-static void verify(const char *path, const ids *reported)
+/* After a crash: integrity ok, every reported id present, writer reopens.
+ * Returns the rollup rows found. */
+static int64_t verify(const char *path, const ids *reported)
 {
     pd_store_reader *r = NULL;
     pd_err err = {{0}};
@@ -171,13 +180,39 @@ static void verify(const char *path, const ids *reported)
               (long long)id);
         pd_profile_free(p);
     }
-    pd_store_reader_close(r);
+    /* Rollups commit with what they sum: each level holds every profile
+     * once, or (killed before the first step) nothing yet. */
     pd_store *s = NULL;
     CHECK(pd_store_open(path, &s, &err) == 0, "writer reopen: %s", err.msg);
+    int64_t rollups = 0;
+    CHECK(pd_store_debug_int(s, "SELECT count(*) FROM rollups", &rollups, &err) == 0, "%s",
+          err.msg);
+    for (int level = 1; level <= PD_STORE_LEVELS; level++) {
+        char sql[96];
+        int64_t sum = 0;
+        snprintf(sql, sizeof(sql), "SELECT coalesce(sum(count), 0) FROM rollups WHERE level = %d",
+                 level);
+        CHECK(pd_store_debug_int(s, sql, &sum, &err) == 0, "%s", err.msg);
+        CHECK(sum == n || rollups == 0, "level %d sums %lld of %lld profiles", level,
+              (long long)sum, (long long)n);
+    }
+    int64_t last_rollup = 0;
+    CHECK(pd_store_debug_int(s, "SELECT coalesce(max(id), 0) FROM rollups", &last_rollup, &err) ==
+              0,
+          "%s", err.msg);
+    for (int64_t id = 1; id <= last_rollup; id++) {
+        pd_profile *p = NULL;
+        int rc = pd_store_load_rollup(r, id, &p, &err);
+        CHECK(rc == 0 || rc == -ENOENT, "rollup %lld: %s", (long long)id, err.msg);
+        pd_err_clear(&err);
+        pd_profile_free(p);
+    }
+    pd_store_reader_close(r);
     int64_t bytes = 0;
     CHECK(pd_store_size(s, &bytes, NULL, &err) == 0, "size: %s", err.msg);
     CHECK(bytes >= n, "size %lld for %lld profiles", (long long)bytes, (long long)n);
     pd_store_close(s);
+    return rollups;
 }
 
 int main(void)
@@ -197,7 +232,9 @@ int main(void)
     for (int round = 0; round < ROUNDS; round++) {
         run_round(path, round, &reported);
         CHECK(reported.n > 0, "round %d: the child reported no commit", round);
-        verify(path, &reported);
+        int64_t rollups = verify(path, &reported);
+        /* every round commits 100+ batches: compaction ran */
+        CHECK(rollups > 0, "round %d: no rollup was committed", round);
     }
     printf("ok: %zu commits checked over %d rounds\n", reported.n, ROUNDS);
     free(reported.v);
