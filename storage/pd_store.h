@@ -150,6 +150,10 @@ int pd_store_convert_step(pd_store *s, size_t batch, size_t *converted, int64_t 
  * Resumable: a crash loses at most the step. */
 int pd_store_compact_step(pd_store *s, int64_t now_ns, size_t budget, bool *more, pd_err *err);
 
+/* done (OUT, PD_STORE_LEVELS + 1 entries, [0] unused): per level, the time
+ * before which every bucket is rolled up; 0 before the level's first step. */
+int pd_store_rollup_done(pd_store *s, int64_t *done, pd_err *err);
+
 /* *data_bytes (OUT): the sum of stored profile and symbol sizes, kept as a
  * running total; *file_bytes (OUT, may be NULL): page_count * page_size. */
 int pd_store_size(pd_store *s, int64_t *data_bytes, int64_t *file_bytes, pd_err *err);

@@ -28,11 +28,12 @@ typedef struct job {
     pd_writer *w;
     queued *items; /* NULL: exec or retention step */
     size_t n;
-    int64_t *ids;           /* the batch's new ids */
-    pd_writer_exec_fn exec; /* NULL: batch, conversion or retention step */
-    bool convert;           /* a conversion step (pd_store_convert_step) */
-    bool compact;           /* a rollup step (pd_store_compact_step) */
-    bool more;              /* compaction: work was left ready */
+    int64_t *ids;                      /* the batch's new ids */
+    pd_writer_exec_fn exec;            /* NULL: batch, conversion or retention step */
+    bool convert;                      /* a conversion step (pd_store_convert_step) */
+    bool compact;                      /* a rollup step (pd_store_compact_step) */
+    bool more;                         /* compaction: work was left ready */
+    int64_t done[PD_STORE_LEVELS + 1]; /* compaction: pd_store_rollup_done after */
     pd_writer_exec_done_fn exec_done;
     void *exec_arg;
     struct job *next; /* in the exec queue */
@@ -58,6 +59,7 @@ struct pd_writer {
     bool convert_wanted;        /* version-3 rows may be left to convert */
     bool compact_wanted;        /* rollup buckets may be ready */
     uint64_t compact_steps;
+    int64_t rollup_done[PD_STORE_LEVELS + 1];
     int64_t convert_left; /* after the last step; -1 before the first */
     uint64_t converted;
     bool closing;
@@ -101,6 +103,8 @@ static void job_work(pd_work *work)
     }
     if (j->compact) {
         j->rc = pd_store_compact_step(w->store, pd_now_ns(), COMPACT_BUDGET, &j->more, &j->err);
+        if (j->rc == 0)
+            j->rc = pd_store_rollup_done(w->store, j->done, &j->err);
         return;
     }
     if (j->items == NULL) {
@@ -210,8 +214,10 @@ static void job_done(pd_work *work, int status)
     } else if (j->compact) {
         if (j->rc < 0) /* tried again with the next retention tick */
             pd_log_error("compacting rollups failed", "error=\"%s\"", j->err.msg);
-        else
+        else {
             w->compact_steps++;
+            memcpy(w->rollup_done, j->done, sizeof(w->rollup_done));
+        }
         w->compact_wanted = j->rc == 0 && j->more;
     } else if (j->rc < 0) {
         pd_log_error("retention failed", "error=\"%s\"", j->err.msg);
@@ -399,6 +405,17 @@ void pd_writer_metrics(const pd_writer *w, pd_buf *out)
                    "Profiles of a version-3 database still to convert (at most).");
     pd_prom_u64(out, "pprofd_storage_convert_left", NULL,
                 w->convert_left > 0 ? (uint64_t)w->convert_left : 0);
+    pd_prom_family(out, "pprofd_storage_compaction_steps_total", "counter",
+                   "Steps that built rollups (each a short transaction).");
+    pd_prom_u64(out, "pprofd_storage_compaction_steps_total", NULL, w->compact_steps);
+    pd_prom_family(out, "pprofd_storage_rollup_done_timestamp_seconds", "gauge",
+                   "Every bucket of the resolution before this time is rolled up.");
+    static const char *const names[PD_STORE_LEVELS + 1] = {"", "5m", "1h", "1d"};
+    for (int l = 1; l <= PD_STORE_LEVELS; l++) {
+        const char *labels[] = {"resolution", names[l], NULL};
+        pd_prom_u64(out, "pprofd_storage_rollup_done_timestamp_seconds", labels,
+                    w->rollup_done[l] > 0 ? (uint64_t)(w->rollup_done[l] / 1000000000) : 0);
+    }
     /* The database and its WAL: a stat each, cheap enough for a scrape. */
     uint64_t bytes = 0;
     const char *suffix[] = {"", "-wal"};

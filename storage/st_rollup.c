@@ -355,6 +355,15 @@ static int roll_level(pd_store *s, pd_st_rollup_mark *m, int level, int64_t now_
     return rc;
 }
 
+int pd_store_rollup_done(pd_store *s, int64_t *done, pd_err *err)
+{
+    pd_st_rollup_mark m;
+    int rc = pd_st_rollup_progress(&s->d, &m, err);
+    for (int l = 0; l <= PD_STORE_LEVELS; l++)
+        done[l] = rc == 0 && l > 0 ? m.done[l] : 0;
+    return rc;
+}
+
 int pd_store_compact_step(pd_store *s, int64_t now_ns, size_t budget, bool *more, pd_err *err)
 {
     *more = false;

@@ -95,9 +95,8 @@ api_expect 200 "/api/v1/profiles?type=heap&query=$(sel_url job=batch host=build-
 	$(jget '$.profiles[0].labels') == '{"host":"build-7","job":"batch","region":"us","type":"heap"}' ]] ||
 	pd_die "profiles list of the pushed heap: $(head -c 400 "$W/body")"
 api_expect 200 "/api/v1/merge?type=cpu&query=$(sel_url job=batch)&from=now-1h"
-raw "$W/body" | sed -n '/^Samples:/,/^Locations/p' >"$W/merge.samples"
-sed -n '/^Samples:/,/^Locations/p' "$W/cpu.raw" >"$W/cpu.samples"
-cmp -s "$W/merge.samples" "$W/cpu.samples" || pd_die "merge of the one pushed cpu profile differs from it"
+mv "$W/body" "$W/merge.pb.gz"
+pd_same_samples "$W/merge.pb.gz" "$W/cpu.pb.gz" "merge of the one pushed cpu profile differs from it"
 [[ $(nprof) == 2 ]] || pd_die "$(nprof) profiles stored, want 2"
 grep -q "msg=\"profile pushed\" id=$idh" "$W/pprofd.log" || pd_die "no 'profile pushed' log line"
 pd_ok "raw heap profile pushed as $idh: same dump back; listed and merged with its labels"

@@ -100,12 +100,7 @@ done
 api_expect 200 "/api/v1/merge?type=cpu&query=%7Bjob%3D%22old%22%7D&from=0&to=4102444800"
 mv "$W/body" "$W/ours.pb.gz"
 go tool pprof -proto -symbolize=none "${cpu_files[@]}" >"$W/theirs.pb.gz" 2>/dev/null
-go tool pprof -raw -symbolize=none "$W/ours.pb.gz" >"$W/ours.raw"
-go tool pprof -raw -symbolize=none "$W/theirs.pb.gz" >"$W/theirs.raw"
-cmp -s "$W/ours.raw" "$W/theirs.raw" || {
-	diff "$W/ours.raw" "$W/theirs.raw" | head >&2
-	pd_die "merge of the converted cpu profiles differs from go tool pprof"
-}
+pd_same_samples "$W/theirs.pb.gz" "$W/ours.pb.gz" "merge of the converted cpu profiles differs from go tool pprof"
 pd_ok "the ${#cpu_files[@]} converted cpu profiles merge as go tool pprof merges their files"
 pd_daemon_stop
 pd_passed

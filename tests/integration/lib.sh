@@ -309,6 +309,31 @@ pd_stored_profile() {
 	pd_fetch "http://127.0.0.1:$(_pd_port)/api/v1/profiles/$1" "$2"
 }
 
+# pd_traces PROFILE: `go tool pprof -traces` of PROFILE with its samples
+# sorted (one sample a line) after its header lines: the same text for two
+# merges of the same profiles whatever order their samples are in. A merge
+# the daemon reads from rollups holds the samples of the raw merge, summed
+# the same, in another order (and with other location ids).
+pd_traces() {
+	go tool pprof -traces -symbolize=none "$1" 2>/dev/null | awk '
+		/^-+[+]-+$/ { if (b != "") print b; b = "#"; next }
+		b == "" { print " " $0; next }
+		{ b = b "\t" $0 }
+		END { if (b != "") print b }' | sort
+}
+
+# pd_same_samples A B WHAT: pd_die WHAT unless profiles A and B have the
+# same header and samples (pd_traces), and some samples.
+pd_same_samples() {
+	pd_traces "$1" >"$W/traces.a"
+	pd_traces "$2" >"$W/traces.b"
+	grep -q '^#' "$W/traces.a" || pd_die "$3: no samples in $1"
+	cmp -s "$W/traces.a" "$W/traces.b" || {
+		diff "$W/traces.a" "$W/traces.b" | head -20 >&2
+		pd_die "$3"
+	}
+}
+
 # pd_db_query SQL...: a query on the daemon's database ($W/data/pprofd.db).
 pd_db_query() {
 	sqlite3 -batch -noheader "$W/data/pprofd.db" "$@"
