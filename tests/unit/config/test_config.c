@@ -19,6 +19,9 @@ static void test_defaults(void **state)
     assert_string_equal(cfg->storage.path, "./data/pprofd.db");
     assert_int_equal(cfg->storage.retention_ms, 15 * D);
     assert_int_equal(cfg->storage.max_size, 0);
+    assert_int_equal(cfg->storage.rollup_retention_ms[0], 90 * D);
+    assert_int_equal(cfg->storage.rollup_retention_ms[1], 365 * D);
+    assert_int_equal(cfg->storage.rollup_retention_ms[2], 0);
     assert_int_equal(cfg->limits.max_concurrent_scrapes, 64);
     assert_int_equal(cfg->limits.max_profile_bytes, 64 << 20);
     assert_int_equal(cfg->limits.capture_budget.count, 3);
@@ -267,6 +270,29 @@ static void test_timeouts(void **state)
     pd_config_free(cfg);
 }
 
+/* Rollup retention: each resolution at least as long as the finer ones; a
+ * default follows a longer finer one instead of refusing the config. */
+static void test_rollup_retention(void **state)
+{
+    (void)state;
+    pd_config *cfg = parse_ok("storage: {rollup_retention: {5m: 30d, 1h: 400d, 1d: 10y}}\n");
+    assert_int_equal(cfg->storage.rollup_retention_ms[0], 30 * D);
+    assert_int_equal(cfg->storage.rollup_retention_ms[1], 400 * D);
+    assert_int_equal(cfg->storage.rollup_retention_ms[2], 3650 * D);
+    pd_config_free(cfg);
+    /* raw kept 200 days: the 5m default (90d) follows, 1h stays a year */
+    cfg = parse_ok("storage: {retention: 200d}\n");
+    assert_int_equal(cfg->storage.rollup_retention_ms[0], 200 * D);
+    assert_int_equal(cfg->storage.rollup_retention_ms[1], 365 * D);
+    pd_config_free(cfg);
+    /* raw kept forever: so is every rollup left to its default */
+    cfg = parse_ok("storage: {retention: 0}\n");
+    assert_int_equal(cfg->storage.rollup_retention_ms[0], 0);
+    assert_int_equal(cfg->storage.rollup_retention_ms[1], 0);
+    assert_int_equal(cfg->storage.rollup_retention_ms[2], 0);
+    pd_config_free(cfg);
+}
+
 /* cpu seconds that the config does not write follow the interval (or a
  * shorter explicit timeout): 10, or 80% of a shorter bound, none under 2 s;
  * every interval from 1 s up is valid with the default profiles. */
@@ -340,6 +366,14 @@ static const err_case err_cases[] = {
     {"storage: {retention: -1d}\n",
      "t.yaml:1:22: storage.retention: invalid duration \"-1d\": negative"},
     {"storage:\n  retention: ''\n", "t.yaml:2:14: storage.retention: invalid duration \"\": empty"},
+    {"storage: {rollup_retention: {5m: 7d}}\n",
+     "t.yaml:1:34: storage.rollup_retention.5m: must be 0 (forever) or at least storage.retention "
+     "(a coarser resolution is kept as long as a finer one)"},
+    {"storage: {retention: 0, rollup_retention: {1h: 30d}}\n",
+     "t.yaml:1:48: storage.rollup_retention.1h: must be 0 (forever) or at least "
+     "storage.rollup_retention.5m (a coarser resolution is kept as long as a finer one)"},
+    {"storage: {rollup_retention: {10m: 7d}}\n",
+     "t.yaml:1:30: storage.rollup_retention.10m: unknown field \"10m\""},
     {"global: {scrape_interval: 60}\n",
      "t.yaml:1:27: global.scrape_interval: invalid duration \"60\": missing unit"},
     {"global: {scrape_interval: 0s}\n",
@@ -661,6 +695,7 @@ int main(void)
         cmocka_unit_test(test_job_defaults),
         cmocka_unit_test(test_full_round_trip),
         cmocka_unit_test(test_timeouts),
+        cmocka_unit_test(test_rollup_retention),
         cmocka_unit_test(test_cpu_seconds_derived),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_all_errors_reported),
