@@ -51,14 +51,6 @@ pd_agg *pd_agg_new(void)
     return a;
 }
 
-static void free_ids(pd_stored *s)
-{
-    free(s->sample_types);
-    free(s->comments);
-    free(s->mappings);
-    memset(s, 0, sizeof(*s));
-}
-
 void pd_agg_free(pd_agg *a)
 {
     if (a == NULL)
@@ -66,8 +58,8 @@ void pd_agg_free(pd_agg *a)
     pd_merger_free(a->m);
     free(a->parts);
     pd_sums_free(&a->sums);
-    free_ids(&a->first);
-    free_ids(&a->hdr_ids);
+    pd_stored_free(&a->first);
+    pd_stored_free(&a->hdr_ids);
     pd_profile_free(a->hdr);
     free(a);
 }
@@ -82,25 +74,11 @@ size_t pd_agg_samples(const pd_agg *a)
     return a->sums.nkeys;
 }
 
-static uint32_t *dup_ids(const uint32_t *v, size_t n)
-{
-    uint32_t *d = pd_xmalloc((n + 1) * sizeof(uint32_t));
-    if (n > 0)
-        memcpy(d, v, n * sizeof(uint32_t));
-    return d;
-}
-
-/* A copy of s's header ids (no samples). */
+/* A copy of s's header ids (no samples), replacing d's. */
 static void copy_ids(pd_stored *d, const pd_stored *s)
 {
-    free_ids(d);
-    *d = *s;
-    d->sample_types = dup_ids(s->sample_types, 2 * (size_t)s->nsample_types);
-    d->comments = dup_ids(s->comments, s->ncomments);
-    d->mappings = dup_ids(s->mappings, s->nmappings);
-    d->nsamples = 0;
-    d->stacks = d->labelsets = NULL;
-    d->values = NULL;
+    pd_stored_free(d);
+    pd_stored_copy_header(d, s);
 }
 
 static bool same_ids(const uint32_t *x, const uint32_t *y, size_t n)

@@ -74,6 +74,9 @@ typedef struct pd_stored {
 } pd_stored;
 
 void pd_stored_free(pd_stored *s);
+/* *d (OUT, freed with pd_stored_free) = s's header and mapping list, no
+ * samples. d's old contents are not freed. */
+void pd_stored_copy_header(pd_stored *d, const pd_stored *s);
 
 /* Interns p into t and describes it in *out (OUT, freed with
  * pd_stored_free). p is not modified. */

@@ -12,6 +12,25 @@
 /* Labels are rare: a flag says whether the label column is there at all. */
 #define HAS_LABELS 1u
 
+static uint32_t *dup_ids(const uint32_t *v, size_t n)
+{
+    uint32_t *d = pd_xmalloc((n + 1) * sizeof(uint32_t));
+    if (n > 0)
+        memcpy(d, v, n * sizeof(uint32_t));
+    return d;
+}
+
+void pd_stored_copy_header(pd_stored *d, const pd_stored *s)
+{
+    *d = *s;
+    d->sample_types = dup_ids(s->sample_types, 2 * (size_t)s->nsample_types);
+    d->comments = dup_ids(s->comments, s->ncomments);
+    d->mappings = dup_ids(s->mappings, s->nmappings);
+    d->nsamples = 0;
+    d->stacks = d->labelsets = NULL;
+    d->values = NULL;
+}
+
 static void put_ids(pd_buf *b, const uint32_t *v, uint32_t n)
 {
     cols_put_u(b, n);

@@ -37,14 +37,6 @@ size_t pd_sum_count(const pd_sum *m)
     return m->count;
 }
 
-static uint32_t *dup_ids(const uint32_t *v, size_t n)
-{
-    uint32_t *d = pd_xmalloc((n + 1) * sizeof(uint32_t));
-    if (n > 0)
-        memcpy(d, v, n * sizeof(uint32_t));
-    return d;
-}
-
 bool pd_sum_fits(const pd_sum *m, const pd_stored *s)
 {
     const pd_stored *h = &m->h;
@@ -61,13 +53,7 @@ int pd_sum_add(pd_sum *m, const pd_stored *s, pd_err *err)
         return pd_errf(err, -EINVAL, "sum: sample or period types differ");
     pd_stored *h = &m->h;
     if (m->count++ == 0) {
-        *h = *s;
-        h->sample_types = dup_ids(s->sample_types, 2 * (size_t)s->nsample_types);
-        h->comments = dup_ids(s->comments, s->ncomments);
-        h->mappings = dup_ids(s->mappings, s->nmappings);
-        h->nsamples = 0;
-        h->stacks = h->labelsets = NULL;
-        h->values = NULL;
+        pd_stored_copy_header(h, s);
         m->comments_cap = (size_t)s->ncomments + 1;
         h->duration_nanos = 0; /* added below */
         h->ncomments = 0;

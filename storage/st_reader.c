@@ -88,6 +88,24 @@ static void row_meta(sqlite3_stmt *st, int64_t id, pd_arena *a, pd_store_meta *m
     meta->series = arena_str(a, sqlite3_column_text(st, 8));
 }
 
+/* Stored columns `blob` of partition pid: added to `agg` when not NULL,
+ * else rebuilt into *out. */
+static int from_stored(pd_store_reader *r, const void *blob, size_t len, int64_t pid, pd_agg *agg,
+                       pd_profile **out, pd_err *err)
+{
+    pd_stored cols;
+    const pd_symtab *t = NULL;
+    int rc = pd_stored_decode(blob, len, 0, &cols, err);
+    if (rc != 0)
+        return rc;
+    rc = pd_st_part_reader(r, pid, &t, err);
+    if (rc == 0)
+        rc = agg != NULL ? pd_agg_add(agg, pid, t, &cols, err)
+                         : pd_symtab_unpack(t, &cols, out, err);
+    pd_stored_free(&cols);
+    return rc;
+}
+
 /* The profile of the PD_ST_GET row: a version-3 row's gzip pprof decoded,
  * else its columns against its partition. */
 static int row_profile(pd_store_reader *r, sqlite3_stmt *st, int64_t id, pd_profile **out,
@@ -95,24 +113,34 @@ static int row_profile(pd_store_reader *r, sqlite3_stmt *st, int64_t id, pd_prof
 {
     const uint8_t *blob = sqlite3_column_blob(st, 7);
     size_t len = (size_t)sqlite3_column_bytes(st, 7);
-    int rc;
-    if (sqlite3_column_type(st, 9) == SQLITE_NULL) {
-        rc = pd_profile_decode(blob, len, 0, out, err);
-    } else {
-        int64_t pid = sqlite3_column_int64(st, 9);
-        pd_stored cols;
-        const pd_symtab *t = NULL;
-        rc = pd_stored_decode(blob, len, 0, &cols, err);
-        if (rc == 0) {
-            rc = pd_st_part_reader(r, pid, &t, err);
-            if (rc == 0)
-                rc = pd_symtab_unpack(t, &cols, out, err);
-            pd_stored_free(&cols);
-        }
-    }
+    int rc = sqlite3_column_type(st, 9) == SQLITE_NULL
+                 ? pd_profile_decode(blob, len, 0, out, err)
+                 : from_stored(r, blob, len, sqlite3_column_int64(st, 9), NULL, out, err);
     if (rc != 0)
         pd_err_prefix(err, "profile %" PRId64, id);
     return rc;
+}
+
+/* *out (OUT): statement `which` stepped to its row for ?1 = id, inside the
+ * caller's read transaction; -ENOENT ("<what> <id> not found") if none. */
+static int row_by_id(pd_store_reader *r, pd_st_id which, int64_t id, const char *what,
+                     sqlite3_stmt **out, pd_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = pd_st_stmt(&r->d, which, &st, err);
+    if (rc != 0)
+        return rc;
+    int step = sqlite3_bind_int64(st, 1, id);
+    if (step == SQLITE_OK)
+        step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        *out = st;
+        return 0;
+    }
+    sqlite3_reset(st);
+    if (step == SQLITE_DONE)
+        return pd_errf(err, -ENOENT, "%s %" PRId64 " not found", what, id);
+    return pd_st_err(&r->d, step, what, err);
 }
 
 /* Runs the PD_ST_GET row of `id` through fn, in one read transaction;
@@ -129,20 +157,9 @@ static int with_row(pd_store_reader *r, int64_t id, row_fn fn, void *arg, pd_sto
     sqlite3_stmt *st = NULL;
     int rc = pd_st_read_begin(&r->d, &began, err);
     if (rc == 0)
-        rc = pd_st_stmt(&r->d, PD_ST_GET, &st, err);
+        rc = row_by_id(r, PD_ST_GET, id, "profile", &st, err);
     if (rc != 0)
         goto out;
-    int step = sqlite3_bind_int64(st, 1, id);
-    if (step == SQLITE_OK)
-        step = sqlite3_step(st);
-    if (step == SQLITE_DONE) {
-        rc = pd_errf(err, -ENOENT, "profile %" PRId64 " not found", id);
-        goto out;
-    }
-    if (step != SQLITE_ROW) {
-        rc = pd_st_err(&r->d, step, "get profile", err);
-        goto out;
-    }
     rc = fn(r, st, id, arg, err);
     if (rc == 0 && meta != NULL) {
         a = pd_xcalloc(1, sizeof(*a));
@@ -225,48 +242,24 @@ int pd_store_load(pd_store_reader *r, int64_t id, pd_profile **out, pd_err *err)
 }
 
 /* Row `id` of PD_ST_GET_DATA or PD_ST_UP_GET_DATA (data, partition_id):
- * its columns to `agg` when not NULL, else rebuilt into *out. */
+ * its columns to `agg` when not NULL, else rebuilt into *out. -EAGAIN
+ * for a version-3 row (only its gzip pprof). */
 static int data_row(pd_store_reader *r, pd_st_id which, int64_t id, pd_agg *agg, pd_profile **out,
                     pd_err *err)
 {
+    const char *what = which == PD_ST_GET_DATA ? "profile" : "rollup";
     bool began = false;
     sqlite3_stmt *st = NULL;
     int rc = pd_st_read_begin(&r->d, &began, err);
     if (rc == 0)
-        rc = pd_st_stmt(&r->d, which, &st, err);
-    if (rc != 0)
-        goto out;
-    int step = sqlite3_bind_int64(st, 1, id);
-    if (step == SQLITE_OK)
-        step = sqlite3_step(st);
-    if (step == SQLITE_DONE) {
-        rc = pd_errf(err, -ENOENT, "%s %" PRId64 " not found",
-                     which == PD_ST_GET_DATA ? "profile" : "rollup", id);
-        goto out;
-    }
-    if (step != SQLITE_ROW) {
-        rc = pd_st_err(&r->d, step, "get profile", err);
-        goto out;
-    }
-    if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
-        rc = -EAGAIN; /* a version-3 row: only its gzip pprof */
-        goto out;
-    }
-    int64_t pid = sqlite3_column_int64(st, 1);
-    pd_stored cols;
-    const pd_symtab *t = NULL;
-    rc = pd_stored_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, &cols,
-                          err);
-    if (rc == 0) {
-        rc = pd_st_part_reader(r, pid, &t, err);
-        if (rc == 0)
-            rc = agg != NULL ? pd_agg_add(agg, pid, t, &cols, err)
-                             : pd_symtab_unpack(t, &cols, out, err);
-        pd_stored_free(&cols);
-    }
-    if (rc < 0 && rc != -EAGAIN)
-        pd_err_prefix(err, "%s %" PRId64, which == PD_ST_GET_DATA ? "profile" : "rollup", id);
-out:
+        rc = row_by_id(r, which, id, what, &st, err);
+    if (rc == 0 && sqlite3_column_type(st, 1) == SQLITE_NULL)
+        rc = -EAGAIN;
+    else if (rc == 0)
+        rc = from_stored(r, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+                         sqlite3_column_int64(st, 1), agg, out, err);
+    if (rc < 0 && rc != -EAGAIN && rc != -ENOENT)
+        pd_err_prefix(err, "%s %" PRId64, what, id);
     if (st != NULL)
         sqlite3_reset(st);
     pd_st_read_end(&r->d, began);

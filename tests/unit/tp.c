@@ -766,3 +766,18 @@ char *tp_render_sorted(const pd_profile *p)
     free(text);
     return out;
 }
+
+void tp_assert_same_samples(const pd_profile *got, const pd_profile *want, const char *file,
+                            int line)
+{
+    char *w = tp_render_header(want);
+    tp_assert_header(got, w, file, line);
+    free(w);
+    char *ws = tp_render_sorted(want), *gs = tp_render_sorted(got);
+    if (strcmp(gs, ws) != 0) {
+        print_error("%s:%d: samples differ\nwant:\n%s\ngot:\n%s\n", file, line, ws, gs);
+        _fail(file, line);
+    }
+    free(ws);
+    free(gs);
+}
