@@ -14,7 +14,8 @@
 # the go tool pprof reference, default RUNS), REF_MAX (most files handed to
 # go tool pprof, default 50000: above it the reference merges the oldest
 # REF_MAX profiles of the last 24 h and its time is scaled linearly, which
-# the output says), MAX_QUERY_PROFILES (limits.max_query_profiles in the
+# the output says), ROLLUP_WAIT (most seconds to wait for the rollups,
+# default 1800), MAX_QUERY_PROFILES (limits.max_query_profiles in the
 # bench config, default 1000000 or the number of profiles if more; the
 # product's default of 100000 would refuse the 7 d and 30 d queries with
 # 422).
@@ -33,7 +34,11 @@
 #    database size is read after `PRAGMA wal_checkpoint(TRUNCATE)` (sqlite3,
 #    installed by make deps).
 # 2. Queries. `pprofd run` with no jobs serves the database (listen
-#    127.0.0.1:0; the port comes from the msg="listening" log line). curl
+#    127.0.0.1:0; the port comes from the msg="listening" log line). A build
+#    that keeps rollups builds them now, in the background; the script waits
+#    until /metrics' pprofd_storage_compaction_steps_total stops moving (3 s)
+#    and reports how long that took, the daemon's CPU, the rows per level and
+#    the database size after. Then curl
 #    times, RUNS times each, GET /api/v1/merge?type=cpu&query={job="bench"}
 #    (pprof format) over the last 24 h, 7 d and DAYS d, and
 #    GET /api/v1/series?type=cpu&query={job="bench"}&step=1h&group_by=instance
@@ -48,8 +53,12 @@
 # 3. Reference, same run. `go tool pprof -proto -symbolize=none` over the
 #    last day's files (1440 x TARGETS, in time order), best wall time of
 #    REF_RUNS, CPU and peak RSS from GNU time; the 24 h merge of pprofd and
-#    the reference must hold the same samples (`go tool pprof -raw
-#    -symbolize=none`, sample lines sorted) or the script fails at the end.
+#    the reference must hold the same samples (`go tool pprof -traces`,
+#    samples sorted: pd_traces of tests/integration/lib.sh, blind to the
+#    order of samples and locations, which a merge read from rollups
+#    changes) or the script fails at the end; it also says whether the
+#    sorted sample lines of `go tool pprof -raw -symbolize=none` match, ids
+#    and all (they do when the merge reads raw profiles in time order).
 #
 # Everything listens on 127.0.0.1, every process started here is stopped on
 # exit (also on Ctrl-C), and every step is bounded in time. Files are left in
@@ -190,6 +199,52 @@ done
 }
 api="http://127.0.0.1:$pd_port"
 sel='{job="bench"}'
+
+# Rollups: a build that keeps them (schema 5) builds them in the background
+# once it runs (`pprofd import` stores raw profiles only). The queries are
+# timed once that is over: when the compaction steps counter of /metrics has
+# not moved for 3 s (at most ROLLUP_WAIT s, default 1800). A build without
+# rollups has no such counter and goes on at once.
+metric() {
+	curl -sf --noproxy '*' --max-time 10 "$api/metrics" | awk -v m="$1" '$1 == m { print $2 }' || true
+}
+roll_note="" roll_rows=""
+steps=$(metric pprofd_storage_compaction_steps_total)
+if [[ -n "$steps" ]]; then
+	echo "waiting for the daemon to roll up the profiles ..." >&2
+	echo 5 >"/proc/$pd_pid/clear_refs" 2>/dev/null || true
+	roll_t0=$EPOCHREALTIME
+	roll_c0=$(proc_ticks "$pd_pid")
+	roll_t1=$roll_t0 last=-1 same=0
+	for ((i = 0; i < ${ROLLUP_WAIT:-1800}; i++)); do
+		steps=$(metric pprofd_storage_compaction_steps_total)
+		_pd_is_our_child "$pd_pid" || {
+			tail -n 20 "$pd_log" >&2
+			die "pprofd exited while rolling up"
+		}
+		if [[ -n "$steps" && "$steps" == "$last" && "$steps" != 0 ]]; then
+			same=$((same + 1))
+		else
+			same=0 roll_t1=$EPOCHREALTIME
+		fi
+		last=$steps
+		((same < 3)) || break
+		sleep 1
+	done
+	((same >= 3)) || die "the rollups were still being built after ${ROLLUP_WAIT:-1800} s"
+	roll_s=$(awk -v a="$roll_t0" -v b="$roll_t1" 'BEGIN { printf "%.0f", b - a }')
+	roll_cpu=$(secs_of_ticks $(($(proc_ticks "$pd_pid") - roll_c0)))
+	roll_hwm=$(bench_proc_kb "$pd_pid" VmHWM)
+	ages=""
+	for r in 5m 1h 1d; do
+		t=$(metric "pprofd_storage_rollup_done_timestamp_seconds{resolution=\"$r\"}")
+		ages="$ages${ages:+, }$r up to $(if [[ -n "$t" && "$t" != 0 ]]; then date -u -d "@$t" +%FT%TZ; else echo -; fi)"
+	done
+	roll_rows=$(sqlite3 "$db" 'SELECT level || ": " || count(*) || " rows of " || sum(count) FROM rollups GROUP BY level ORDER BY level;' |
+		paste -sd ';' | sed 's/;/; /g' || true)
+	roll_note="built in about $roll_s s after the start ($steps steps), daemon CPU $roll_cpu s, peak RSS $(kb "$roll_hwm") KB"
+	roll_note="$roll_note"$'\n'"            done: $ages"
+fi
 rss_start=$(bench_proc_kb "$pd_pid" VmRSS)
 
 # query_runs NAME CURL-ARGS...: RUNS runs of one query. Sets codes (the
@@ -281,6 +336,8 @@ warns=$(awk '/ level=(warn|error) /' "$pd_log" | sed -n 's/.* msg="\([^"]*\)".*/
 	awk '{ c = $1; $1 = ""; printf "%s%s x%d", (NR > 1 ? ";" : ""), $0, c }')
 bench_stop_pid "$pd_pid" 15
 pd_status=$stop_status
+sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null || die "sqlite3 checkpoint failed"
+db_bytes2=$(stat -c %s "$db")
 
 # --- 3. the reference ----------------------------------------------------------
 echo "go tool pprof -proto over $ref_n files, $ref_runs runs ..." >&2
@@ -298,11 +355,18 @@ for ((i = 0; i < ref_runs; i++)); do
 		r_rss=$m
 	fi
 done
-same_samples=no nsamples=0
+# Same samples: pd_traces (tests/integration/lib.sh: go tool pprof -traces,
+# samples sorted), which holds whatever the order of samples and locations,
+# as in a merge read from rollups; and, stricter, the sorted sample lines of
+# go tool pprof -raw, whose location ids follow the merge order.
+same_samples=no same_raw=no nsamples=0
 if [[ -s "$cmp_pd" && "${q_codes[merge_24h]}" == 200* ]]; then
+	pd_traces "$cmp_pd" >"$work/pprofd.traces"
+	pd_traces "$work/pprof.pb.gz" >"$work/pprof.traces"
+	grep -q '^#' "$work/pprof.traces" && cmp -s "$work/pprofd.traces" "$work/pprof.traces" && same_samples=yes
 	go tool pprof -raw -symbolize=none "$cmp_pd" >"$work/pprofd.raw" 2>/dev/null || true
 	go tool pprof -raw -symbolize=none "$work/pprof.pb.gz" >"$work/pprof.raw" 2>/dev/null || true
-	cmp -s <(samples "$work/pprofd.raw") <(samples "$work/pprof.raw") && same_samples=yes
+	cmp -s <(samples "$work/pprofd.raw") <(samples "$work/pprof.raw") && same_raw=yes
 	nsamples=$(samples "$work/pprofd.raw" | wc -l)
 fi
 rm -rf "$work/lastday"
@@ -324,6 +388,13 @@ printf '            writing the files (pd_testtool retime) %s s; whole fill %s s
 printf 'database    %s MiB (%s bytes, %.0f bytes per profile) after PRAGMA wal_checkpoint(TRUNCATE), WAL %s bytes\n' \
 	"$(mib "$db_bytes")" "$db_bytes" "$(awk -v a="$db_bytes" -v b="$total" 'BEGIN { print a / b }')" "$wal_bytes"
 printf '            limits.max_query_profiles: %s (the default, 100000, refuses more with 422)\n' "$max_q"
+if [[ -n "$roll_note" ]]; then
+	printf 'rollups     %s\n' "$roll_note"
+	printf '            rows per level (level: rows of profiles): %s\n' "${roll_rows:-none}"
+	printf '            database after the daemon stopped: %s MiB (checkpointed)\n' "$(mib "$db_bytes2")"
+else
+	printf 'rollups     none (this build keeps raw profiles only)\n'
+fi
 printf '\n%-34s %8s %-11s %9s %8s %24s %s\n' "pprofd, {job=\"bench\"}" profiles "HTTP" "wall (s)" "CPU (s)" \
 	"peak RSS (KB, before)" "target"
 verdict() { if lt "$1" "$2"; then echo "met"; else echo "MISSED"; fi; }
@@ -350,8 +421,8 @@ printf '\nreference   go tool pprof -proto -symbolize=none over the last 24 h of
 printf '            wall %s s, CPU %s s, peak RSS %s KB (best of %d)\n' "$g_wall" "$g_cpu" "$(kb "$r_rss")" "$ref_runs"
 if [[ "${q_codes[merge_24h]}" == 200* ]]; then
 	printf 'pprofd / go tool pprof, 24 h merge: wall %s, CPU %s (go tool pprof takes %s and %s as long)\n' \
-		"$(awk -v a="${q_wall[merge_24h]}" -v b="$g_wall" 'BEGIN { printf "%.3f", a / b }')" \
-		"$(awk -v a="${q_cpu[merge_24h]}" -v b="$g_cpu" 'BEGIN { printf "%.3f", a / b }')" \
+		"$(awk -v a="${q_wall[merge_24h]}" -v b="$g_wall" 'BEGIN { printf "%.4f", a / b }')" \
+		"$(awk -v a="${q_cpu[merge_24h]}" -v b="$g_cpu" 'BEGIN { printf "%.4f", a / b }')" \
 		"$(awk -v a="${q_wall[merge_24h]}" -v b="$g_wall" 'BEGIN { printf "%.1fx", (a > 0 ? b / a : 0) }')" \
 		"$(awk -v a="${q_cpu[merge_24h]}" -v b="$g_cpu" 'BEGIN { printf "%.1fx", (a > 0 ? b / a : 0) }')"
 	for j in 1 2; do
@@ -361,10 +432,11 @@ if [[ "${q_codes[merge_24h]}" == 200* ]]; then
 		printf '%-20s pprofd %s s; go tool pprof scaled linearly to %d profiles: %s s (not run); pprofd / that %s\n' \
 			"  ${labels[$j]}:" "${q_wall[$n]}" "${q_n[$n]}" \
 			"$(awk -v b="$g_wall" -v k="$k" 'BEGIN { printf "%.1f", b * k }')" \
-			"$(awk -v a="${q_wall[$n]}" -v b="$g_wall" -v k="$k" 'BEGIN { printf "%.3f", a / (b * k) }')"
+			"$(awk -v a="${q_wall[$n]}" -v b="$g_wall" -v k="$k" 'BEGIN { printf "%.4f", a / (b * k) }')"
 	done
 fi
-printf 'same samples as go tool pprof (-raw, sample lines sorted): %s (%d sample lines)\n' "$same_samples" "$nsamples"
+printf 'same samples as go tool pprof (-traces, samples sorted): %s; same -raw sample lines, ids too: %s (%d lines)\n' \
+	"$same_samples" "$same_raw" "$nsamples"
 printf 'pprofd log  warnings/errors: %s; exit status %s\n' "${warns:-none}" "$pd_status"
 printf 'files       %s/\n' "$work"
 [[ $same_samples == yes ]] || die "pprofd's 24 h merge and go tool pprof's differ (or the merge failed): see $work/"
