@@ -37,7 +37,7 @@ pd_config *pd_config_default(void)
     cfg->limits.max_profile_bytes = 64u << 20;
     cfg->limits.capture_budget.count = 3;
     cfg->limits.capture_budget.per_ms = 10 * PD_MS_MINUTE;
-    cfg->limits.max_query_profiles = 100000;
+    cfg->limits.max_query_profiles = PD_CONFIG_MAX_QUERY_ROWS;
     cfg->global.scrape_interval_ms = 60 * PD_MS_SECOND;
     cfg->global.scrape_timeout_ms = 0;
     pd_labels_init(&cfg->global.external_labels);

@@ -85,6 +85,12 @@ typedef struct pd_job {
     size_t nprofiles;
 } pd_job;
 
+/* limits.max_query_profiles by default: the stored rows one query may read
+ * (profiles, or rollups, each one row). About ten seconds of merging at the
+ * most; a month of a 20-target job reads a few thousand rows from rollups,
+ * a month's series at 1h some 230,000 when its range is not hour-aligned. */
+#define PD_CONFIG_MAX_QUERY_ROWS 1000000
+
 typedef struct pd_config {
     char *source; /* the name given to parse/load */
     struct {
@@ -106,7 +112,7 @@ typedef struct pd_config {
             uint32_t count; /* default 3 */
             int64_t per_ms; /* default 10m */
         } capture_budget;
-        uint64_t max_query_profiles; /* default 100000 */
+        uint64_t max_query_profiles; /* default PD_CONFIG_MAX_QUERY_ROWS */
     } limits;
     struct {
         int64_t scrape_interval_ms; /* default 60s */

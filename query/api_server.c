@@ -5,6 +5,7 @@
 
 #include "api_int.h"
 
+#include "pd_config.h"
 #include "pd_log.h"
 #include "pd_mem.h"
 
@@ -128,7 +129,8 @@ int pd_api_start(uv_loop_t *loop, const pd_api_opts *o, pd_api **out, pd_err *er
     api->db_path = pd_xstrdup(o->db_path);
     if (o->auth_token != NULL && o->auth_token[0] != '\0')
         api->token = pd_xstrdup(o->auth_token);
-    api->max_query_profiles = o->max_query_profiles ? o->max_query_profiles : 100000;
+    api->max_query_profiles =
+        o->max_query_profiles ? o->max_query_profiles : PD_CONFIG_MAX_QUERY_ROWS;
     api->max_ingest_bytes = o->max_ingest_bytes ? o->max_ingest_bytes : (64u << 20);
     api->targets = o->targets;
     api->captures = o->captures;

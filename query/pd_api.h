@@ -115,7 +115,7 @@ typedef struct pd_api_opts {
     const char *listen;          /* "host:port"; port 0 picks a free one */
     const char *db_path;         /* the database the writer has created */
     const char *auth_token;      /* NULL or "": /api/ is open */
-    uint64_t max_query_profiles; /* 0 = 100000 */
+    uint64_t max_query_profiles; /* stored rows a query may read; 0 = the default */
     /* The daemon's parts (loop thread; they outlive the API): the live
      * targets (GET /api/v1/targets, registration, push, the scrape
      * metrics), captures and the writer. NULL targets: those endpoints are

@@ -75,9 +75,13 @@ static const char *const sql_text[PD_ST_NSTMT] = {
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [PD_ST_UP_FIRST_RAW] = "SELECT min(time_ns) FROM profiles WHERE time_ns >= ?1",
     [PD_ST_UP_FIRST] = "SELECT min(start_ns) FROM rollups WHERE level = ?2 AND start_ns >= ?1",
-    [PD_ST_UP_SERIES_RAW] = "SELECT DISTINCT series_id FROM profiles WHERE time_ns >= ?1"
+    /* INDEXED BY: without statistics SQLite takes profiles_series_time and
+     * reads every series' rows of all time, not the bucket's */
+    [PD_ST_UP_SERIES_RAW] = "SELECT DISTINCT series_id FROM profiles INDEXED BY profiles_time"
+                            " WHERE time_ns >= ?1"
                             " AND time_ns < ?2 AND series_id > ?3 ORDER BY series_id LIMIT ?4",
-    [PD_ST_UP_SERIES] = "SELECT DISTINCT series_id FROM rollups WHERE level = ?5"
+    [PD_ST_UP_SERIES] = "SELECT DISTINCT series_id FROM rollups INDEXED BY rollups_level"
+                        " WHERE level = ?5"
                         " AND start_ns >= ?1 AND start_ns < ?2 AND series_id > ?3"
                         " ORDER BY series_id LIMIT ?4",
     [PD_ST_UP_ROWS_RAW] = "SELECT data, partition_id, sample_types, default_sample_type, totals, 1,"

@@ -99,7 +99,10 @@ static const char *const migrations[PD_STORE_SCHEMA_VERSION] = {
     " data BLOB NOT NULL,"
     " partition_id INTEGER NOT NULL);"
     "CREATE INDEX rollups_series ON rollups(series_id, level, start_ns);"
-    "CREATE INDEX rollups_level ON rollups(level, start_ns);"
+    "CREATE INDEX rollups_level ON rollups(level, start_ns, series_id);"
+    /* the series of a time range from the index alone (compaction) */
+    "DROP INDEX profiles_time;"
+    "CREATE INDEX profiles_time ON profiles(time_ns, series_id);"
     "INSERT INTO meta(key, value) VALUES ('rollup_done_1', 0), ('rollup_series_1', 0),"
     " ('rollup_done_2', 0), ('rollup_series_2', 0), ('rollup_done_3', 0), ('rollup_series_3', 0);",
 };

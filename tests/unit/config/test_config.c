@@ -26,7 +26,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->limits.max_profile_bytes, 64 << 20);
     assert_int_equal(cfg->limits.capture_budget.count, 3);
     assert_int_equal(cfg->limits.capture_budget.per_ms, 10 * M);
-    assert_int_equal(cfg->limits.max_query_profiles, 100000);
+    assert_int_equal(cfg->limits.max_query_profiles, 1000000);
     assert_int_equal(cfg->global.scrape_interval_ms, 60 * S);
     assert_int_equal(cfg->global.scrape_timeout_ms, 0);
     assert_int_equal(cfg->global.external_labels.n, 0);
