@@ -41,7 +41,8 @@ static pd_profile *small_profile(int64_t time_ns, size_t n, int64_t *totals)
 
 static void item_init(st_item *x, const char *labels, int64_t time_ns, size_t samples)
 {
-    st_item_init(x, labels, time_ns, 0);
+    st_item_init(x, labels, 0, 0); /* its totals from the time would overflow */
+    x->it.time_ns = time_ns;
     x->it.profile = small_profile(time_ns, samples, x->totals);
 }
 
