@@ -200,7 +200,8 @@ static void plan(spans *sp, const pd_st_rollup_mark *m, int level, int64_t a, in
         plan(sp, m, level - 1, a, b);
         return;
     }
-    plan(sp, m, level - 1, a, first - 1);
+    if (first > a)
+        plan(sp, m, level - 1, a, first - 1);
     span_add(sp, level, first, end);
     plan(sp, m, level - 1, end, b);
 }
@@ -218,7 +219,9 @@ static int plan_in(pd_st_db *d, const pd_store_query *q, const pd_st_series_set 
     spans sp = {0};
     int64_t step = f->step_ns > 0 ? f->step_ns : INT64_MAX;
     for (int64_t a = q->from_ns; a <= q->to_ns;) {
-        int64_t b = a > q->to_ns - step + 1 ? q->to_ns : a + step - 1;
+        /* a <= to: the difference is exact in uint64 */
+        uint64_t left = (uint64_t)q->to_ns - (uint64_t)a;
+        int64_t b = left < (uint64_t)step ? q->to_ns : a + step - 1;
         plan(&sp, &m, PD_STORE_LEVELS, a, b);
         if (b >= q->to_ns)
             break;

@@ -205,6 +205,20 @@ static void test_rollups_equal_raw(void **state)
     check_range(f, 17 * MIN, 2 * DAY + 17 * MIN, HOUR, &used);
     assert_true(used);
     check_range(f, 0, DAY, 7 * MIN, &used);
+    /* all of time, at both ends of int64 */
+    static rows all;
+    memset(&all, 0, sizeof(all));
+    pd_store_query q = {.type = "cpu", .from_ns = INT64_MIN, .to_ns = INT64_MAX};
+    pd_err err = {{0}};
+    assert_int_equal(pd_store_plan(f->r, &q, 0, on_row, &all, &err), 0);
+    assert_int_equal(all.count, n);
+    q.from_ns = INT64_MIN + 1;
+    q.to_ns = -1;
+    memset(&all, 0, sizeof(all));
+    all.from = q.from_ns;
+    all.step = DAY;
+    assert_int_equal(pd_store_plan(f->r, &q, INT64_MAX / 2, on_row, &all, &err), 0);
+    assert_int_equal(all.count, 0);
 }
 
 /* Buckets are rolled up only once they cannot change; a profile that
