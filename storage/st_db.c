@@ -91,7 +91,7 @@ static const char *const sql_text[PD_ST_NSTMT] = {
     [PD_ST_UP_ROWS] = "SELECT data, partition_id, sample_types, default_sample_type, totals, count,"
                       " time_ns"
                       " FROM rollups WHERE series_id = ?1 AND level = ?4 AND start_ns >= ?2"
-                      " AND start_ns < ?3 ORDER BY partition_id, time_ns, id",
+                      " AND start_ns < ?3 AND id <= ?5 ORDER BY partition_id, time_ns, id",
     [PD_ST_UP_IN] = "SELECT id, series_id, time_ns, duration_ns, size, sample_types,"
                     " default_sample_type, totals, count FROM rollups"
                     " WHERE series_id IN (SELECT value FROM json_each(?1)) AND level = ?4"
@@ -100,6 +100,17 @@ static const char *const sql_text[PD_ST_NSTMT] = {
     [PD_ST_UP_RET_OLDEST] = "SELECT id, series_id, size, start_ns, partition_id FROM rollups"
                             " WHERE level = ?2 ORDER BY start_ns, id LIMIT ?1",
     [PD_ST_UP_RET_DELETE] = "DELETE FROM rollups WHERE id = ?1",
+    [PD_ST_UP_LATE_ADD] = "INSERT OR IGNORE INTO rollup_late(level, series_id, start_ns)"
+                          " VALUES (?1, ?2, ?3)",
+    [PD_ST_UP_LATE_LIST] = "SELECT level, series_id, start_ns FROM rollup_late LIMIT ?1",
+    [PD_ST_UP_LATE_DONE] = "DELETE FROM rollup_late WHERE level = ?1 AND series_id = ?2"
+                           " AND start_ns = ?3",
+    [PD_ST_UP_MAX_ID] = "SELECT coalesce(max(id), 0) FROM rollups",
+    [PD_ST_UP_BUCKET_PARTS] = "SELECT partition_id, count(*), sum(size) FROM rollups"
+                              " WHERE series_id = ?1 AND level = ?2 AND start_ns = ?3 AND id <= ?4"
+                              " GROUP BY partition_id",
+    [PD_ST_UP_BUCKET_DELETE] = "DELETE FROM rollups WHERE series_id = ?1 AND level = ?2"
+                               " AND start_ns = ?3 AND id <= ?4",
 };
 
 int pd_st_err(pd_st_db *d, int rc, const char *what, pd_err *err)

@@ -61,6 +61,12 @@ typedef enum {
     PD_ST_UP_GET_DATA,
     PD_ST_UP_RET_OLDEST,
     PD_ST_UP_RET_DELETE,
+    PD_ST_UP_LATE_ADD,
+    PD_ST_UP_LATE_LIST,
+    PD_ST_UP_LATE_DONE,
+    PD_ST_UP_MAX_ID,
+    PD_ST_UP_BUCKET_PARTS,
+    PD_ST_UP_BUCKET_DELETE,
     PD_ST_NSTMT
 } pd_st_id;
 
@@ -205,6 +211,9 @@ int pd_st_rollup_progress(pd_st_db *d, pd_st_rollup_mark *m, pd_err *err);
 /* True if `level` has done the bucket of time_ns for series_id: a profile
  * arriving there now must be added to the level as a row of its own. */
 bool pd_st_rollup_has(const pd_st_rollup_mark *m, int level, int64_t time_ns, int64_t series_id);
+/* Writer, in a transaction: notes that a late profile joined `level`'s
+ * bucket of time_ns as a row of its own (compaction sums it in later). */
+int pd_st_rollup_late(pd_store *s, int level, int64_t series_id, int64_t time_ns, pd_err *err);
 /* Writer, in a transaction: inserts the row and counts it on its partition
  * and in s->rollup_bytes. */
 int pd_st_rollup_insert(pd_store *s, const pd_st_rollup_row *row, pd_err *err);

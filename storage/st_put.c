@@ -161,6 +161,8 @@ static int add_late(pd_store *s, const pd_st_rollup_mark *m, const pd_store_item
                                 len,
                                 partition_id};
         int rc = pd_st_rollup_insert(s, &row, err);
+        if (rc == 0)
+            rc = pd_st_rollup_late(s, level, sid, it->time_ns, err);
         if (rc != 0)
             return rc;
         *size += (int64_t)len;

@@ -205,13 +205,14 @@ static int add_row(pd_store *s, group *g, sqlite3_stmt *st, int level, int64_t s
     return rc;
 }
 
-/* Rolls series sid's rows of [b, e) at level - 1 up into level; *rows
- * (OUT) grows by the rows read. */
-static int roll_series(pd_store *s, int level, int64_t sid, int64_t b, int64_t e, size_t *rows,
-                       pd_err *err)
+/* Sums series sid's rows of [b, e) at level `from` (0: raw profiles;
+ * rollups only up to id max_id) into rows of `level`; *rows (OUT) grows by
+ * the rows read. */
+static int roll_rows(pd_store *s, int level, int from, int64_t max_id, int64_t sid, int64_t b,
+                     int64_t e, size_t *rows, pd_err *err)
 {
     sqlite3_stmt *st;
-    int rc = pd_st_stmt(&s->d, level == 1 ? PD_ST_UP_ROWS_RAW : PD_ST_UP_ROWS, &st, err);
+    int rc = pd_st_stmt(&s->d, from == 0 ? PD_ST_UP_ROWS_RAW : PD_ST_UP_ROWS, &st, err);
     if (rc != 0)
         return rc;
     int bind = sqlite3_bind_int64(st, 1, sid);
@@ -219,8 +220,10 @@ static int roll_series(pd_store *s, int level, int64_t sid, int64_t b, int64_t e
         bind = sqlite3_bind_int64(st, 2, b);
     if (bind == SQLITE_OK)
         bind = sqlite3_bind_int64(st, 3, e);
-    if (bind == SQLITE_OK && level > 1)
-        bind = sqlite3_bind_int(st, 4, level - 1);
+    if (bind == SQLITE_OK && from > 0)
+        bind = sqlite3_bind_int(st, 4, from);
+    if (bind == SQLITE_OK && from > 0)
+        bind = sqlite3_bind_int64(st, 5, max_id);
     if (bind != SQLITE_OK)
         return pd_st_err(&s->d, bind, "rollup rows", err);
     group g = {pd_sum_new(), 0, 0, INT64_MAX, NULL, NULL, NULL, 0};
@@ -236,6 +239,121 @@ static int roll_series(pd_store *s, int level, int64_t sid, int64_t b, int64_t e
         rc = flush(s, &g, level, sid, err);
     group_clear(&g);
     pd_sum_free(g.sum);
+    return rc;
+}
+
+int pd_st_rollup_late(pd_store *s, int level, int64_t series_id, int64_t time_ns, pd_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = pd_st_stmt(&s->d, PD_ST_UP_LATE_ADD, &st, err);
+    if (rc != 0)
+        return rc;
+    int b = sqlite3_bind_int(st, 1, level);
+    if (b == SQLITE_OK)
+        b = sqlite3_bind_int64(st, 2, series_id);
+    if (b == SQLITE_OK)
+        b = sqlite3_bind_int64(st, 3, floor_to(time_ns, PD_STORE_LEVEL_NS(level)));
+    if (b != SQLITE_OK)
+        return pd_st_err(&s->d, b, "late rollup", err);
+    return pd_st_step_done(&s->d, st, "late rollup", err);
+}
+
+/* Statement `id` with integer parameters: *out (OUT, NULL for a statement
+ * without rows) its first column. */
+static int run_ints(pd_st_db *d, pd_st_id id, const int64_t *args, int nargs, int64_t *out,
+                    pd_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = pd_st_stmt(d, id, &st, err);
+    if (rc != 0)
+        return rc;
+    int step = SQLITE_OK;
+    for (int i = 0; i < nargs && step == SQLITE_OK; i++)
+        step = sqlite3_bind_int64(st, i + 1, args[i]);
+    if (step != SQLITE_OK)
+        return pd_st_err(d, step, "rollups", err);
+    if (out == NULL)
+        return pd_st_step_done(d, st, "rollups", err);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return step == SQLITE_ROW ? 0 : pd_st_err(d, step, "rollups", err);
+}
+
+/* The rows of one bucket of series sid at `level`, summed into one row per
+ * partition again (late profiles joined it as rows of their own). */
+static int collapse(pd_store *s, int level, int64_t sid, int64_t b, size_t *rows, pd_err *err)
+{
+    int64_t max_id = 0;
+    int rc = run_ints(&s->d, PD_ST_UP_MAX_ID, NULL, 0, &max_id, err);
+    if (rc != 0)
+        return rc;
+    int64_t key[4] = {sid, level, b, max_id};
+    sqlite3_stmt *st;
+    rc = pd_st_stmt(&s->d, PD_ST_UP_BUCKET_PARTS, &st, err);
+    if (rc != 0)
+        return rc;
+    enum { MAX_PARTS = 16 };
+    int64_t part[MAX_PARTS][3]; /* id, rows, bytes */
+    int nparts = 0, step = SQLITE_OK;
+    int64_t total = 0;
+    for (int i = 0; i < 4 && step == SQLITE_OK; i++)
+        step = sqlite3_bind_int64(st, i + 1, key[i]);
+    while (step == SQLITE_OK || step == SQLITE_ROW) {
+        step = sqlite3_step(st);
+        if (step != SQLITE_ROW || nparts == MAX_PARTS)
+            continue;
+        for (int k = 0; k < 3; k++)
+            part[nparts][k] = sqlite3_column_int64(st, k);
+        total += part[nparts++][1];
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        return pd_st_err(&s->d, step, "rollup bucket", err);
+    if (total <= nparts || nparts == MAX_PARTS)
+        return 0; /* one row per partition already (or too many to count here) */
+    rc = roll_rows(s, level, level, max_id, sid, b, b + PD_STORE_LEVEL_NS(level), rows, err);
+    for (int i = 0; i < nparts && rc == 0; i++) {
+        rc = pd_st_part_count(&s->d, part[i][0], -part[i][1], -part[i][2], err);
+        s->rollup_bytes -= part[i][2];
+    }
+    if (rc == 0)
+        rc = run_ints(&s->d, PD_ST_UP_BUCKET_DELETE, key, 4, NULL, err);
+    return rc;
+}
+
+/* Collapses the buckets late profiles joined, a few per step; *left
+ * (OUT): some may be left. */
+static int collapse_late(pd_store *s, size_t *budget, bool *left, pd_err *err)
+{
+    enum { PAGE = 8 };
+    int64_t late[PAGE][3];
+    int n = 0;
+    sqlite3_stmt *st;
+    int rc = pd_st_stmt(&s->d, PD_ST_UP_LATE_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    int step = sqlite3_bind_int(st, 1, PAGE);
+    while (step == SQLITE_OK || step == SQLITE_ROW) {
+        step = sqlite3_step(st);
+        if (step == SQLITE_ROW && n < PAGE) {
+            for (int k = 0; k < 3; k++)
+                late[n][k] = sqlite3_column_int64(st, k);
+            n++;
+        }
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        return pd_st_err(&s->d, step, "late rollups", err);
+    size_t rows = 0;
+    for (int i = 0; i < n && rc == 0 && rows < *budget; i++) {
+        rc = collapse(s, (int)late[i][0], late[i][1], late[i][2], &rows, err);
+        if (rc == 0)
+            rc = run_ints(&s->d, PD_ST_UP_LATE_DONE, late[i], 3, NULL, err);
+    }
+    *left = n == PAGE || rows >= *budget;
+    *budget = rows >= *budget ? 0 : *budget - rows;
     return rc;
 }
 
@@ -320,7 +438,7 @@ static int roll_level(pd_store *s, pd_st_rollup_mark *m, int level, int64_t now_
         size_t n = 0;
         rc = series_page(&s->d, level, b, e, after, ids, &n, err);
         for (size_t i = 0; i < n && rc == 0 && rows < *budget; i++) {
-            rc = roll_series(s, level, ids[i], b, e, &rows, err);
+            rc = roll_rows(s, level, level - 1, INT64_MAX, ids[i], b, e, &rows, err);
             after = ids[i];
         }
         if (rc != 0)
@@ -386,6 +504,11 @@ int pd_store_compact_step(pd_store *s, int64_t now_ns, size_t budget, bool *more
         bool ready = false;
         rc = roll_level(s, &m, level, now_ns, &budget, &ready, err);
         *more = *more || ready;
+    }
+    if (rc == 0 && budget > 0) {
+        bool left = false;
+        rc = collapse_late(s, &budget, &left, err);
+        *more = *more || left;
     }
     int64_t added = s->rollup_bytes - before;
     if (rc == 0 && added != 0)

@@ -103,6 +103,13 @@ static const char *const migrations[PD_STORE_SCHEMA_VERSION] = {
     /* the series of a time range from the index alone (compaction) */
     "DROP INDEX profiles_time;"
     "CREATE INDEX profiles_time ON profiles(time_ns, series_id);"
+    /* buckets that late profiles joined as rows of their own, to be summed
+     * into one row per partition again */
+    "CREATE TABLE rollup_late ("
+    " level INTEGER NOT NULL,"
+    " series_id INTEGER NOT NULL,"
+    " start_ns INTEGER NOT NULL,"
+    " PRIMARY KEY (level, series_id, start_ns)) WITHOUT ROWID;"
     "INSERT INTO meta(key, value) VALUES ('rollup_done_1', 0), ('rollup_series_1', 0),"
     " ('rollup_done_2', 0), ('rollup_series_2', 0), ('rollup_done_3', 0), ('rollup_series_3', 0);",
 };

@@ -260,7 +260,8 @@ static inline void st_fx_downgrade_to_3(st_fx *f)
     }
     pd_store_reader_close(r);
     assert_int_equal(pd_store_exec(f->s,
-                                   "DROP TABLE rollups; DELETE FROM meta WHERE key LIKE 'rollup_%';"
+                                   "DROP TABLE rollups; DROP TABLE rollup_late; DELETE FROM meta "
+                                   "WHERE key LIKE 'rollup_%';"
                                    " DROP TABLE symbols; DROP TABLE partitions;"
                                    " ALTER TABLE profiles DROP COLUMN partition_id;"
                                    " DELETE FROM meta WHERE key LIKE 'convert_%';"

@@ -251,6 +251,31 @@ static void test_late_and_unfinished(void **state)
     check_range(f, 0, 3 * HOUR, 0, &used);
     check_range(f, -HOUR, DAY, 0, &used);
     assert_true(used);
+    /* a history of late profiles (an import beside the daemon): each joins
+     * every level at once, and compaction sums them back into one row per
+     * series, partition and bucket */
+    for (int i = 0; i < 40; i++)
+        put_one(f->s, series_labels[i % NSERIES], T0 + 10 * MIN + i * 7 * SEC, 3);
+    assert_true(sql_int(f->s, "SELECT count(*) FROM rollup_late") > 0);
+    compact_all(f->s, T0 + 2 * DAY, 1000);
+    assert_int_equal(sql_int(f->s, "SELECT count(*) FROM rollup_late"), 0);
+    assert_int_equal(sql_int(f->s, "SELECT count(*) FROM (SELECT 1 FROM rollups"
+                                   " GROUP BY level, series_id, start_ns, partition_id"
+                                   " HAVING count(*) > 1)"),
+                     0);
+    for (int level = 1; level <= PD_STORE_LEVELS; level++) {
+        char sql[128];
+        snprintf(sql, sizeof(sql), "SELECT sum(count) FROM rollups WHERE level = %d", level);
+        assert_int_equal(sql_int(f->s, sql), n + 41);
+    }
+    /* the byte count still adds up */
+    assert_int_equal(sql_int(f->s, "SELECT (SELECT value FROM meta WHERE key = 'total_bytes')"
+                                   " - (SELECT coalesce(sum(size), 0) FROM profiles)"
+                                   " - (SELECT coalesce(sum(size), 0) FROM rollups)"
+                                   " - (SELECT coalesce(sum(length(data)), 0) FROM symbols)"),
+                     0);
+    check_range(f, 0, 3 * HOUR, 0, &used);
+    check_range(f, -HOUR, DAY, 0, &used);
 }
 
 /* Small steps, with profiles arriving between them, build the same rows
