@@ -75,3 +75,20 @@ bench_stop_pid() {
 	_pd_forget_pid "$pid"
 	stop_s=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
 }
+
+# bench_proc_ticks PID: utime+stime of a live process, in clock ticks (0 if
+# gone); bench_secs_of_ticks TICKS: those ticks in seconds ("1.23").
+bench_proc_ticks() {
+	local stat rest
+	stat="$(cat "/proc/$1/stat" 2>/dev/null)" || {
+		echo 0
+		return
+	}
+	rest="${stat##*) }"
+	# shellcheck disable=SC2086 # split into fields on purpose
+	set -- $rest
+	echo $((${12} + ${13}))
+}
+bench_secs_of_ticks() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'; }
+# bench_lt A B: whether the number A is less than B (decimals too).
+bench_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }

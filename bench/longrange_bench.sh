@@ -91,23 +91,8 @@ bench_require "$pprofd" "$testtool" /usr/bin/time curl go timeout sqlite3
 work="$build/bench/longrange"
 rm -rf "$work"
 mkdir -p "$work"
-hz=$(getconf CLK_TCK)
 
 # --- helpers -------------------------------------------------------------------
-# proc_ticks PID: utime+stime of a live process, in clock ticks (0 if gone).
-proc_ticks() {
-	local stat rest
-	stat="$(cat "/proc/$1/stat" 2>/dev/null)" || {
-		echo 0
-		return
-	}
-	rest="${stat##*) }"
-	# shellcheck disable=SC2086 # split into fields on purpose
-	set -- $rest
-	echo $((${12} + ${13}))
-}
-secs_of_ticks() { awk -v t="$1" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }'; }
-lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
 add() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
 kb() { awk -v v="$1" 'BEGIN { s = sprintf("%d", v); n = length(s); o = ""
@@ -214,7 +199,7 @@ if [[ -n "$steps" ]]; then
 	echo "waiting for the daemon to roll up the profiles ..." >&2
 	echo 5 >"/proc/$pd_pid/clear_refs" 2>/dev/null || true
 	roll_t0=$EPOCHREALTIME
-	roll_c0=$(proc_ticks "$pd_pid")
+	roll_c0=$(bench_proc_ticks "$pd_pid")
 	roll_t1=$roll_t0 last=-1 same=0
 	for ((i = 0; i < ${ROLLUP_WAIT:-1800}; i++)); do
 		steps=$(metric pprofd_storage_compaction_steps_total)
@@ -233,7 +218,7 @@ if [[ -n "$steps" ]]; then
 	done
 	((same >= 3)) || die "the rollups were still being built after ${ROLLUP_WAIT:-1800} s"
 	roll_s=$(awk -v a="$roll_t0" -v b="$roll_t1" 'BEGIN { printf "%.0f", b - a }')
-	roll_cpu=$(secs_of_ticks $(($(proc_ticks "$pd_pid") - roll_c0)))
+	roll_cpu=$(bench_secs_of_ticks $(($(bench_proc_ticks "$pd_pid") - roll_c0)))
 	roll_hwm=$(bench_proc_kb "$pd_pid" VmHWM)
 	ages=""
 	for r in 5m 1h 1d; do
@@ -259,10 +244,10 @@ query_runs() {
 	rss0=$(bench_proc_kb "$pd_pid" VmRSS)
 	for ((i = 0; i < runs; i++)); do
 		echo 5 >"/proc/$pd_pid/clear_refs" 2>/dev/null || true
-		c0=$(proc_ticks "$pd_pid")
+		c0=$(bench_proc_ticks "$pd_pid")
 		res=$(curl -sS --noproxy '*' --max-time 120 -G -o "$work/$name.$i" \
 			-w '%{http_code} %{time_total} %{size_download}' "$@") || res="000 0 0"
-		c1=$(proc_ticks "$pd_pid")
+		c1=$(bench_proc_ticks "$pd_pid")
 		h=$(bench_proc_kb "$pd_pid" VmHWM)
 		_pd_is_our_child "$pd_pid" || {
 			tail -n 20 "$pd_log" >&2
@@ -273,9 +258,9 @@ query_runs() {
 		codes="$codes${codes:+ }$code"
 		[[ "$code" == 200 || -n "$msg" ]] || msg=$(head -c 200 "$work/$name.$i" 2>/dev/null | tr -d '\n' || true)
 		if ((h > peak)); then peak=$h; fi
-		if [[ -z "$best_wall" ]] || lt "$t" "$best_wall"; then
+		if [[ -z "$best_wall" ]] || bench_lt "$t" "$best_wall"; then
 			best_wall=$t
-			best_cpu=$(secs_of_ticks $((c1 - c0)))
+			best_cpu=$(bench_secs_of_ticks $((c1 - c0)))
 			bytes=$b
 		fi
 		if ((i == 0)); then
@@ -349,7 +334,7 @@ for ((i = 0; i < ref_runs; i++)); do
 		die "go tool pprof failed: $(tail -n 2 "$work/ref.err")"
 	t=$(since "$t0")
 	read -r m u s <"$work/time.out"
-	if [[ -z "$r_wall" ]] || lt "$t" "$r_wall"; then
+	if [[ -z "$r_wall" ]] || bench_lt "$t" "$r_wall"; then
 		r_wall=$t
 		r_cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
 		r_rss=$m
@@ -397,7 +382,7 @@ else
 fi
 printf '\n%-34s %8s %-11s %9s %8s %24s %s\n' "pprofd, {job=\"bench\"}" profiles "HTTP" "wall (s)" "CPU (s)" \
 	"peak RSS (KB, before)" "target"
-verdict() { if lt "$1" "$2"; then echo "met"; else echo "MISSED"; fi; }
+verdict() { if bench_lt "$1" "$2"; then echo "met"; else echo "MISSED"; fi; }
 row() { # NAME LABEL LIMIT_S
 	local n="$1" v
 	v=$(verdict "${q_wall[$n]}" "$3")

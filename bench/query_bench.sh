@@ -74,23 +74,8 @@ bench_require "$pprofd" "$testtool" "$target" /usr/bin/time curl go timeout
 work="$build/bench/query"
 rm -rf "$work"
 mkdir -p "$work"
-hz=$(getconf CLK_TCK)
 
 # --- helpers -------------------------------------------------------------------
-# proc_ticks PID: utime+stime of a live process, in clock ticks (0 if gone).
-proc_ticks() {
-	local stat rest
-	stat="$(cat "/proc/$1/stat" 2>/dev/null)" || {
-		echo 0
-		return
-	}
-	rest="${stat##*) }"
-	# shellcheck disable=SC2086 # split into fields on purpose
-	set -- $rest
-	echo $((${12} + ${13}))
-}
-secs_of_ticks() { awk -v t="$1" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }'; }
-lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 # start_pprofd CFG LOG LEVEL: starts pprofd run (PPROFD_LOG_LEVEL=LEVEL),
 # waits (20 s at most) for its msg="listening" line; sets pd_pid and pd_port.
 start_pprofd() {
@@ -167,18 +152,18 @@ query_runs() {
 	for ((i = 0; i < runs; i++)); do
 		echo 5 >"/proc/$pd_pid/clear_refs" 2>/dev/null || true
 		[[ -n "$rss0" ]] || rss0=$(bench_proc_kb "$pd_pid" VmRSS)
-		c0=$(proc_ticks "$pd_pid")
+		c0=$(bench_proc_ticks "$pd_pid")
 		res=$(curl -sS --noproxy '*' --max-time 120 -G -o "$work/$name.$i" \
 			-w '%{http_code} %{time_total} %{size_download}' "$@") || res="000 0 0"
-		c1=$(proc_ticks "$pd_pid")
+		c1=$(bench_proc_ticks "$pd_pid")
 		h=$(bench_proc_kb "$pd_pid" VmHWM)
 		read -r code t bytes <<<"$res"
 		t=$(awk -v t="$t" 'BEGIN { printf "%.4f", t }')
 		[[ "$code" == 200 ]] || die "$name: HTTP $code: $(head -c 300 "$work/$name.$i" 2>/dev/null)"
 		if ((h > peak)); then peak=$h; fi
-		if [[ -z "$best_wall" ]] || lt "$t" "$best_wall"; then
+		if [[ -z "$best_wall" ]] || bench_lt "$t" "$best_wall"; then
 			best_wall=$t
-			best_cpu=$(secs_of_ticks $((c1 - c0)))
+			best_cpu=$(bench_secs_of_ticks $((c1 - c0)))
 		fi
 		if ((i == 0)); then
 			mv "$work/$name.$i" "$work/$name.out"
@@ -226,7 +211,7 @@ ref_runs_of() {
 			>"$out" 2>"$work/ref.err") || die "$* failed: $(tail -n 2 "$work/ref.err")"
 		t=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }')
 		read -r m u s <"$tf"
-		if [[ -z "$r_wall" ]] || lt "$t" "$r_wall"; then
+		if [[ -z "$r_wall" ]] || bench_lt "$t" "$r_wall"; then
 			r_wall=$t
 			r_cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
 			r_rss=$m
@@ -317,15 +302,15 @@ phase() {
 	echo "load phase '$name': $clients small clients, $nbig big, $load_s s ..." >&2
 	off0=$(stat -c %s "$log2")
 	echo 5 >"/proc/$pd_pid/clear_refs" 2>/dev/null || true
-	c0=$(proc_ticks "$pd_pid")
+	c0=$(bench_proc_ticks "$pd_pid")
 	timeout -k 5 "$((load_s + 200))" "$ql" -base "$api" -duration "${load_s}s" -clients "$clients" \
 		-every "$every" -nn "$series" "${small_q[@]}" -big "$nbig" -bigq "$big_q" \
 		>"$work/$name.txt" 2>"$work/$name.err" || die "queryload failed: $(head -n 3 "$work/$name.err")"
-	c1=$(proc_ticks "$pd_pid")
+	c1=$(bench_proc_ticks "$pd_pid")
 	ph_hwm=$(bench_proc_kb "$pd_pid" VmHWM)
 	_pd_is_our_child "$pd_pid" || die "pprofd exited during phase $name"
 	off1=$(stat -c %s "$log2")
-	ph_cpu=$(secs_of_ticks $((c1 - c0)))
+	ph_cpu=$(bench_secs_of_ticks $((c1 - c0)))
 	tail -c +"$((off0 + 1))" "$log2" | head -c "$((off1 - off0))" >"$work/$name.log"
 	grep ' msg="scrape" ' "$work/$name.log" | sed -n 's/.* lag_ms=\(-\{0,1\}[0-9]*\).*/\1/p' \
 		>"$work/$name.lag" || true
