@@ -43,14 +43,15 @@ static int add_one(pd_agg *a, tables *ts, const pd_profile *p, int i)
     return rc;
 }
 
-static pd_profile *merge_of(int n, int mode)
+static pd_profile *merge_of(size_t n, int mode)
 {
-    pd_profile **ps = calloc((size_t)n, sizeof(*ps));
-    for (int i = 0; i < n; i++)
-        ps[i] = tp_series(i, mode);
+    pd_profile **ps = calloc(n, sizeof(*ps));
+    assert_non_null(ps);
+    for (size_t i = 0; i < n; i++)
+        ps[i] = tp_series((int)i, mode);
     pd_profile *out = NULL;
-    assert_int_equal(pd_profile_merge(ps, (size_t)n, &out, NULL), 0);
-    for (int i = 0; i < n; i++)
+    assert_int_equal(pd_profile_merge(ps, n, &out, NULL), 0);
+    for (size_t i = 0; i < n; i++)
         pd_profile_free(ps[i]);
     free(ps);
     return out;
@@ -76,7 +77,7 @@ static void test_equals_merge(void **state)
             if (pd_agg_finish(a, table_of, &ts, &got, &err) != 0)
                 fail_msg("%d inputs, %d tables: %s", n, ntables, err.msg);
             assert_valid(got);
-            pd_profile *want = merge_of(n, 1);
+            pd_profile *want = merge_of((size_t)n, 1);
             assert_same_merge(got, want);
             pd_profile_free(got);
             pd_profile_free(want);

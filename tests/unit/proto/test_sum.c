@@ -23,15 +23,16 @@ static pd_profile *merged(pd_profile **ps, size_t n)
 
 /* Inputs [0, n) summed in groups of `group`; the sums, rebuilt, merge to
  * the merge of the inputs. */
-static void check_groups(int n, int group)
+static void check_groups(size_t n, size_t group)
 {
     pd_symtab *t = pd_symtab_new();
-    pd_profile **in = calloc((size_t)n, sizeof(*in));
-    pd_profile **sums = calloc((size_t)n, sizeof(*sums));
+    pd_profile **in = calloc(n, sizeof(*in));
+    pd_profile **sums = calloc(n, sizeof(*sums));
+    assert_true(in != NULL && sums != NULL);
     size_t nsums = 0;
     pd_sum *m = pd_sum_new();
-    for (int i = 0; i < n; i++) {
-        in[i] = tp_series(i, 1);
+    for (size_t i = 0; i < n; i++) {
+        in[i] = tp_series((int)i, 1);
         pd_stored st;
         pd_symtab_add(t, in[i], &st);
         assert_true(pd_sum_fits(m, &st));
@@ -54,11 +55,11 @@ static void check_groups(int n, int group)
             pd_stored_free(&sum);
         }
     }
-    pd_profile *want = merged(in, (size_t)n), *got = merged(sums, nsums);
+    pd_profile *want = merged(in, n), *got = merged(sums, nsums);
     assert_same_samples(got, want);
     pd_profile_free(want);
     pd_profile_free(got);
-    for (int i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)
         pd_profile_free(in[i]);
     for (size_t i = 0; i < nsums; i++)
         pd_profile_free(sums[i]);
