@@ -147,12 +147,11 @@ int pd_store_convert_step(pd_store *s, size_t batch, size_t *converted, int64_t 
  * sums the one below for buckets that can no longer change (raw buckets two
  * minutes after their end, as of now_ns), series by series, until about
  * `budget` rows were read. *more (OUT): work was left ready, call again.
- * Resumable: a crash loses at most the step. */
-int pd_store_compact_step(pd_store *s, int64_t now_ns, size_t budget, bool *more, pd_err *err);
-
-/* done (OUT, PD_STORE_LEVELS + 1 entries, [0] unused): per level, the time
- * before which every bucket is rolled up; 0 before the level's first step. */
-int pd_store_rollup_done(pd_store *s, int64_t *done, pd_err *err);
+ * done (OUT, may be NULL; PD_STORE_LEVELS + 1 entries, [0] unused): per
+ * level, the time before which every bucket is rolled up after the step, 0
+ * before the level's first step. Resumable: a crash loses at most the step. */
+int pd_store_compact_step(pd_store *s, int64_t now_ns, size_t budget, bool *more, int64_t *done,
+                          pd_err *err);
 
 /* *data_bytes (OUT): the sum of stored profile and symbol sizes, kept as a
  * running total; *file_bytes (OUT, may be NULL): page_count * page_size. */

@@ -33,7 +33,7 @@ typedef struct job {
     bool convert;                      /* a conversion step (pd_store_convert_step) */
     bool compact;                      /* a rollup step (pd_store_compact_step) */
     bool more;                         /* compaction: work was left ready */
-    int64_t done[PD_STORE_LEVELS + 1]; /* compaction: pd_store_rollup_done after */
+    int64_t done[PD_STORE_LEVELS + 1]; /* compaction: progress after the step */
     pd_writer_exec_done_fn exec_done;
     void *exec_arg;
     struct job *next; /* in the exec queue */
@@ -102,9 +102,8 @@ static void job_work(pd_work *work)
         return;
     }
     if (j->compact) {
-        j->rc = pd_store_compact_step(w->store, pd_now_ns(), COMPACT_BUDGET, &j->more, &j->err);
-        if (j->rc == 0)
-            j->rc = pd_store_rollup_done(w->store, j->done, &j->err);
+        j->rc = pd_store_compact_step(w->store, pd_now_ns(), COMPACT_BUDGET, &j->more, j->done,
+                                      &j->err);
         return;
     }
     if (j->items == NULL) {

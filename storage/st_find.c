@@ -161,26 +161,6 @@ static void span_add(spans *sp, int level, int64_t from, int64_t to)
     sp->v[sp->n++] = (span){level, from, to};
 }
 
-/* Ceiling and floor of t to a multiple of w, without overflow past the
- * int64 range (the caller's times are within it). */
-static int64_t up_to(int64_t t, int64_t w)
-{
-    int64_t r = t % w;
-    if (r == 0)
-        return t;
-    int64_t base = t - r;
-    return r > 0 ? (base > INT64_MAX - w ? INT64_MAX : base + w) : base;
-}
-
-static int64_t down_to(int64_t t, int64_t w)
-{
-    int64_t r = t % w;
-    if (r == 0)
-        return t;
-    int64_t base = t - r;
-    return r > 0 ? base : (base < INT64_MIN + w ? INT64_MIN : base - w);
-}
-
 /* Spans for the times [a, b], coarsest level first, in time order: the
  * buckets of `level` that lie inside and are done, the rest finer. */
 static void plan(spans *sp, const pd_st_rollup_mark *m, int level, int64_t a, int64_t b)
@@ -192,8 +172,8 @@ static void plan(spans *sp, const pd_st_rollup_mark *m, int level, int64_t a, in
         return;
     }
     int64_t w = PD_STORE_LEVEL_NS(level);
-    int64_t first = up_to(a, w);
-    int64_t end = b == INT64_MAX ? down_to(b, w) : down_to(b + 1, w); /* exclusive */
+    int64_t first = pd_st_ceil(a, w);
+    int64_t end = b == INT64_MAX ? pd_st_floor(b, w) : pd_st_floor(b + 1, w); /* exclusive */
     if (m->done[level] > 0 && end > m->done[level])
         end = m->done[level];
     if (m->done[level] <= 0 || first >= end) {

@@ -102,7 +102,7 @@ struct pd_store {
     int64_t total_bytes;  /* mirror of meta.total_bytes */
     pd_st_parts parts;    /* committed partitions, by key */
     bool converted_all;   /* no version-3 row is left */
-    int64_t rollup_bytes; /* rollup bytes added in the current transaction */
+    int64_t rollup_bytes; /* rollup bytes a compaction step added (from 0 each step) */
 };
 
 struct pd_store_reader {
@@ -186,6 +186,26 @@ int pd_st_part_gc(pd_st_db *d, int64_t id, int64_t *freed, bool *gone, pd_err *e
 int pd_st_part_reader(pd_store_reader *r, int64_t id, const pd_symtab **out, pd_err *err);
 
 /* --- st_rollup.c: rollups --------------------------------------------------- */
+
+/* Floor and ceiling of t to a multiple of w (a bucket edge), clamped to the
+ * int64 range instead of overflowing past it. */
+static inline int64_t pd_st_floor(int64_t t, int64_t w)
+{
+    int64_t r = t % w;
+    if (r == 0)
+        return t;
+    int64_t base = t - r;
+    return r > 0 ? base : (base < INT64_MIN + w ? INT64_MIN : base - w);
+}
+
+static inline int64_t pd_st_ceil(int64_t t, int64_t w)
+{
+    int64_t r = t % w;
+    if (r == 0)
+        return t;
+    int64_t base = t - r;
+    return r > 0 ? (base > INT64_MAX - w ? INT64_MAX : base + w) : base;
+}
 
 /* How far each level's compaction got (index 1..PD_STORE_LEVELS). */
 typedef struct pd_st_rollup_mark {

@@ -26,14 +26,6 @@
 /* Series looked up per query of a bucket's series. */
 #define SERIES_PAGE 64
 
-static int64_t floor_to(int64_t t, int64_t w)
-{
-    int64_t q = t / w;
-    if (t % w != 0 && t < 0)
-        q--;
-    return q * w;
-}
-
 int pd_st_rollup_progress(pd_st_db *d, pd_st_rollup_mark *m, pd_err *err)
 {
     for (int l = 1; l <= PD_STORE_LEVELS; l++) {
@@ -62,7 +54,7 @@ static int save_progress(pd_st_db *d, int level, int64_t done, int64_t series, p
 
 bool pd_st_rollup_has(const pd_st_rollup_mark *m, int level, int64_t time_ns, int64_t series_id)
 {
-    int64_t b = floor_to(time_ns, PD_STORE_LEVEL_NS(level));
+    int64_t b = pd_st_floor(time_ns, PD_STORE_LEVEL_NS(level));
     return m->done[level] > 0 &&
            (b < m->done[level] || (b == m->done[level] && series_id <= m->series[level]));
 }
@@ -100,9 +92,9 @@ int pd_st_rollup_insert(pd_store *s, const pd_st_rollup_row *row, pd_err *err)
     int b = sqlite3_bind_int64(st, 1, row->series_id);
     if (b == SQLITE_OK)
         b = sqlite3_bind_int(st, 2, row->level);
+    /* the row's time is a stored time (not the profile's own): its bucket */
     if (b == SQLITE_OK)
-        b = sqlite3_bind_int64(st, 3, floor_to(row->time_ns, PD_STORE_LEVEL_NS(row->level)));
-    /* (the row's time is a stored time: its bucket is the one compacted) */
+        b = sqlite3_bind_int64(st, 3, pd_st_floor(row->time_ns, PD_STORE_LEVEL_NS(row->level)));
     if (b == SQLITE_OK)
         b = sqlite3_bind_int64(st, 4, row->time_ns);
     if (b == SQLITE_OK)
@@ -252,7 +244,7 @@ int pd_st_rollup_late(pd_store *s, int level, int64_t series_id, int64_t time_ns
     if (b == SQLITE_OK)
         b = sqlite3_bind_int64(st, 2, series_id);
     if (b == SQLITE_OK)
-        b = sqlite3_bind_int64(st, 3, floor_to(time_ns, PD_STORE_LEVEL_NS(level)));
+        b = sqlite3_bind_int64(st, 3, pd_st_floor(time_ns, PD_STORE_LEVEL_NS(level)));
     if (b != SQLITE_OK)
         return pd_st_err(&s->d, b, "late rollup", err);
     return pd_st_step_done(&s->d, st, "late rollup", err);
@@ -420,7 +412,7 @@ static int roll_level(pd_store *s, pd_st_rollup_mark *m, int level, int64_t now_
         rc = first_source(&s->d, level, INT64_MIN, &t, &found, err);
         if (rc != 0 || !found)
             return rc;
-        b = floor_to(t, w);
+        b = pd_st_floor(t, w);
         after = 0;
     }
     size_t rows = 0;
@@ -453,13 +445,13 @@ static int roll_level(pd_store *s, pd_st_rollup_mark *m, int level, int64_t now_
             break;
         after = 0;
         if (found) {
-            b = floor_to(t, w);
+            b = pd_st_floor(t, w);
             continue;
         }
         /* Nothing more below: the level is done up to where the one below
          * is (raw: the grace period), so the level above can go on too. A
          * profile that comes in later for that time is a late one. */
-        int64_t horizon = floor_to(level == 1 ? now_ns - RAW_GRACE_NS : m->done[level - 1], w);
+        int64_t horizon = pd_st_floor(level == 1 ? now_ns - RAW_GRACE_NS : m->done[level - 1], w);
         b = horizon > e ? horizon : e;
         break;
     }
@@ -473,16 +465,8 @@ static int roll_level(pd_store *s, pd_st_rollup_mark *m, int level, int64_t now_
     return rc;
 }
 
-int pd_store_rollup_done(pd_store *s, int64_t *done, pd_err *err)
-{
-    pd_st_rollup_mark m;
-    int rc = pd_st_rollup_progress(&s->d, &m, err);
-    for (int l = 0; l <= PD_STORE_LEVELS; l++)
-        done[l] = rc == 0 && l > 0 ? m.done[l] : 0;
-    return rc;
-}
-
-int pd_store_compact_step(pd_store *s, int64_t now_ns, size_t budget, bool *more, pd_err *err)
+int pd_store_compact_step(pd_store *s, int64_t now_ns, size_t budget, bool *more, int64_t *done,
+                          pd_err *err)
 {
     *more = false;
     if (!sqlite3_get_autocommit(s->d.db))
@@ -490,7 +474,7 @@ int pd_store_compact_step(pd_store *s, int64_t now_ns, size_t budget, bool *more
     int rc = pd_st_run(&s->d, PD_ST_BEGIN_WRITE, err);
     if (rc != 0)
         return rc;
-    int64_t before = s->rollup_bytes;
+    s->rollup_bytes = 0;
     pd_st_rollup_mark m;
     rc = pd_st_rollup_progress(&s->d, &m, err);
     /* rows of a version-3 file are summed once converted */
@@ -510,7 +494,7 @@ int pd_store_compact_step(pd_store *s, int64_t now_ns, size_t budget, bool *more
         rc = collapse_late(s, &budget, &left, err);
         *more = *more || left;
     }
-    int64_t added = s->rollup_bytes - before;
+    int64_t added = s->rollup_bytes;
     if (rc == 0 && added != 0)
         rc = pd_st_meta_set(&s->d, "total_bytes", s->total_bytes + added, err);
     if (rc != 0)
@@ -518,7 +502,7 @@ int pd_store_compact_step(pd_store *s, int64_t now_ns, size_t budget, bool *more
     rc = pd_st_write_end(s, rc, err);
     if (rc == 0)
         s->total_bytes += added;
-    else
-        s->rollup_bytes = before;
+    for (int l = 0; done != NULL && l <= PD_STORE_LEVELS; l++)
+        done[l] = rc == 0 && l > 0 ? m.done[l] : 0;
     return rc;
 }

@@ -82,8 +82,7 @@ static void test_converts_in_steps(void **state)
     assert_int_equal(step(f, 5, &left), 5);
     assert_int_equal(left, N - 5);
     expect_all(f); /* half converted */
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM profiles WHERE partition_id IS NULL"),
-                     N - 5);
+    assert_int_equal(sql_int(f, "SELECT count(*) FROM profiles WHERE partition_id IS NULL"), N - 5);
     /* resumable: a writer reopened (as after kill -9) goes on from there */
     pd_store_close(f->s);
     pd_err err = {{0}};
@@ -130,8 +129,8 @@ static void test_undecodable_row_stays(void **state)
 {
     fx *f = *state;
     pd_err err = {{0}};
-    assert_int_equal(pd_store_exec(f->s, "UPDATE profiles SET data = X'1f8b0800' WHERE id = 3", &err),
-                     0);
+    assert_int_equal(
+        pd_store_exec(f->s, "UPDATE profiles SET data = X'1f8b0800' WHERE id = 3", &err), 0);
     int64_t left = -1;
     while (step(f, 4, &left) > 0)
         ;

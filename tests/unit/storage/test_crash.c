@@ -73,7 +73,8 @@ static void child(const char *path, int round)
          * done (the times are in 1970), later profiles join as late rows */
         if (b % 3 == 1) {
             bool more = false;
-            CHECK(pd_store_compact_step(s, (int64_t)time(NULL) * 1000000000, 16, &more, &err) == 0,
+            CHECK(pd_store_compact_step(s, (int64_t)time(NULL) * 1000000000, 16, &more, NULL,
+                                        &err) == 0,
                   "child compact: %s", err.msg);
         }
         for (int i = 0; i < BATCH; i++)

@@ -92,7 +92,7 @@ static int compact_all(pd_store *s, int64_t now, size_t budget)
     bool more = true;
     while (more) {
         pd_err err = {{0}};
-        if (pd_store_compact_step(s, now, budget, &more, &err) != 0)
+        if (pd_store_compact_step(s, now, budget, &more, NULL, &err) != 0)
             fail_msg("compact: %s", err.msg);
         assert_true(++steps < 100000);
     }
@@ -287,7 +287,7 @@ static void test_steps_resume(void **state)
     for (int i = 0; i < 5; i++) {
         bool more = false;
         pd_err err = {{0}};
-        assert_int_equal(pd_store_compact_step(f->s, T0 + 2 * DAY, 7, &more, &err), 0);
+        assert_int_equal(pd_store_compact_step(f->s, T0 + 2 * DAY, 7, &more, NULL, &err), 0);
         assert_true(more);
         n += fill(f->s, 6 * HOUR + i * MIN, 1, MIN);
     }

@@ -13,8 +13,8 @@ static int setup(void **state)
 
 /* A profile of binary `bin` (build id `bid`) with the stacks given as
  * "leaf;main" specs, labels on the first sample, numeric ones too. */
-static pd_profile *of_binary(const char *bin, const char *bid, const char *const *stacks,
-                             size_t n, int64_t scale)
+static pd_profile *of_binary(const char *bin, const char *bid, const char *const *stacks, size_t n,
+                             int64_t scale)
 {
     pd_profile *p = tp_new("samples/count,cpu/nanoseconds", "cpu/nanoseconds", 10000000);
     uint32_t m = tp_map(p, 0x400000, 0x500000, 0, bin, bid);
@@ -197,8 +197,7 @@ static void test_corrupt_rows_are_errors(void **state)
     int64_t id = put(f, "instance=h1,job=api,type=cpu", a);
     pd_err err = {{0}};
     char sql[128];
-    snprintf(sql, sizeof(sql), "UPDATE profiles SET data = X'0102' WHERE id = %lld",
-             (long long)id);
+    snprintf(sql, sizeof(sql), "UPDATE profiles SET data = X'0102' WHERE id = %lld", (long long)id);
     assert_int_equal(pd_store_exec(f->s, sql, &err), 0);
     pd_profile *p = NULL;
     assert_int_equal(pd_store_load(f->r, id, &p, &err), -EINVAL);
@@ -226,8 +225,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_binaries_and_jobs_get_partitions, setup,
                                         st_fx_teardown),
         cmocka_unit_test_setup_teardown(test_symbols_once, setup, st_fx_teardown),
-        cmocka_unit_test_setup_teardown(test_failed_batch_leaves_no_symbols, setup,
-                                        st_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_failed_batch_leaves_no_symbols, setup, st_fx_teardown),
         cmocka_unit_test_setup_teardown(test_reader_follows_writer, setup, st_fx_teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_rows_are_errors, setup, st_fx_teardown),
     };
