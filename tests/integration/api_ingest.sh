@@ -4,7 +4,7 @@
 #  - a cpu profile gzip-compressed as Go serves it, and a heap profile
 #    gunzipped (raw protobuf): 200 {"id":N}; GET /api/v1/profiles/N gives
 #    back a profile whose `go tool pprof -raw -symbolize=none` dump equals
-#    the original's; time and duration stored as the profile says; the
+#    the original's (pd_raw_same: samples in any order); time and duration stored as the profile says; the
 #    series carries exactly job, the query-string labels, the external
 #    label and type (a pushed label wins over the external one);
 #  - malformed bodies (truncated gzip, random bytes, HTML, gzip of HTML,
@@ -39,7 +39,6 @@ global:
   external_labels: {region: eu}"
 api_start "$CONFIG"
 
-raw() { go tool pprof -raw -symbolize=none "$1" 2>"$W/pprof.err" || pd_die "pprof -raw $1: $(cat "$W/pprof.err")"; }
 nprof() { pd_db_query "SELECT count(*) FROM profiles"; }
 # push QUERY FILE [CURL_ARGS...]: POST FILE to /api/v1/ingest?QUERY.
 push() {
@@ -57,9 +56,9 @@ grep -qx '{"id":[1-9][0-9]*}' "$W/body" || pd_die "push cpu body: $(cat "$W/body
 idc=$(jget '$.id')
 api_expect 200 "/api/v1/profiles/$idc"
 mv "$W/body" "$W/cpu.back.pb.gz"
-raw "$W/cpu.pb.gz" >"$W/cpu.raw"
-raw "$W/cpu.back.pb.gz" >"$W/cpu.back.raw"
-grep -q '^Samples:' "$W/cpu.raw" && (($(sed -n '/^Samples:/,/^Locations/p' "$W/cpu.raw" | wc -l) > 3)) ||
+pd_raw_same "$W/cpu.pb.gz" >"$W/cpu.raw"
+pd_raw_same "$W/cpu.back.pb.gz" >"$W/cpu.back.raw"
+grep -q '^Samples:' "$W/cpu.raw" && (($(grep -c '^S ' "$W/cpu.raw") > 1)) ||
 	pd_die "the original cpu profile has no samples"
 cmp -s "$W/cpu.raw" "$W/cpu.back.raw" || {
 	diff "$W/cpu.raw" "$W/cpu.back.raw" | head -20 >&2
@@ -82,8 +81,8 @@ idh=$(jget '$.id')
 ((idh > idc)) || pd_die "heap id $idh"
 api_expect 200 "/api/v1/profiles/$idh"
 mv "$W/body" "$W/heap.back.pb.gz"
-raw "$W/heap.pb.gz" >"$W/heap.raw"
-raw "$W/heap.back.pb.gz" >"$W/heap.back.raw"
+pd_raw_same "$W/heap.pb.gz" >"$W/heap.raw"
+pd_raw_same "$W/heap.back.pb.gz" >"$W/heap.back.raw"
 cmp -s "$W/heap.raw" "$W/heap.back.raw" || {
 	diff "$W/heap.raw" "$W/heap.back.raw" | head -20 >&2
 	pd_die "pushed raw heap profile $idh differs from the original (go tool pprof -raw)"

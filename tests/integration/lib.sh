@@ -322,6 +322,51 @@ pd_traces() {
 		END { if (b != "") print b }' | sort
 }
 
+# pd_raw_canon RAW: the text of `go tool pprof -raw` (file RAW) with each
+# sample's location ids replaced by the locations themselves (address,
+# mapping, every inlined line) and the samples sorted: equal for two
+# profiles that hold the same samples, whatever their sample order and
+# location ids. Everything else (header, sample types, mappings) is kept.
+pd_raw_canon() {
+	awk '
+	function flush() { if (cur != "") print cur | "sort"; cur = "" }
+	NR == FNR {
+		if ($0 ~ /^Locations/) { inloc = 1; next }
+		if ($0 ~ /^Mappings/) inloc = 0
+		if (!inloc) next
+		line = $0
+		if (match(line, /^ *[0-9]+: /)) {
+			last = $1; sub(/:$/, "", last)
+			loc[last] = substr(line, RLENGTH + 1)
+		} else {
+			sub(/^ +/, "", line); loc[last] = loc[last] " | " line
+		}
+		next
+	}
+	/^Samples:/ { insm = 1; print; getline; print; next }
+	/^Locations/ { insm = 0; flush(); close("sort"); skip = 1; next }
+	/^Mappings/ { skip = 0 }
+	skip { next }
+	insm && $0 !~ /:\[/ {
+		flush()
+		n = index($0, ":"); cur = "S" substr($0, 1, n)
+		k = split(substr($0, n + 1), ids, " ")
+		for (i = 1; i <= k; i++) cur = cur " <" loc[ids[i]] ">"
+		next
+	}
+	insm { line = $0; sub(/^ +/, "", line); cur = cur " " line; next }
+	{ print }' "$1" "$1"
+}
+
+# pd_raw_same PROFILE: pd_raw_canon of PROFILE's `go tool pprof -raw`
+# (pd_die if pprof cannot read it): what a profile read back from the store
+# must print the same as the file that was stored.
+pd_raw_same() {
+	go tool pprof -raw -symbolize=none "$1" >"$W/pprof.raw" 2>"$W/pprof.err" ||
+		pd_die "pprof -raw $1: $(cat "$W/pprof.err")"
+	pd_raw_canon "$W/pprof.raw"
+}
+
 # pd_same_samples A B WHAT: pd_die WHAT unless profiles A and B have the
 # same header and samples (pd_traces), and some samples.
 pd_same_samples() {

@@ -306,11 +306,41 @@ static int cmp_str(const pd_profile *p, uint32_t a, uint32_t b)
     return x.len < y.len ? -1 : x.len > y.len;
 }
 
-static void render_sample(sb *b, const pd_profile *p, const pd_sample *s)
+/* A location in full, for comparisons that do not depend on its id:
+ * [0xADDR mapping-file/build-id fn|system|file|start:line,... folded] */
+static void render_location(sb *b, const pd_profile *p, const pd_location *l)
+{
+    sb_printf(b, "[0x%" PRIx64 " ", l->address);
+    if (l->mapping != 0) {
+        const pd_mapping *m = &p->mappings[l->mapping - 1];
+        sb_str(b, p, m->file);
+        sb_printf(b, "/");
+        sb_str(b, p, m->build_id);
+        sb_printf(b, "@0x%" PRIx64 "-0x%" PRIx64 "+0x%" PRIx64, m->start, m->limit, m->offset);
+    }
+    for (uint32_t j = 0; j < l->nlines; j++) {
+        const pd_function *f = &p->functions[l->lines[j].function];
+        sb_printf(b, "%s", j ? "," : " ");
+        sb_str(b, p, f->name);
+        sb_printf(b, "|");
+        sb_str(b, p, f->system_name);
+        sb_printf(b, "|");
+        sb_str(b, p, f->filename);
+        sb_printf(b, "|%" PRId64 ":%" PRId64, f->start_line, l->lines[j].line);
+    }
+    sb_printf(b, "%s]", l->is_folded ? " folded" : "");
+}
+
+/* full: every location in full (render_location) instead of its names. */
+static void render_sample(sb *b, const pd_profile *p, const pd_sample *s, bool full)
 {
     bool first = true;
     for (uint32_t i = 0; i < s->nlocs; i++) {
         const pd_location *l = &p->locations[s->locs[i]];
+        if (full) {
+            render_location(b, p, l);
+            continue;
+        }
         if (l->nlines == 0) {
             sb_printf(b, "%s0x%" PRIx64, first ? "" : ";", l->address);
             first = false;
@@ -361,7 +391,15 @@ char *tp_render(const pd_profile *p)
 {
     sb b = {0};
     for (uint32_t i = 0; i < p->nsamples; i++)
-        render_sample(&b, p, &p->samples[i]);
+        render_sample(&b, p, &p->samples[i], false);
+    return sb_take(&b);
+}
+
+static char *render_full(const pd_profile *p)
+{
+    sb b = {0};
+    for (uint32_t i = 0; i < p->nsamples; i++)
+        render_sample(&b, p, &p->samples[i], true);
     return sb_take(&b);
 }
 
@@ -745,9 +783,9 @@ static int cmp_line(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char *tp_render_sorted(const pd_profile *p)
+/* text's lines sorted; takes text. */
+static char *sort_lines(char *text)
 {
-    char *text = tp_render(p);
     size_t len = strlen(text) + 2;
     size_t n = 0, cap = 16;
     char **lines = malloc(cap * sizeof(char *));
@@ -767,6 +805,11 @@ char *tp_render_sorted(const pd_profile *p)
     return out;
 }
 
+char *tp_render_sorted(const pd_profile *p)
+{
+    return sort_lines(tp_render(p));
+}
+
 void tp_assert_same_samples(const pd_profile *got, const pd_profile *want, const char *file,
                             int line)
 {
@@ -774,6 +817,38 @@ void tp_assert_same_samples(const pd_profile *got, const pd_profile *want, const
     tp_assert_header(got, w, file, line);
     free(w);
     char *ws = tp_render_sorted(want), *gs = tp_render_sorted(got);
+    if (strcmp(gs, ws) != 0) {
+        print_error("%s:%d: samples differ\nwant:\n%s\ngot:\n%s\n", file, line, ws, gs);
+        _fail(file, line);
+    }
+    free(ws);
+    free(gs);
+}
+
+/* Cuts tp_render_tables text after its M lines. */
+static void keep_mapping_lines(char *t)
+{
+    while (*t == 'M')
+        t = strchr(t, '\n') + 1;
+    *t = '\0';
+}
+
+void tp_assert_lossless(const pd_profile *got, const pd_profile *want, const char *file, int line)
+{
+    char *w = tp_render_header(want);
+    tp_assert_header(got, w, file, line);
+    free(w);
+    /* the mapping list, in order: pprof takes the first as the main binary */
+    char *wt = tp_render_tables(want), *gt = tp_render_tables(got);
+    keep_mapping_lines(wt);
+    keep_mapping_lines(gt);
+    if (strcmp(wt, gt) != 0) {
+        print_error("%s:%d: mappings differ\nwant:\n%s\ngot:\n%s\n", file, line, wt, gt);
+        _fail(file, line);
+    }
+    free(wt);
+    free(gt);
+    char *ws = sort_lines(render_full(want)), *gs = sort_lines(render_full(got));
     if (strcmp(gs, ws) != 0) {
         print_error("%s:%d: samples differ\nwant:\n%s\ngot:\n%s\n", file, line, ws, gs);
         _fail(file, line);

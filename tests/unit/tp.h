@@ -101,11 +101,17 @@ void tp_assert_contains(const char *haystack, const char *needle, const char *fi
 /* got has want's header and samples, in any order (tables not compared). */
 void tp_assert_same_samples(const pd_profile *got, const pd_profile *want, const char *file,
                             int line);
+/* got is want as the store keeps it: the header, the mappings in order,
+ * and every sample with each location in full (address, mapping, lines,
+ * functions), labels and values, in any sample order and whatever the
+ * location and function ids. */
+void tp_assert_lossless(const pd_profile *got, const pd_profile *want, const char *file, int line);
 /* got equals want in its tables (ids and order), samples and header. */
 void tp_assert_same(const pd_profile *got, const pd_profile *want, const char *file, int line);
 #define assert_render(p, want) tp_assert_render((p), (want), __FILE__, __LINE__)
 #define assert_header(p, want) tp_assert_header((p), (want), __FILE__, __LINE__)
 #define assert_same_samples(got, want) tp_assert_same_samples((got), (want), __FILE__, __LINE__)
+#define assert_lossless(got, want) tp_assert_lossless((got), (want), __FILE__, __LINE__)
 #define assert_same_merge(got, want) tp_assert_same((got), (want), __FILE__, __LINE__)
 #define assert_tables(p, want) tp_assert_tables((p), (want), __FILE__, __LINE__)
 #define assert_pstr(p, i, want) tp_assert_str((p), (i), (want), __FILE__, __LINE__)
