@@ -106,7 +106,8 @@ typedef struct pd_config {
         uint64_t max_size;              /* 0 = unlimited */
     } storage;
     struct {
-        uint32_t max_concurrent_scrapes; /* default 64 */
+        uint32_t max_concurrent_scrapes; /* downloads at once, default 64: a CPU profile's
+                                            wait on its target is not one */
         uint64_t max_profile_bytes;      /* default 64 MiB */
         struct {
             uint32_t count; /* default 3 */

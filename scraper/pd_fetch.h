@@ -37,6 +37,10 @@ typedef struct pd_fetch_opts {
     const char *basic_user, *basic_password;
     const char *ca_file, *cert_file, *key_file; /* NULL = system defaults / none */
     bool insecure_skip_verify;
+    /* Called once, from the loop, when the first body byte arrives (the
+     * end of a CPU profile's wait on the target); NULL = not wanted. It
+     * must not start, abort or close transfers. */
+    void (*first_byte)(void *ctx);
 } pd_fetch_opts;
 
 /* How a scrape ended. */
@@ -72,6 +76,7 @@ typedef struct pd_fetch_result {
     int64_t retry_after_ms; /* Retry-After (seconds or HTTP date) of a 429/503, else -1 */
     int64_t duration_ms;    /* from pd_fetch_start to the end */
     size_t bytes;           /* body bytes received, also on failure */
+    bool sent;              /* a connection was made: the request may have reached the target */
 } pd_fetch_result;
 
 /* Called once per started transfer. `res` is valid during the call only;
@@ -90,6 +95,9 @@ int pd_fetch_start(pd_fetcher *f, const pd_fetch_opts *o, pd_fetch_cb cb, void *
 
 /* Transfers started and not yet called back (queued ones included). */
 size_t pd_fetcher_in_flight(const pd_fetcher *f);
+
+/* Idle connections kept for reuse, at most (default: libcurl's). */
+void pd_fetcher_set_max_idle(pd_fetcher *f, size_t n);
 
 /* Ends every transfer in flight now: each callback runs once, with reason
  * "aborted". Transfers started by those callbacks are not affected. */

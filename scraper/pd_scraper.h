@@ -1,11 +1,17 @@
 /* The scrape engine: scheduled scrapes of (target, profile type) slots and
  * one-shot scrapes (captures), under one set of rules:
- *  - at most `max_transfers` requests at once; the rest wait in one FIFO
- *    line;
+ *  - at most `max_transfers` downloads at once. A window profile (cpu,
+ *    `seconds` > 0) is not a download while the target profiles and sends
+ *    nothing: those waits are bounded by `max_waiting` (open files)
+ *    instead. What cannot start waits in a FIFO line of its kind;
  *  - never two requests in flight for one (process, profile type): Go runs
  *    one CPU profile at a time, and a capture must not double a scheduled
  *    scrape. One process may be several targets (a configured one, a
- *    registered one, two jobs), so requests are kept apart by address;
+ *    registered one, two jobs), so requests are kept apart by address.
+ *    A window profile that ended without an answer (timed out, aborted,
+ *    cut off) may still run on the target, and one refused as "already in
+ *    use" runs for someone: that process and type is not asked again
+ *    until the profile must have ended (its seconds and a slack);
  *  - a slot's ticks fall at a stable phase of its interval (pd_schedule.h);
  *    a tick whose previous scrape still runs is skipped and counted;
  *  - after a failure a slot retries with exponential back-off, and never
@@ -85,6 +91,7 @@ struct pd_scrape_slot {
     bool busy;             /* fetch (or the owner's work on its body) running */
     bool queued;           /* waiting for a transfer */
     bool once;             /* a one-shot scrape */
+    bool waiting;          /* its window profile runs on the target: no body byte yet */
     bool stopped;          /* pd_scrape_slot_stop was called */
     bool fetching;         /* its request is in flight */
     bool timer_open;
@@ -97,11 +104,15 @@ struct pd_scrape_slot {
 };
 
 typedef struct pd_scraper_opts {
-    size_t max_transfers; /* requests at once (limits.max_concurrent_scrapes) */
+    size_t max_transfers; /* downloads at once (limits.max_concurrent_scrapes) */
     size_t max_body;      /* bytes of one answer (limits.max_profile_bytes) */
+    size_t max_waiting;   /* window profiles waiting on their targets at once; 0 = what the
+                             file-descriptor limit leaves (pd_scraper_max_waiting) */
 } pd_scraper_opts;
 
-/* OUT *out. Fails (err set) if libcurl cannot work on this loop. */
+/* OUT *out. Fails (err set) if libcurl cannot work on this loop. Raises
+ * the process's soft limit of open files to its hard limit: every waiting
+ * window profile holds a connection. */
 int pd_scraper_new(uv_loop_t *loop, const pd_scraper_opts *o, pd_scraper **out, pd_err *err);
 /* New limits (a reload): a lower transfer limit lets running requests end. */
 void pd_scraper_set_opts(pd_scraper *sc, const pd_scraper_opts *o);
@@ -135,6 +146,12 @@ void pd_scrape_once_cancel(pd_scrape_slot *s, const char *why);
 
 /* Requests in flight (all slots). */
 size_t pd_scraper_in_flight(const pd_scraper *sc);
+/* Of those, window profiles still waiting on their targets. */
+size_t pd_scraper_waiting(const pd_scraper *sc);
+/* How many window profiles may wait at once: the option, or the open-file
+ * limit less what downloads, idle connections and the rest of the daemon
+ * need. *fd_limit (OUT, may be NULL): that limit. */
+size_t pd_scraper_max_waiting(const pd_scraper *sc, size_t *fd_limit);
 
 /* For /metrics: scrape durations (seconds), failures by job and reason,
  * bytes received, ticks skipped by slots that are gone. */

@@ -21,6 +21,7 @@ typedef struct sc_xfer {
     struct sc_xfer *prev, *next; /* in the fetcher's list, or a detached one */
     CURL *easy;
     pd_fetch_cb cb;
+    void (*first_byte)(void *ctx);
     void *ctx;
     pd_buf body;                  /* a 2xx body, max = max_body */
     char errbody[SC_ERRBODY_MAX]; /* the start of a non-2xx body */

@@ -1,4 +1,4 @@
-/* The scrape engine's transfers (pd_scraper.h): the line for a transfer,
+/* The scrape engine's transfers (pd_scraper.h): the lines for a transfer,
  * the in-flight set of (process, type), starting requests and reporting
  * their end to the slot's side (sc_slot.c), and the engine's stop. */
 #include "sc_engine.h"
@@ -12,8 +12,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static const double duration_bounds[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30};
+
+/* The soft limit of open files, raised to the hard one first. */
+static size_t raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t was = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = was;
+    }
+    /* RLIM_INFINITY or a huge hard limit: more than any fleet needs */
+    return rl.rlim_cur > (1u << 20) ? (size_t)1 << 20 : (size_t)rl.rlim_cur;
+}
+
+/* Open files a waiting window profile may use: the limit less the reserve,
+ * the downloads and as many idle connections kept for reuse. */
+static size_t waits_allowed(size_t fd_limit, size_t max_transfers)
+{
+    size_t used = SC_FD_RESERVE + 2 * max_transfers;
+    return fd_limit > used ? fd_limit - used : 1;
+}
 
 int pd_scraper_new(uv_loop_t *loop, const pd_scraper_opts *o, pd_scraper **out, pd_err *err)
 {
@@ -25,11 +50,15 @@ int pd_scraper_new(uv_loop_t *loop, const pd_scraper_opts *o, pd_scraper **out, 
         return rc;
     }
     sc->loop = loop;
+    sc->fd_limit = raise_fd_limit();
     pd_scraper_set_opts(sc, o);
     pd_histogram_init(&sc->durations, duration_bounds,
                       sizeof(duration_bounds) / sizeof(duration_bounds[0]));
     uv_timer_init(loop, &sc->grace);
     sc->grace.data = sc;
+    uv_timer_init(loop, &sc->quiet_timer);
+    sc->quiet_timer.data = sc;
+    sc->open_timers = 2;
     *out = sc;
     return 0;
 }
@@ -39,6 +68,11 @@ void pd_scraper_set_opts(pd_scraper *sc, const pd_scraper_opts *o)
     sc->o = *o;
     if (sc->o.max_transfers == 0)
         sc->o.max_transfers = 1;
+    if (sc->o.max_waiting == 0)
+        sc->o.max_waiting = waits_allowed(sc->fd_limit, sc->o.max_transfers);
+    if (sc->fetcher != NULL)
+        pd_fetcher_set_max_idle(sc->fetcher, sc->o.max_transfers);
+    sc_pump(sc); /* a higher limit starts what waits */
 }
 
 size_t pd_scraper_in_flight(const pd_scraper *sc)
@@ -46,9 +80,21 @@ size_t pd_scraper_in_flight(const pd_scraper *sc)
     return sc->fetcher != NULL ? pd_fetcher_in_flight(sc->fetcher) : 0;
 }
 
+size_t pd_scraper_waiting(const pd_scraper *sc)
+{
+    return sc->nwaiting;
+}
+
+size_t pd_scraper_max_waiting(const pd_scraper *sc, size_t *fd_limit)
+{
+    if (fd_limit != NULL)
+        *fd_limit = sc->fd_limit;
+    return sc->o.max_waiting;
+}
+
 /* --- the in-flight set: one request per (process, type) ------------------- */
 
-static size_t fly_bucket(const pd_scrape_slot *s)
+size_t sc_bucket(const pd_scrape_slot *s)
 {
     uint64_t h = pd_hash_bytes(s->target->address, strlen(s->target->address));
     h ^= pd_hash_bytes(s->type, strlen(s->type)) * 31;
@@ -63,7 +109,7 @@ static bool same_key(const pd_scrape_slot *a, const pd_scrape_slot *b)
 /* Whether a request of s's process and type is in flight. */
 static bool fly_has(const pd_scraper *sc, const pd_scrape_slot *s)
 {
-    for (const pd_scrape_slot *f = sc->flying[fly_bucket(s)]; f != NULL; f = f->fly_next)
+    for (const pd_scrape_slot *f = sc->flying[sc_bucket(s)]; f != NULL; f = f->fly_next)
         if (same_key(f, s))
             return true;
     return false;
@@ -71,7 +117,7 @@ static bool fly_has(const pd_scraper *sc, const pd_scrape_slot *s)
 
 static void fly_add(pd_scraper *sc, pd_scrape_slot *s)
 {
-    size_t b = fly_bucket(s);
+    size_t b = sc_bucket(s);
     s->fly_next = sc->flying[b];
     sc->flying[b] = s;
     s->fetching = true;
@@ -79,7 +125,7 @@ static void fly_add(pd_scraper *sc, pd_scrape_slot *s)
 
 static void fly_remove(pd_scraper *sc, pd_scrape_slot *s)
 {
-    for (pd_scrape_slot **p = &sc->flying[fly_bucket(s)]; *p != NULL; p = &(*p)->fly_next)
+    for (pd_scrape_slot **p = &sc->flying[sc_bucket(s)]; *p != NULL; p = &(*p)->fly_next)
         if (*p == s) {
             *p = s->fly_next;
             break;
@@ -88,41 +134,78 @@ static void fly_remove(pd_scraper *sc, pd_scrape_slot *s)
     s->fetching = false;
 }
 
-/* --- the line for a transfer ------------------------------------------------ */
+/* --- the lines for a transfer ---------------------------------------------- */
+
+static sc_line *line_of(pd_scraper *sc, const pd_scrape_slot *s)
+{
+    return &sc->lines[s->seconds > 0 ? SC_LINE_WAIT : SC_LINE_DOWNLOAD];
+}
 
 static void line_push(pd_scraper *sc, pd_scrape_slot *s)
 {
+    sc_line *l = line_of(sc, s);
     s->q_next = NULL;
-    s->q_prev = sc->q_tail;
-    if (sc->q_tail != NULL)
-        sc->q_tail->q_next = s;
+    s->q_prev = l->tail;
+    if (l->tail != NULL)
+        l->tail->q_next = s;
     else
-        sc->q_head = s;
-    sc->q_tail = s;
+        l->head = s;
+    l->tail = s;
     s->queued = true;
-    sc->qlen++;
+    l->len++;
 }
 
 void sc_line_remove(pd_scraper *sc, pd_scrape_slot *s)
 {
     if (!s->queued)
         return;
+    sc_line *l = line_of(sc, s);
     if (s->q_prev != NULL)
         s->q_prev->q_next = s->q_next;
     else
-        sc->q_head = s->q_next;
+        l->head = s->q_next;
     if (s->q_next != NULL)
         s->q_next->q_prev = s->q_prev;
     else
-        sc->q_tail = s->q_prev;
+        l->tail = s->q_prev;
     s->q_prev = s->q_next = NULL;
     s->queued = false;
-    sc->qlen--;
+    l->len--;
+}
+
+/* Whether a request of s's kind may start: a window profile while fewer
+ * than max_waiting wait, anything else while fewer than max_transfers
+ * download (window profiles count once their body comes). */
+static bool has_room(const pd_scraper *sc, int kind)
+{
+    if (kind == SC_LINE_WAIT)
+        return sc->nwaiting < sc->o.max_waiting;
+    return pd_scraper_in_flight(sc) - sc->nwaiting < sc->o.max_transfers;
+}
+
+/* Whether s must wait for its process and type: one in flight, or quiet. */
+static bool held_back(pd_scraper *sc, const pd_scrape_slot *s)
+{
+    return fly_has(sc, s) || sc_quiet_has(sc, s);
 }
 
 /* --- requests --------------------------------------------------------------- */
 
 static void on_fetched(void *ctx, pd_fetch_result *res);
+
+static void end_wait(pd_scrape_slot *s)
+{
+    if (s->waiting) {
+        s->waiting = false;
+        s->sc->nwaiting--;
+    }
+}
+
+/* The target has profiled and answers: now a download. */
+static void on_first_byte(void *ctx)
+{
+    end_wait(ctx);
+}
 
 static void start_fetch(pd_scraper *sc, pd_scrape_slot *s)
 {
@@ -142,6 +225,7 @@ static void start_fetch(pd_scraper *sc, pd_scrape_slot *s)
     o.cert_file = t->cert_file;
     o.key_file = t->key_file;
     o.insecure_skip_verify = t->insecure;
+    o.first_byte = s->seconds > 0 ? on_first_byte : NULL;
     pd_err err = {{0}};
     int rc = pd_fetch_start(sc->fetcher, &o, on_fetched, s, &err);
     if (rc < 0) {
@@ -149,34 +233,41 @@ static void start_fetch(pd_scraper *sc, pd_scrape_slot *s)
         return;
     }
     s->busy = true;
+    if (s->seconds > 0) {
+        s->waiting = true;
+        sc->nwaiting++;
+    }
     s->h.last_scrape_wall_ms = pd_now_ns() / 1000000;
     fly_add(sc, s);
     pd_log(PD_LOG_DEBUG, "scrape", "job=%s instance=%s type=%s lag_ms=%lld", t->job, t->instance,
            s->type, (long long)((int64_t)uv_now(sc->loop) - s->tick_ms));
 }
 
-/* Starts waiting requests while transfers are free. A request whose
- * process and type is in flight goes back in line behind it. */
-static void pump(pd_scraper *sc)
+/* Starts waiting requests while their kind has room. A request held back
+ * for its process and type goes back in line behind the others. */
+void sc_pump(pd_scraper *sc)
 {
-    size_t tries = sc->qlen; /* one pass over the line */
-    while (sc->q_head != NULL && tries-- > 0 && !sc->stopping &&
-           pd_scraper_in_flight(sc) < sc->o.max_transfers) {
-        pd_scrape_slot *s = sc->q_head;
-        sc_line_remove(sc, s);
-        if (s->once && s->target->retired)
-            s->fetched(s, NULL, "target removed");
-        else if (fly_has(sc, s))
-            line_push(sc, s);
-        else
-            start_fetch(sc, s);
+    for (int kind = 0; kind < SC_NLINES; kind++) {
+        sc_line *l = &sc->lines[kind];
+        size_t tries = l->len; /* one pass over the line */
+        while (l->head != NULL && tries-- > 0 && !sc->stopping && sc->fetcher != NULL &&
+               has_room(sc, kind)) {
+            pd_scrape_slot *s = l->head;
+            sc_line_remove(sc, s);
+            if (s->once && s->target->retired)
+                s->fetched(s, NULL, "target removed");
+            else if (held_back(sc, s))
+                line_push(sc, s);
+            else
+                start_fetch(sc, s);
+        }
     }
 }
 
 void sc_attempt(pd_scraper *sc, pd_scrape_slot *s, int64_t tick)
 {
     s->tick_ms = tick; /* the lag is counted from here, queued or not */
-    if (pd_scraper_in_flight(sc) >= sc->o.max_transfers || fly_has(sc, s))
+    if (!has_room(sc, line_of(sc, s) - sc->lines) || held_back(sc, s))
         line_push(sc, s);
     else
         start_fetch(sc, s);
@@ -188,9 +279,11 @@ static void on_fetched(void *ctx, pd_fetch_result *res)
 {
     pd_scrape_slot *s = ctx;
     pd_scraper *sc = s->sc;
+    end_wait(s);
+    sc_quiet_note(sc, s, res);
     fly_remove(sc, s);
     s->ended(s, res, NULL); /* a one-shot slot is the owner's from here */
-    pump(sc);
+    sc_pump(sc);
     maybe_finish(sc);
 }
 
@@ -227,9 +320,11 @@ static void on_grace(uv_timer_t *t)
     pd_fetcher_abort_all(sc->fetcher);
 }
 
-static void on_grace_closed(uv_handle_t *h)
+static void on_timer_closed(uv_handle_t *h)
 {
     pd_scraper *sc = h->data;
+    if (--sc->open_timers > 0)
+        return;
     void (*done)(void *) = sc->done;
     void *arg = sc->done_arg;
     free(sc);
@@ -243,7 +338,9 @@ static void maybe_finish(pd_scraper *sc)
         return;
     pd_fetcher_close(sc->fetcher);
     sc->fetcher = NULL;
-    uv_close((uv_handle_t *)&sc->grace, on_grace_closed);
+    sc_quiet_clear(sc);
+    uv_close((uv_handle_t *)&sc->grace, on_timer_closed);
+    uv_close((uv_handle_t *)&sc->quiet_timer, on_timer_closed);
 }
 
 void pd_scraper_stop(pd_scraper *sc, int64_t grace_ms, void (*done)(void *arg), void *arg)
@@ -252,12 +349,13 @@ void pd_scraper_stop(pd_scraper *sc, int64_t grace_ms, void (*done)(void *arg), 
     sc->done = done;
     sc->done_arg = arg;
     /* Requests waiting for a transfer will not get one. */
-    while (sc->q_head != NULL) {
-        pd_scrape_slot *s = sc->q_head;
-        sc_line_remove(sc, s);
-        if (s->once)
-            s->fetched(s, NULL, "daemon stopping");
-    }
+    for (int kind = 0; kind < SC_NLINES; kind++)
+        while (sc->lines[kind].head != NULL) {
+            pd_scrape_slot *s = sc->lines[kind].head;
+            sc_line_remove(sc, s);
+            if (s->once)
+                s->fetched(s, NULL, "daemon stopping");
+        }
     if (pd_scraper_in_flight(sc) > 0)
         uv_timer_start(&sc->grace, on_grace, (uint64_t)(grace_ms > 0 ? grace_ms : 0), 0);
     maybe_finish(sc);

@@ -211,6 +211,7 @@ void sc_result_build(sc_xfer *x, sc_end how, CURLcode rc, pd_fetch_result *r)
     memset(r, 0, sizeof(*r));
     r->retry_after_ms = -1;
     r->bytes = x->bytes;
+    r->sent = x->connected;
     r->duration_ms = (int64_t)((uv_hrtime() - x->start_ns) / 1000000);
     long code = 0;
     if (curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK)

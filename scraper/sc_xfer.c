@@ -18,6 +18,8 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     sc_xfer *x = ud;
     size_t n = size * nmemb;
+    if (x->bytes == 0 && n > 0 && x->first_byte != NULL)
+        x->first_byte(x->ctx);
     x->bytes += n;
     if (x->status == 0) {
         long code = 0;
@@ -159,6 +161,7 @@ int sc_xfer_new(pd_fetcher *f, const pd_fetch_opts *o, sc_xfer **out, pd_err *er
     x->low_speed_window_s = o->low_speed_window_s;
     x->low_speed_bytes = o->low_speed_bytes;
     x->max_body = o->max_body;
+    x->first_byte = o->first_byte;
     x->easy = curl_easy_init();
     if (x->easy == NULL) {
         free(x);

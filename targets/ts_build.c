@@ -297,6 +297,27 @@ static void push(pd_ttarget ***v, size_t *n, size_t *cap, pd_ttarget *t)
     (*v)[(*n)++] = t;
 }
 
+/* Every window profile (cpu) holds a connection while its target
+ * profiles, and all of a fleet's may run at once: a fleet the open-file
+ * limit cannot hold is refused here, at start or reload, not met later as
+ * failing scrapes. */
+static int fits_open_files(pd_tset *ts, pd_ttarget **v, size_t n, pd_err *err)
+{
+    size_t windows = 0, fds = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < v[i]->nslots; k++)
+            windows += v[i]->slots[k].sc.seconds > 0;
+    size_t room = pd_scraper_max_waiting(ts->sc, &fds);
+    if (windows <= room)
+        return 0;
+    return pd_errf(err, -EMFILE,
+                   "%zu scrapes of window profiles (cpu) may wait on their targets at once, each "
+                   "with an open connection, but the open-file limit of %zu leaves room for %zu: "
+                   "raise it to at least %zu (LimitNOFILE= in the systemd unit, ulimit -n), or "
+                   "lower limits.max_concurrent_scrapes",
+                   windows, fds, room, fds - room + windows);
+}
+
 int ts_build_all(pd_tset *ts, const pd_config *cfg, pd_ttarget ***out, size_t *nout, pd_err *err)
 {
     pd_ttarget **v = NULL;
@@ -331,6 +352,8 @@ int ts_build_all(pd_tset *ts, const pd_config *cfg, pd_ttarget ***out, size_t *n
         }
         push(&v, &n, &cap, t);
     }
+    if (rc == 0)
+        rc = fits_open_files(ts, v, n, err);
     if (rc < 0) { /* nothing started: free them at once */
         for (size_t i = 0; i < n; i++)
             ts_target_free(v[i]);

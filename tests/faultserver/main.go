@@ -24,6 +24,9 @@
 //	/redirect     302 to /ok
 //	/reset        closes the connection with a TCP RST, no answer
 //	/echo         200, the request's User-Agent, Accept-Encoding and Authorization
+//	/slowcpu      a CPU profile that ignores its client: 200 after ?seconds= + 2 s;
+//	              500 "cpu profiling already in use" while one runs
+//	/cpu-overlaps how many /slowcpu requests came while one ran, as text
 //	/count        requests served so far (this one included), as text
 //	/conns        TCP connections accepted so far, as text
 package main
@@ -43,11 +46,13 @@ import (
 )
 
 var (
-	requests atomic.Int64
-	conns    atomic.Int64
-	okBody   []byte
-	bomb     []byte
-	bombDone = make(chan struct{})
+	requests    atomic.Int64
+	conns       atomic.Int64
+	cpuBusy     atomic.Bool
+	cpuOverlaps atomic.Int64
+	okBody      []byte
+	bomb        []byte
+	bombDone    = make(chan struct{})
 )
 
 // makeBomb compresses 1 GiB of zeros through a fixed 1 MiB buffer: only the
@@ -206,6 +211,28 @@ func routes(mux *http.ServeMux) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintf(w, "ua=%s\nae=%s\nauth=%s\n", r.UserAgent(),
 			r.Header.Get("Accept-Encoding"), r.Header.Get("Authorization"))
+	})
+	// A CPU profile endpoint of a target too busy to notice that its
+	// client went away: it answers after ?seconds= (default 1) plus 2 s
+	// whatever the client does, and, like Go, refuses a second profile
+	// while one runs; /cpu-overlaps counts those refusals.
+	mux.HandleFunc("/slowcpu", func(w http.ResponseWriter, r *http.Request) {
+		if !cpuBusy.CompareAndSwap(false, true) {
+			cpuOverlaps.Add(1)
+			goError(w, http.StatusInternalServerError,
+				"Could not enable CPU profiling: cpu profiling already in use")
+			return
+		}
+		secs, err := strconv.Atoi(r.URL.Query().Get("seconds"))
+		if err != nil || secs < 1 {
+			secs = 1
+		}
+		time.Sleep(time.Duration(secs)*time.Second + 2*time.Second)
+		cpuBusy.Store(false)
+		binary(w, okBody)
+	})
+	mux.HandleFunc("/cpu-overlaps", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%d\n", cpuOverlaps.Load())
 	})
 	mux.HandleFunc("/count", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%d\n", requests.Load())

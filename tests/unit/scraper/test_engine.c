@@ -1,7 +1,10 @@
 /* scraper/ the scrape engine on a real loop against the fault server: one
- * request per (process, type), the transfer limit and its FIFO line,
+ * request per (process, type), held back after a window profile that may
+ * still run on the target, the download limit and its FIFO line, window
+ * profiles' waits outside it and under their own bound,
  * scheduled ticks skipped while the owner holds a body, back-off and
  * Retry-After, one-shot scrapes of removed targets, an orderly stop. */
+#include "pd_clock.h"
 #include "pd_scraper.h"
 #include "sc_test.h"
 
@@ -20,6 +23,7 @@ typedef struct tslot {
     pd_scrape_slot s; /* first */
     char url[128];
     int bodies, ends, order;
+    int64_t end_wall_ms; /* when its attempt ended */
     pd_scrape_reason last;
     char why[64];
     bool hold; /* keep the body: the slot stays busy */
@@ -33,6 +37,7 @@ static void fetched(pd_scrape_slot *s, pd_fetch_result *res, const char *why)
     tslot *t = (tslot *)s;
     t->ends++;
     t->order = ++ends_seen;
+    t->end_wall_ms = pd_now_ns() / 1000000;
     if (res == NULL) {
         snprintf(t->why, sizeof(t->why), "%s", why);
         return;
@@ -121,6 +126,128 @@ static void test_one_request_per_process_and_type(void **state)
     assert_int_equal(b.bodies, 1);
     assert_int_equal(c.bodies, 1);
     assert_true(b.order > a.order); /* never beside it */
+}
+
+/* A window profile (cpu for `seconds`) that timed out may still run on the
+ * target: the next request to that process and type waits its seconds
+ * and the slack after the end, never beside it. */
+static void test_quiet_after_timeout(void **state)
+{
+    fx *f = *state;
+    pd_scrape_target tg = target("j");
+    tslot a, b, c;
+    slot_init(&a, &tg, "cpu", "/hang", 0, 300);
+    slot_init(&b, &tg, "cpu", "/ok", 0, 5000);
+    slot_init(&c, &tg, "heap", "/ok", 0, 5000);
+    a.s.seconds = b.s.seconds = 1;
+    pd_scrape_once(f->sc, &a.s);
+    pd_scrape_once(f->sc, &b.s); /* in line behind a */
+    sct_loop_until(&f->loop, &a.ends, 1);
+    assert_int_equal(a.last, PD_SCRAPE_TIMEOUT);
+    assert_true(b.s.queued);     /* held back after a ended */
+    pd_scrape_once(f->sc, &c.s); /* another type of the process is not */
+    assert_false(c.s.queued);
+    sct_loop_until(&f->loop, &b.ends, 1);
+    assert_int_equal(b.bodies, 1);
+    /* 1 s of profile + 2 s of slack from a's end (loop time may lag the
+     * wall clock by a few ms when a's end was noted) */
+    assert_true(b.s.h.last_scrape_wall_ms - a.end_wall_ms >= 3000 - 50);
+    sct_loop_until(&f->loop, &ends_seen, 3);
+}
+
+/* Go's "cpu profiling already in use": someone's profile runs, so the
+ * process is not asked again for its seconds. A complete answer of any
+ * other status means the profile is over: no wait. */
+static void test_quiet_after_cpu_in_use(void **state)
+{
+    fx *f = *state;
+    pd_scrape_target tg = target("j");
+    tslot a, b, c, d;
+    slot_init(&a, &tg, "cpu", "/cpu-in-use", 0, 5000);
+    slot_init(&b, &tg, "cpu", "/ok", 0, 5000);
+    a.s.seconds = b.s.seconds = 1;
+    pd_scrape_once(f->sc, &a.s);
+    pd_scrape_once(f->sc, &b.s);
+    sct_loop_until(&f->loop, &ends_seen, 2);
+    assert_int_equal(a.last, PD_SCRAPE_CPU_IN_USE);
+    assert_int_equal(b.bodies, 1);
+    assert_true(b.s.h.last_scrape_wall_ms - a.end_wall_ms >= 1000 - 50);
+    slot_init(&c, &tg, "fgprof", "/notfound", 0, 5000);
+    slot_init(&d, &tg, "fgprof", "/ok", 0, 5000);
+    c.s.seconds = d.s.seconds = 1;
+    pd_scrape_once(f->sc, &c.s);
+    pd_scrape_once(f->sc, &d.s);
+    sct_loop_until(&f->loop, &c.ends, 1);
+    assert_int_equal(c.last, PD_SCRAPE_HTTP);
+    assert_false(d.s.queued); /* started as c ended (and may be done) */
+    sct_loop_until(&f->loop, &d.ends, 1);
+    assert_int_equal(d.bodies, 1);
+}
+
+/* The download limit does not count a window profile while the target
+ * profiles: with room for one download, a waiting cpu profile and one
+ * download run together and a second download waits. */
+static void test_waits_outside_download_limit(void **state)
+{
+    fx *f = *state;
+    pd_scraper_opts o = {1, 4u << 20, 0};
+    pd_scraper_set_opts(f->sc, &o);
+    pd_scrape_target tg = target("j");
+    tslot cpu, h1, h2;
+    slot_init(&cpu, &tg, "cpu", "/hang", 0, 500);
+    slot_init(&h1, &tg, "heap", "/hang", 0, 300);
+    slot_init(&h2, &tg, "goroutine", "/ok", 0, 5000);
+    cpu.s.seconds = 1;
+    pd_scrape_once(f->sc, &cpu.s);
+    pd_scrape_once(f->sc, &h1.s);
+    pd_scrape_once(f->sc, &h2.s);
+    assert_int_equal(pd_scraper_in_flight(f->sc), 2);
+    assert_int_equal(pd_scraper_waiting(f->sc), 1);
+    assert_true(h2.s.queued);
+    sct_loop_until(&f->loop, &ends_seen, 3);
+    assert_true(h2.order > h1.order);
+    assert_int_equal(h2.bodies, 1);
+    assert_int_equal(pd_scraper_waiting(f->sc), 0);
+    /* a body ends the wait: a cpu profile that answers is a download */
+    tslot quick;
+    slot_init(&quick, &tg, "fgprof", "/ok", 0, 5000);
+    quick.s.seconds = 1;
+    pd_scrape_once(f->sc, &quick.s);
+    assert_int_equal(pd_scraper_waiting(f->sc), 1);
+    sct_loop_until(&f->loop, &quick.ends, 1);
+    assert_int_equal(quick.bodies, 1);
+    assert_int_equal(pd_scraper_waiting(f->sc), 0);
+}
+
+/* Waits have their own bound (open files): past it a window profile
+ * waits in its line, in order, while downloads go on. */
+static void test_waits_bounded(void **state)
+{
+    fx *f = *state;
+    pd_scraper_opts o = {64, 4u << 20, 1};
+    pd_scraper_set_opts(f->sc, &o);
+    assert_int_equal(pd_scraper_max_waiting(f->sc, NULL), 1);
+    pd_scrape_target tg = target("j");
+    tslot a, b, c;
+    slot_init(&a, &tg, "cpu", "/hang", 0, 300);
+    slot_init(&b, &tg, "fgprof", "/ok", 0, 5000);
+    slot_init(&c, &tg, "heap", "/ok", 0, 5000);
+    a.s.seconds = b.s.seconds = 1;
+    pd_scrape_once(f->sc, &a.s);
+    pd_scrape_once(f->sc, &b.s);
+    pd_scrape_once(f->sc, &c.s);
+    assert_true(b.s.queued);
+    assert_false(c.s.queued);
+    sct_loop_until(&f->loop, &ends_seen, 3);
+    assert_true(b.order > a.order);
+    assert_int_equal(b.bodies, 1);
+    /* 0 is what the open-file limit allows, raised at start */
+    size_t fds = 0;
+    o.max_waiting = 0;
+    pd_scraper_set_opts(f->sc, &o);
+    size_t w = pd_scraper_max_waiting(f->sc, &fds);
+    assert_true(fds >= 1024);
+    assert_true(w > 0 && w < fds);
 }
 
 static void test_transfer_limit_fifo(void **state)
@@ -256,6 +383,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_one_request_per_process_and_type, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transfer_limit_fifo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quiet_after_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quiet_after_cpu_in_use, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_waits_outside_download_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_waits_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ticks_skipped_while_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failure_backs_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_once_of_removed_target, setup, teardown),
