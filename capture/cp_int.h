@@ -39,8 +39,8 @@ struct pd_cap_job {
     pd_profile_kind kind;
     size_t max_bytes;
     bool ingesting;
-    uint8_t *prev; /* a copy of the scheduled baseline when the capture began */
-    size_t prev_len;
+    pd_baseline *prev; /* the scheduled baseline when the capture began (a reference) */
+    bool server_delta; /* the target sends deltas itself */
     uint8_t *body;
     size_t len;
 };

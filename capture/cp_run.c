@@ -18,7 +18,7 @@ static void job_free(pd_cap_job *j)
     if (j->it->job == j)
         j->it->job = NULL;
     free(j->url);
-    free(j->prev);
+    pd_baseline_unref(j->prev);
     free(j->body);
     pd_labels_free(&j->series);
     pd_ttarget_unref(j->t);
@@ -103,7 +103,7 @@ static void on_fetched(pd_scrape_slot *s, pd_fetch_result *res, const char *why)
     j->len = res->len;
     res->body = NULL;
     j->ingesting = true;
-    pd_ingest_in in = {j->body, j->len, j->max_bytes, kind, j->prev, j->prev_len};
+    pd_ingest_in in = {j->body, j->len, j->max_bytes, kind, j->prev, j->server_delta};
     pd_ingest_submit(k->ingest, &in, on_ingested, j);
 }
 
@@ -141,11 +141,9 @@ static void item_start(pd_captures *k, pd_capture *cp, pd_cap_item *it, pd_ttarg
     /* Copied now: a reload or a re-registration moves the scheduled
      * baseline to a new slot, and the next scheduled scrape replaces it. */
     const pd_tslot *sched = pd_ttarget_slot(t, it->type);
-    if (sched != NULL && sched->prev != NULL && pd_kind_has_cumulative(j->kind)) {
-        j->prev = pd_xmalloc(sched->prev_len ? sched->prev_len : 1);
-        memcpy(j->prev, sched->prev, sched->prev_len);
-        j->prev_len = sched->prev_len;
-    }
+    if (sched != NULL && sched->prev != NULL && pd_kind_has_cumulative(j->kind))
+        j->prev = pd_baseline_ref(sched->prev);
+    j->server_delta = p->server_delta;
     if (j->series.n > PD_STORE_MAX_LABELS) { /* a configured target with huge label sets */
         item_fail(k, cp, it, "too many labels to store (%s)%s", "target labels plus capture labels",
                   NULL);

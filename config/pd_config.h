@@ -30,6 +30,7 @@ typedef struct pd_profile_cfg {
     int64_t seconds;  /* ?seconds=N; 0 = none. cpu's, unless written, is derived: */
     bool seconds_set; /* written in the config (else pd_default_seconds of the job) */
     pd_profile_kind kind;
+    bool server_delta; /* godeltaprof: the path answers deltas (heap, allocs, block, mutex) */
 } pd_profile_cfg;
 
 /* The seconds of a window profile (cpu) whose config does not say, for a

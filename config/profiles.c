@@ -80,14 +80,38 @@ bool pd_config_profile_known(const pd_config *cfg, const char *name)
     return false;
 }
 
+/* godeltaprof's endpoint for a Go profile it serves as deltas, or NULL. */
+static const char *delta_path(const char *name)
+{
+    if (strcmp(name, "heap") == 0 || strcmp(name, "allocs") == 0)
+        return "/debug/pprof/delta_heap";
+    if (strcmp(name, "block") == 0)
+        return "/debug/pprof/delta_block";
+    if (strcmp(name, "mutex") == 0)
+        return "/debug/pprof/delta_mutex";
+    return NULL;
+}
+
 static int read_go_profile(cfg_ctx *c, const yn *v, const char *path, pd_profile_cfg *p)
 {
     static const char *const cpu_keys[] = {"enabled", "seconds", NULL};
+    static const char *const delta_keys[] = {"enabled", "godeltaprof", NULL};
     static const char *const keys[] = {"enabled", NULL};
     bool cpu = strcmp(p->name, "cpu") == 0;
-    if (cfg_check_map(c, v, path, cpu ? cpu_keys : keys) < 0)
+    const char *dpath = delta_path(p->name);
+    if (cfg_check_map(c, v, path, cpu ? cpu_keys : dpath ? delta_keys : keys) < 0)
         return -EINVAL;
     int rc = cfg_bool(c, v, path, "enabled", &p->enabled);
+    /* The target imports godeltaprof (as for Pyroscope): its delta_*
+     * endpoint subtracts itself, so no baseline is kept here. */
+    bool delta = false;
+    if (dpath != NULL && cfg_bool(c, v, path, "godeltaprof", &delta) < 0)
+        rc = -EINVAL;
+    if (delta) {
+        free(p->path);
+        p->path = pd_xstrdup(dpath);
+        p->server_delta = true;
+    }
     uint64_t s = (uint64_t)p->seconds;
     if (cpu && cfg_uint(c, v, path, "seconds", 1, MAX_SECONDS, &s) < 0)
         rc = -EINVAL;

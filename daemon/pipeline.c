@@ -28,21 +28,16 @@ static void ingested(void *arg, int rc, pd_ingest_out *out, const pd_err *err)
     pd_tslot *s = b->s;
     if (rc < 0) {
         free(b->data);
-        pd_tslot_done(s, PD_SCRAPE_INVALID_PROFILE, err->msg, NULL, 0);
+        pd_tslot_done(s, PD_SCRAPE_INVALID_PROFILE, err->msg, NULL);
     } else {
         if (out->restarted)
             pd_log_info("target restarted", "job=%s instance=%s type=%s", s->t->job,
                         s->t->st.instance, s->name);
         if (out->store) /* also the last scrape of a target just removed */
             pd_writer_add(p->writer, &s->series, &out->p);
-        /* The next delta starts here. Kept for every cumulative series, so
-         * trimmed to its size (the receive buffer grew by doubling). */
-        uint8_t *baseline = NULL;
-        if (pd_kind_has_cumulative(s->kind))
-            baseline = pd_xrealloc(b->data, b->len ? b->len : 1);
-        else
-            free(b->data);
-        pd_tslot_done(s, PD_SCRAPE_OK, NULL, baseline, b->len);
+        free(b->data);
+        pd_tslot_done(s, PD_SCRAPE_OK, NULL, out->baseline); /* the next delta starts here */
+        out->baseline = NULL;
     }
     free(b);
     maybe_done(p);
@@ -55,7 +50,7 @@ static void on_body(void *ctx, pd_tslot *s, pd_fetch_result *res)
     *b = (body){p, s, res->body, res->len};
     res->body = NULL;
     pd_ingest_in in = {b->data, b->len,  p->cfg->limits.max_profile_bytes,
-                       s->kind, s->prev, s->prev_len};
+                       s->kind, s->prev, s->server_delta};
     pd_ingest_submit(&p->ingest, &in, ingested, b);
 }
 

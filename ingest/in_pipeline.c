@@ -1,5 +1,6 @@
 #include "pd_ingest.h"
 
+#include "pd_clock.h"
 #include "pd_mem.h"
 #include "pd_profile.h"
 
@@ -43,10 +44,32 @@ static void describe(const pd_profile *p, pd_ingest_out *o)
     out->duration_ns = p->duration_nanos;
 }
 
+/* A target that subtracts itself (godeltaprof's delta_heap, delta_mutex,
+ * delta_block) answers the window since its previous answer: stored as it
+ * is, from the previous scrape's time. The first answer's window is
+ * unknown (since the process started, or since another scraper asked), so
+ * it only starts the series, as a first snapshot does. Takes cur. */
+static void server_delta(pd_profile *cur, const pd_baseline *prev, pd_ingest_out *out)
+{
+    if (cur->time_nanos == 0) /* a profile without its time: now */
+        cur->time_nanos = pd_now_ns();
+    out->baseline = pd_baseline_time_of(cur);
+    if (prev != NULL && cur->time_nanos > pd_baseline_time(prev)) {
+        cur->duration_nanos = cur->time_nanos - pd_baseline_time(prev);
+        cur->time_nanos = pd_baseline_time(prev);
+        out->store = true;
+    }
+    describe(cur, out);
+    if (out->store)
+        out->p.profile = cur; /* the writer takes it */
+    else
+        pd_profile_free(cur);
+}
+
 int pd_ingest(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err)
 {
     memset(out, 0, sizeof(*out));
-    pd_profile *cur = NULL, *prev = NULL, *delta = NULL;
+    pd_profile *cur = NULL, *delta = NULL;
     bool *mask = NULL;
     int rc = pd_profile_decode(in->body, in->len, in->max_bytes, &cur, err);
     if (rc < 0)
@@ -59,25 +82,26 @@ int pd_ingest(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err)
         cur = NULL;
         goto out;
     }
+    if (in->server_delta) {
+        server_delta(cur, in->prev, out);
+        cur = NULL;
+        goto out;
+    }
+    mask = cumulative_mask(cur, in->kind);
+    out->baseline = pd_baseline_of(cur, mask);
     if (in->prev == NULL) {
         /* Counts since the process started cover an unknown window: this
          * snapshot is the baseline the next delta starts from. */
         describe(cur, out);
         goto out;
     }
-    rc = pd_profile_decode(in->prev, in->prev_len, in->max_bytes, &prev, err);
-    if (rc < 0) {
-        pd_err_prefix(err, "previous snapshot");
-        goto out;
-    }
-    mask = cumulative_mask(cur, in->kind);
-    if (pd_profile_compatible(cur, prev, NULL) < 0) {
+    if (!pd_baseline_fits(in->prev, cur)) {
         /* Another program answers now (a redeploy): start over. */
         out->restarted = true;
         describe(cur, out);
         goto out;
     }
-    rc = pd_profile_delta(cur, prev, mask, &delta, &out->restarted, err);
+    rc = pd_baseline_delta(cur, in->prev, mask, &delta, &out->restarted, err);
     if (rc < 0)
         goto out;
     describe(delta, out);
@@ -86,7 +110,6 @@ int pd_ingest(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err)
     delta = NULL;
 out:
     pd_profile_free(cur);
-    pd_profile_free(prev);
     pd_profile_free(delta);
     free(mask);
     if (rc < 0)
@@ -97,6 +120,8 @@ out:
 void pd_ingest_out_free(pd_ingest_out *out)
 {
     pd_store_profile_free(&out->p);
+    pd_baseline_unref(out->baseline);
+    out->baseline = NULL;
 }
 
 size_t pd_ingest_threads(void)

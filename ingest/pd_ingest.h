@@ -7,6 +7,7 @@
 #ifndef PD_INGEST_H
 #define PD_INGEST_H
 
+#include "pd_baseline.h"
 #include "pd_err.h"
 #include "pd_kind.h"
 #include "pd_labels.h"
@@ -22,16 +23,18 @@ typedef struct pd_ingest_in {
     size_t len;
     size_t max_bytes; /* decompressed cap */
     pd_profile_kind kind;
-    const uint8_t *prev; /* the previous body of the same target and type, or NULL */
-    size_t prev_len;
+    const pd_baseline *prev; /* of the previous snapshot of the same target and type, or NULL */
+    bool server_delta;       /* the target sends deltas itself (godeltaprof): none is taken */
 } pd_ingest_in;
 
 typedef struct pd_ingest_out {
     bool store;     /* false: a first snapshot of a cumulative profile, kept as baseline only */
     bool restarted; /* the target restarted since the previous snapshot */
     uint32_t nsamples;
-    pd_store_profile p; /* to store (also described when not stored); freed by
-                           pd_ingest_out_free unless taken by the writer */
+    pd_store_profile p;    /* to store (also described when not stored); freed by
+                              pd_ingest_out_free unless taken by the writer */
+    pd_baseline *baseline; /* a cumulative profile's, for the next delta; freed by
+                              pd_ingest_out_free unless taken (set to NULL) */
 } pd_ingest_out;
 
 /* How many ingests should run at once on the thread pool: decoding is

@@ -13,6 +13,7 @@
 #ifndef PD_TSET_H
 #define PD_TSET_H
 
+#include "pd_baseline.h"
 #include "pd_config.h"
 #include "pd_scraper.h"
 #include "pd_targets.h"
@@ -32,8 +33,8 @@ typedef struct pd_tslot {
     pd_profile_kind kind;
     char *url;
     pd_labels series;
-    uint8_t *prev; /* last snapshot of a cumulative profile (its baseline) */
-    size_t prev_len;
+    pd_baseline *prev; /* of the last snapshot of a cumulative profile */
+    bool server_delta; /* the target sends deltas itself (godeltaprof) */
 } pd_tslot;
 
 struct pd_ttarget {
@@ -90,11 +91,11 @@ int pd_tset_reload(pd_tset *ts, const pd_config *cfg, pd_err *err);
 void pd_tset_stop(pd_tset *ts, void (*done)(void *arg), void *arg);
 
 /* The body of a scrape of s is dealt with: reason OK (the profile is
- * decoded; `baseline` (malloc'd, taken; NULL to keep none) is the
- * snapshot the next delta starts from, for a cumulative kind) or another
- * reason and `message`. Releases the reference. */
-void pd_tslot_done(pd_tslot *s, pd_scrape_reason reason, const char *message, uint8_t *baseline,
-                   size_t baseline_len);
+ * decoded; `baseline` (a reference, taken; NULL to keep the one there) is
+ * what the next delta starts from, for a cumulative kind) or another
+ * reason and `message`. Releases the reference on the target. */
+void pd_tslot_done(pd_tslot *s, pd_scrape_reason reason, const char *message,
+                   pd_baseline *baseline);
 
 /* Reference counting for those who use a target across loop turns
  * (captures): a retired target is freed at the last unref. */

@@ -68,6 +68,7 @@ static void slot_init(pd_ttarget *t, pd_tslot *s, const pd_profile_cfg *p, int64
     s->t = t;
     s->name = pd_xstrdup(p->name);
     s->kind = p->kind;
+    s->server_delta = p->server_delta;
     s->url = pd_ttarget_url(t, p->path, p->seconds);
     pd_labels_copy(&s->series, &t->tg.labels);
     pd_labels_set(&s->series, "type", p->name);
@@ -188,7 +189,7 @@ void ts_target_free(pd_ttarget *t)
         pd_tslot *s = &t->slots[i];
         free(s->name);
         free(s->url);
-        free(s->prev);
+        pd_baseline_unref(s->prev);
         pd_labels_free(&s->series);
     }
     free(t->slots);

@@ -68,7 +68,6 @@ static void take_baseline(pd_tslot *s, pd_tslot *o)
 {
     if (!o->sc.busy) {
         s->prev = o->prev;
-        s->prev_len = o->prev_len;
         o->prev = NULL;
     }
 }
@@ -97,17 +96,15 @@ void ts_take_over(pd_ttarget *t, pd_ttarget *old)
     }
 }
 
-void pd_tslot_done(pd_tslot *s, pd_scrape_reason reason, const char *message, uint8_t *baseline,
-                   size_t baseline_len)
+void pd_tslot_done(pd_tslot *s, pd_scrape_reason reason, const char *message, pd_baseline *baseline)
 {
     pd_ttarget *t = s->t;
     if (reason != PD_SCRAPE_OK)
         pd_log_warn("scrape failed", "job=%s instance=%s type=%s reason=%s error=\"%s\"", t->job,
                     ts_instance(t), s->name, pd_scrape_reason_name(reason, 0), message);
     if (baseline != NULL) {
-        free(s->prev);
+        pd_baseline_unref(s->prev);
         s->prev = baseline;
-        s->prev_len = baseline_len;
     }
     pd_scrape_slot_done(&s->sc, reason, message);
     pd_ttarget_unref(t);

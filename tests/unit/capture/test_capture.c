@@ -45,7 +45,7 @@ static void on_body(void *ctx, pd_tslot *s, pd_fetch_result *res)
     (void)ctx;
     free(res->body);
     res->body = NULL;
-    pd_tslot_done(s, PD_SCRAPE_OK, NULL, NULL, 0);
+    pd_tslot_done(s, PD_SCRAPE_OK, NULL, NULL);
 }
 
 static int setup(void **state)

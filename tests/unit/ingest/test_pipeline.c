@@ -1,7 +1,9 @@
 /* ingest/: from the bytes a target answers to what is stored — a window
  * profile kept as it came, a first cumulative snapshot kept as baseline
- * only, deltas of the counts since start, restarts noticed; and the series
- * rule of pushed profiles. Pure functions: no loop, no files. */
+ * only, deltas of the counts since start, restarts noticed, deltas a
+ * target subtracted itself (godeltaprof) stored from the previous scrape's
+ * time; and the series rule of pushed profiles. Pure functions: no loop,
+ * no files. */
 #include "pd_ingest.h"
 #include "pd_profile.h"
 #include "tp.h"
@@ -44,11 +46,11 @@ static pd_profile *heap(int64_t alloc, int64_t inuse)
 
 /* Runs the pipeline, asserting success; a copy of the profile to store in
  * *stored (NULL when nothing is to be stored). */
-static void ingest_ok(const uint8_t *body, size_t len, pd_profile_kind kind, const uint8_t *prev,
-                      size_t prev_len, pd_ingest_out *out, pd_profile **stored)
+static void ingest_ok(const uint8_t *body, size_t len, pd_profile_kind kind,
+                      const pd_baseline *prev, pd_ingest_out *out, pd_profile **stored)
 {
     pd_err err = {{0}};
-    pd_ingest_in in = {body, len, 1u << 20, kind, prev, prev_len};
+    pd_ingest_in in = {body, len, 1u << 20, kind, prev, false};
     int rc = pd_ingest(&in, out, &err);
     if (rc < 0)
         fail_msg("ingest: %s", err.msg);
@@ -66,7 +68,7 @@ static void test_window_kept_as_fetched(void **state)
     uint8_t *body = bytes_of(block(3, 4), true, &len);
     pd_ingest_out out;
     pd_profile *st = NULL;
-    ingest_ok(body, len, PD_PROFILE_WINDOW, NULL, 0, &out, &st);
+    ingest_ok(body, len, PD_PROFILE_WINDOW, NULL, &out, &st);
     assert_true(out.store);
     assert_false(out.restarted);
     /* the profile as fetched, decoded once: the store takes it as is */
@@ -89,12 +91,32 @@ static void test_raw_body_compressed(void **state)
     uint8_t *body = bytes_of(block(1, 1), false, &len);
     pd_ingest_out out;
     pd_profile *st = NULL;
-    ingest_ok(body, len, PD_PROFILE_GAUGE, NULL, 0, &out, &st);
+    ingest_ok(body, len, PD_PROFILE_GAUGE, NULL, &out, &st);
     assert_true(out.store);
     assert_render(st, "main 1 10\nleaf;main 1 10\n");
     pd_profile_free(st);
     pd_ingest_out_free(&out);
     free(body);
+}
+
+/* out's baseline, taken; out freed. */
+static pd_baseline *take_baseline(pd_ingest_out *out)
+{
+    assert_non_null(out->baseline);
+    pd_baseline *b = out->baseline;
+    out->baseline = NULL;
+    pd_ingest_out_free(out);
+    return b;
+}
+
+/* The baseline of a first snapshot. */
+static pd_baseline *first_baseline(const uint8_t *body, size_t len, pd_profile_kind kind)
+{
+    pd_ingest_out out;
+    pd_profile *st = NULL;
+    ingest_ok(body, len, kind, NULL, &out, &st);
+    assert_null(st);
+    return take_baseline(&out);
 }
 
 static void test_cumulative_delta(void **state)
@@ -106,12 +128,12 @@ static void test_cumulative_delta(void **state)
     pd_ingest_out out;
     pd_profile *st = NULL;
     /* The first snapshot counts since an unknown start: a baseline only. */
-    ingest_ok(first, l1, PD_PROFILE_CUMULATIVE, NULL, 0, &out, &st);
+    ingest_ok(first, l1, PD_PROFILE_CUMULATIVE, NULL, &out, &st);
     assert_false(out.store);
     assert_null(out.p.profile);
     assert_int_equal(out.p.totals[0], 7); /* described all the same */
-    pd_ingest_out_free(&out);
-    ingest_ok(second, l2, PD_PROFILE_CUMULATIVE, first, l1, &out, &st);
+    pd_baseline *b1 = take_baseline(&out);
+    ingest_ok(second, l2, PD_PROFILE_CUMULATIVE, b1, &out, &st);
     assert_true(out.store);
     assert_false(out.restarted);
     /* What happened between the two: the unchanged stack is gone. */
@@ -119,12 +141,14 @@ static void test_cumulative_delta(void **state)
     assert_int_equal(out.p.totals[0], 2);
     assert_int_equal(out.p.totals[1], 20);
     pd_profile_free(st);
-    pd_ingest_out_free(&out);
+    pd_baseline *b2 = take_baseline(&out);
     /* Counts that went down: the process restarted since the baseline. */
-    ingest_ok(first, l1, PD_PROFILE_CUMULATIVE, second, l2, &out, &st);
+    ingest_ok(first, l1, PD_PROFILE_CUMULATIVE, b2, &out, &st);
     assert_true(out.restarted);
     pd_profile_free(st);
     pd_ingest_out_free(&out);
+    pd_baseline_unref(b1);
+    pd_baseline_unref(b2);
     free(first);
     free(second);
 }
@@ -137,12 +161,14 @@ static void test_mixed_heap(void **state)
     uint8_t *second = bytes_of(heap(15, 6), true, &l2);
     pd_ingest_out out;
     pd_profile *st = NULL;
-    ingest_ok(second, l2, PD_PROFILE_MIXED, first, l1, &out, &st);
+    pd_baseline *b = first_baseline(first, l1, PD_PROFILE_MIXED);
+    ingest_ok(second, l2, PD_PROFILE_MIXED, b, &out, &st);
     assert_true(out.store);
     /* alloc_* as deltas, inuse_* the snapshot as it is. */
     assert_render(st, "alloc;main 5 40 6 48\n");
     pd_profile_free(st);
     pd_ingest_out_free(&out);
+    pd_baseline_unref(b);
     free(first);
     free(second);
 }
@@ -156,10 +182,13 @@ static void test_other_program_starts_over(void **state)
     pd_ingest_out out;
     pd_profile *st = NULL;
     /* Another program answers now (sample types differ): a new baseline. */
-    ingest_ok(hp, l2, PD_PROFILE_CUMULATIVE, blk, l1, &out, &st);
+    pd_baseline *b = first_baseline(blk, l1, PD_PROFILE_CUMULATIVE);
+    ingest_ok(hp, l2, PD_PROFILE_CUMULATIVE, b, &out, &st);
     assert_false(out.store);
     assert_true(out.restarted);
+    assert_non_null(out.baseline); /* the next delta starts from the new program */
     pd_ingest_out_free(&out);
+    pd_baseline_unref(b);
     free(blk);
     free(hp);
 }
@@ -170,19 +199,56 @@ static void test_bad_input(void **state)
     static const uint8_t junk[] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3};
     pd_ingest_out out;
     pd_err err = {{0}};
-    pd_ingest_in in = {junk, sizeof(junk), 1u << 20, PD_PROFILE_WINDOW, NULL, 0};
+    pd_ingest_in in = {junk, sizeof(junk), 1u << 20, PD_PROFILE_WINDOW, NULL, false};
     assert_true(pd_ingest(&in, &out, &err) < 0);
     assert_true(err.msg[0] != '\0');
     assert_null(out.p.profile);
     assert_null(out.p.totals);
-    /* A bad baseline is named as such. */
+    /* A bad body after a good one leaves the baseline as it was. */
     size_t len = 0;
     uint8_t *body = bytes_of(block(1, 1), true, &len);
+    pd_baseline *b = first_baseline(body, len, PD_PROFILE_CUMULATIVE);
     pd_err_clear(&err);
-    in = (pd_ingest_in){body, len, 1u << 20, PD_PROFILE_CUMULATIVE, junk, sizeof(junk)};
+    in = (pd_ingest_in){junk, sizeof(junk), 1u << 20, PD_PROFILE_CUMULATIVE, b, false};
     assert_true(pd_ingest(&in, &out, &err) < 0);
-    assert_non_null(strstr(err.msg, "previous snapshot"));
+    assert_null(out.baseline);
+    pd_baseline_unref(b);
     free(body);
+}
+
+/* A target that subtracts itself (godeltaprof): no delta is taken. Its
+ * first answer covers an unknown window and only starts the series; each
+ * later one is stored as it came, from the previous answer's time. */
+static void test_server_delta(void **state)
+{
+    (void)state;
+    size_t l1 = 0, l2 = 0;
+    pd_profile *p1 = block(3, 4), *p2 = block(1, 2);
+    p1->time_nanos = 1000000000;
+    p2->time_nanos = 61000000000;
+    uint8_t *first = bytes_of(p1, true, &l1);
+    uint8_t *second = bytes_of(p2, true, &l2);
+    pd_ingest_out out;
+    pd_err err = {{0}};
+    pd_ingest_in in = {first, l1, 1u << 20, PD_PROFILE_CUMULATIVE, NULL, true};
+    assert_int_equal(pd_ingest(&in, &out, &err), 0);
+    assert_false(out.store);
+    pd_baseline *b = take_baseline(&out);
+    assert_int_equal(pd_baseline_time(b), 1000000000);
+    in = (pd_ingest_in){second, l2, 1u << 20, PD_PROFILE_CUMULATIVE, b, true};
+    assert_int_equal(pd_ingest(&in, &out, &err), 0);
+    assert_true(out.store);
+    assert_false(out.restarted);
+    pd_profile *st = tp_roundtrip(out.p.profile);
+    /* smaller counts than the first: no restart, the target's own delta */
+    assert_render(st, "main 1 10\nleaf;main 2 20\n");
+    assert_int_equal(out.p.time_ns, 1000000000);
+    assert_int_equal(out.p.duration_ns, 60000000000);
+    pd_profile_free(st);
+    pd_baseline_unref(b);
+    pd_ingest_out_free(&out);
+    free(first);
+    free(second);
 }
 
 static void test_push_series(void **state)
@@ -236,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_mixed_heap),
         cmocka_unit_test(test_other_program_starts_over),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_server_delta),
         cmocka_unit_test(test_push_series),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,8 @@
-/* proto/delta.c: the delta of two snapshots of a cumulative profile —
- * cumulative types subtracted, gauges taken from the current snapshot,
- * process restarts detected, small negative wobbles clamped. */
+/* proto/delta.c, proto/baseline.c: the delta of two snapshots of a
+ * cumulative profile — cumulative types subtracted, gauges taken from the
+ * current snapshot, process restarts detected, small negative wobbles
+ * clamped — and the compact baseline it is taken against. */
+#include "pd_baseline.h"
 #include "pd_profile.h"
 #include "tp.h"
 
@@ -10,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -332,6 +335,52 @@ static void test_BUG_extreme_times_are_no_undefined_behaviour(void **state)
                  st >= 1000 ? "killed by a signal" : "a sanitizer report or an error");
 }
 
+/* A baseline keeps a hash and the cumulative values of each stack with
+ * any: its size follows the distinct stacks, a few bytes each, whatever
+ * the profile's tables weigh; samples with labels in another order are the
+ * same samples. */
+static void test_baseline_is_compact(void **state)
+{
+    (void)state;
+    pd_profile *prev = heap(), *cur = heap();
+    char leaf[32];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(leaf, sizeof(leaf), "function_with_a_long_name_%d", i);
+        at(prev, leaf, TP_V(i + 1, 512 * (i + 1), 1, 512), "bytes#512");
+        at(cur, leaf, TP_V(i + 2, 512 * (i + 2), 1, 512), "bytes#512");
+    }
+    at(prev, "gauge_only", TP_V(0, 0, 4, 2048), NULL); /* nothing cumulative: not kept */
+    at(prev, "labelled", TP_V(1, 10, 0, 0), "a=x,b=y");
+    at(cur, "labelled", TP_V(3, 30, 0, 0), "b=y,a=x");
+    pd_baseline *b = pd_baseline_of(prev, HEAP_CUM);
+    size_t bytes = pd_baseline_bytes(b);
+    assert_true(bytes < 1001 * 16 + 256); /* 8 of hash, ~5 of varints a stack */
+    assert_true(bytes > 1001 * 8);
+    uint8_t *body = NULL;
+    size_t len = 0;
+    pd_err err = {{0}};
+    assert_int_equal(pd_profile_encode(prev, true, &body, &len, &err), 0);
+    assert_true(bytes < len); /* smaller than even the gzip body */
+    free(body);
+    pd_profile *d = NULL;
+    bool restarted = true;
+    assert_int_equal(pd_baseline_delta(cur, b, HEAP_CUM, &d, &restarted, &err), 0);
+    assert_false(restarted);
+    assert_int_equal(d->nsamples, 1001);
+    int64_t tot[4];
+    pd_profile_totals(d, tot);
+    assert_int_equal(tot[0], 1000 + 2);
+    assert_int_equal(tot[1], 512 * 1000 + 20);
+    assert_int_equal(tot[2], 1000); /* gauges as they are */
+    pd_profile_free(d);
+    pd_baseline *r = pd_baseline_ref(b);
+    pd_baseline_unref(b);
+    assert_int_equal(pd_baseline_time(r), prev->time_nanos);
+    pd_baseline_unref(r);
+    pd_profile_free(prev);
+    pd_profile_free(cur);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_incompatible_snapshots),
         cmocka_unit_test(test_delta_header_describes_the_window),
         cmocka_unit_test(test_BUG_extreme_times_are_no_undefined_behaviour),
+        cmocka_unit_test(test_baseline_is_compact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

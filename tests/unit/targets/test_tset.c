@@ -24,10 +24,12 @@ static void on_body(void *ctx, pd_tslot *s, pd_fetch_result *res)
 {
     fx *f = ctx;
     f->bodies++;
-    uint8_t *body = res->body;
-    res->body = NULL;
-    /* As the pipeline does: the body is the next delta's baseline. */
-    pd_tslot_done(s, PD_SCRAPE_OK, NULL, body, res->len);
+    /* As the pipeline does: the profile gives the next delta's baseline. */
+    pd_profile *p = NULL;
+    pd_err err = {{0}};
+    assert_int_equal(pd_profile_decode(res->body, res->len, 0, &p, &err), 0);
+    pd_tslot_done(s, PD_SCRAPE_OK, NULL, pd_baseline_time_of(p));
+    pd_profile_free(p);
 }
 
 static pd_config *config(fx *f, const char *team)
@@ -99,7 +101,7 @@ static void test_reload_keeps_same_series(void **state)
     assert_string_equal(pd_labels_get(&s->series, "team"), "a");
     while (s->sc.busy) /* a baseline whose scrape still runs is not moved */
         uv_run(&f->loop, UV_RUN_ONCE);
-    uint8_t *prev = s->prev;
+    pd_baseline *prev = s->prev;
     uint64_t ok = s->sc.h.ok;
     pd_err err = {{0}};
 
