@@ -4,12 +4,21 @@
 #
 #   bench/daemon_bench.sh [TARGETS] [SECONDS] [INTERVAL]
 #                          (defaults: 1000 targets, 60 s, 10s)
+#   FLEET=1 bench/daemon_bench.sh 10000 300 60s
 #
 # One Go process (bench/manyports, built into build/bench/) serves
 # net/http/pprof on TARGETS loopback ports. pprofd scrapes heap, allocs,
 # goroutine and mutex from every port every INTERVAL (CPU is off: Go allows
 # one CPU profile per process, and all the targets are one process) with
 # limits.max_concurrent_scrapes 64, for SECONDS, logging at debug level.
+#
+# FLEET=1: the fleet instead. Every port is a service of its own serving
+# the real profiles of build/fixtures (manyports -profiles), whose CPU
+# endpoint waits its ?seconds= and refuses a second profile like Go's.
+# pprofd runs at its default config (limits, timeouts, cpu for 10 s at 60 s)
+# scraping cpu, heap, goroutine and mutex; the CPU overlaps the targets saw
+# are reported. curl fetches the CPU URLs without ?seconds= (a wait costs a
+# client nothing).
 # Then, as the reference, one curl process (--parallel --parallel-max 64)
 # fetches exactly the URLs pprofd fetched (same addresses, same types, same
 # count, in the same order) and throws the bodies away.
@@ -28,8 +37,10 @@ secs="${2:-60}"
 interval="${3:-10s}"
 build="${BUILD:-$root/build}"
 pprofd="$build/pprofd"
-concurrency=64
+concurrency=64 # pprofd's default max_concurrent_scrapes, and curl's --parallel-max
 types=(heap allocs goroutine mutex)
+fleet="${FLEET:-}"
+[[ -n $fleet ]] && types=(cpu heap goroutine mutex)
 
 # shellcheck source=lib.sh
 . "$root/bench/lib.sh"
@@ -51,7 +62,7 @@ bench_require "$pprofd" curl timeout ss go
 # lib.sh's EXIT trap stops every pid in PD_TARGET_PIDS that is still our
 # child (SIGTERM, SIGKILL after 3 s): manyports, pprofd and curl go in there.
 
-work="$build/bench/daemon"
+work="$build/bench/daemon${fleet:+-fleet}"
 rm -rf "$work"
 mkdir -p "$work"
 mp_bin="$build/bench/manyports"
@@ -98,7 +109,12 @@ done
 echo "building bench/manyports ..." >&2
 (cd "$root/bench/manyports" && timeout 600 go build -o "$mp_bin" .) || die "cannot build bench/manyports"
 # It exits by itself after the daemon run, the reference and some slack.
-"$mp_bin" -ports "$targets" -out "$addrs" -duration "$((secs * 3 + 300))s" \
+fleet_args=()
+if [[ -n $fleet ]]; then
+	[[ -s "$build/fixtures/heap-1.pb.gz" ]] || die "no profiles in $build/fixtures: run ctest -R fixtures first"
+	fleet_args=(-profiles "$build/fixtures")
+fi
+"$mp_bin" -ports "$targets" -out "$addrs" -duration "$((secs * 3 + 300))s" "${fleet_args[@]}" \
 	>"$work/manyports.out" 2>"$work/manyports.err" &
 mp_pid=$!
 PD_TARGET_PIDS+=("$mp_pid")
@@ -129,8 +145,7 @@ server:
 storage:
   path: $work/pprofd.db
   retention: 1d
-limits:
-  max_concurrent_scrapes: $concurrency
+$([[ -n $fleet ]] || printf 'limits:\n  max_concurrent_scrapes: %s' "$concurrency")
 global:
   scrape_interval: $interval
 scrape_configs:
@@ -142,6 +157,11 @@ EOF
 	sed 's/.*/          - "&"/' "$addrs"
 	cat <<EOF
     profiles:
+EOF
+	if [[ -n $fleet ]]; then
+		echo "      mutex: {enabled: true} # and the defaults: cpu, heap, goroutine"
+	else
+		cat <<EOF
       cpu: {enabled: false}
       heap: {enabled: true}
       allocs: {enabled: true}
@@ -150,6 +170,7 @@ EOF
       block: {enabled: false}
       threadcreate: {enabled: false}
 EOF
+	fi
 } >"$cfg"
 "$pprofd" check-config "$cfg" >/dev/null || die "pprofd check-config $cfg failed"
 
@@ -203,9 +224,16 @@ t1=$EPOCHREALTIME
 head -c "$(stat -c %s "$log")" "$log" >"$work/pprofd.sample.log"
 run_s=$(elapsed "$t0" "$t1")
 mp_cpu1=$(proc_cpu "$mp_pid")
+# What the fleet's services saw (before curl's fetches add to it).
+fleet_stats=""
+if [[ -n $fleet ]]; then
+	fleet_stats=$(curl -sS --noproxy '*' --max-time 5 "http://$probe_addr/fleet/stats" 2>/dev/null |
+		awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }')
+fi
 # How big the targets' answers are by now (gzip bytes as served).
 sizes=""
 for ty in "${types[@]}"; do
+	[[ $ty == cpu ]] && continue
 	sizes+="${sizes:+ }$ty=$(curl -sS --noproxy '*' --max-time 5 -o /dev/null -w '%{size_download}' \
 		"http://$probe_addr/debug/pprof/$ty" 2>/dev/null || echo "?")"
 done
@@ -255,6 +283,7 @@ awk '{ inst = ""; ty = ""
 		if ($i ~ /^instance=/) inst = substr($i, 10)
 		else if ($i ~ /^type=/) ty = substr($i, 6)
 	}
+	if (ty == "cpu") ty = "profile"
 	printf "url = \"http://%s/debug/pprof/%s\"\noutput = \"/dev/null\"\n", inst, ty }' \
 	"$work/scrapes.txt" >"$curlcfg"
 curl_n=$(grep -c '^url = ' "$curlcfg" || true)
@@ -319,6 +348,7 @@ fi
 printf 'peak RSS pprofd       %s KB (VmHWM; VmRSS at the end %s KB: anon %s, file %s)\n' "$pd_hwm" "$pd_rss" \
 	"${pd_anon:--}" "${pd_file:--}"
 printf 'profile sizes         %s (bytes, one target, at the end)\n' "$sizes"
+[[ -z $fleet ]] || printf 'what the targets saw  %s\n' "$fleet_stats"
 printf 'every 5 s             VmRSS KB: %s\n' "$(awk '{ printf "%s%s", (NR > 1 ? " " : ""), $2 }' "$work/rss.txt")"
 printf '                      pprofd fds: %s\n' "$(awk '{ printf "%s%s", (NR > 1 ? " " : ""), $3 }' "$work/rss.txt")"
 printf '                      TCP TIME-WAIT: %s\n' "$(awk '{ printf "%s%s", (NR > 1 ? " " : ""), $4 }' "$work/rss.txt")"

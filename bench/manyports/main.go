@@ -3,7 +3,7 @@
 // so pprofd can be benchmarked against a thousand targets without starting a
 // thousand processes.
 //
-//	manyports -ports 1000 -out addrs.txt [-duration 10m] [-workers 4]
+//	manyports -ports 1000 -out addrs.txt [-duration 10m] [-workers 4] [-profiles DIR]
 //
 // Every listener binds 127.0.0.1:0. Once all are bound, the addresses are
 // written to -out, one host:port per line (to a temporary file renamed into
@@ -16,6 +16,9 @@
 //
 // All ports are one process, so Go's one-CPU-profile-per-process rule applies
 // to all of them together: scrape CPU from one port at a time, or not at all.
+//
+// With -profiles DIR it is a fleet instead (fleet.go): every port a service
+// of its own serving real profiles, with a CPU endpoint that waits like Go's.
 //
 // The process exits by itself after -duration (default 10 minutes).
 package main
@@ -40,6 +43,8 @@ var sink atomic.Uint64
 
 func main() {
 	ports := flag.Int("ports", 1000, "number of loopback ports to serve net/http/pprof on")
+	profiles := flag.String("profiles", "", "fleet mode: each port a service of its own, "+
+		"answering with the TYPE-N.pb.gz profiles of this directory (see fleet.go)")
 	out := flag.String("out", "", "file to write the addresses to, one host:port per line (required)")
 	duration := flag.Duration("duration", 10*time.Minute, "exit by itself after this long")
 	workers := flag.Int("workers", 4, "goroutines of background workload")
@@ -64,9 +69,21 @@ func main() {
 		}
 		lns = append(lns, ln)
 	}
-	// One server for every listener: http.Server.Serve may run on many at once.
+	if *profiles != "" {
+		if err := loadProfiles(*profiles); err != nil {
+			fmt.Fprintf(os.Stderr, "manyports: %v\n", err)
+			os.Exit(1)
+		}
+	}
+	// One server for every listener: http.Server.Serve may run on many at
+	// once. In fleet mode, one per port: each is a service of its own.
 	srv := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
 	for _, ln := range lns {
+		srv := srv
+		if *profiles != "" {
+			srv = &http.Server{Handler: http.HandlerFunc((&port{}).serve),
+				ReadHeaderTimeout: 10 * time.Second}
+		}
 		go func(ln net.Listener) {
 			if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
 				fmt.Fprintf(os.Stderr, "manyports: serve %s: %v\n", ln.Addr(), err)
@@ -79,7 +96,7 @@ func main() {
 		os.Exit(1)
 	}
 
-	for i := 0; i < *workers; i++ {
+	for i := 0; i < *workers && *profiles == ""; i++ {
 		go work(i)
 	}
 	fmt.Printf("listening on %d ports\n", len(lns))

@@ -83,6 +83,7 @@ type options struct {
 	jobs       int
 	firstIndex int
 	idle       bool
+	flatout    bool
 }
 
 func main() {
@@ -102,6 +103,7 @@ func main() {
 	flag.IntVar(&o.jobs, "jobs", 1, "number of processes writing -cpu-profiles in parallel (Go allows one CPU profile per process)")
 	flag.IntVar(&o.firstIndex, "first-index", 0, "number of the first file written by -cpu-profiles")
 	flag.BoolVar(&o.idle, "idle", false, "serve mode: no workload, only the parked goroutines, so the goroutine count stays fixed")
+	flag.BoolVar(&o.flatout, "flatout", false, "serve mode: the hot paths run flat out and count their calls at /debug/work (what profiling costs a busy service)")
 	flag.Parse()
 
 	if err := o.validate(); err != nil {
@@ -175,8 +177,11 @@ func serve(o *options) int {
 	if o.idle {
 		startParkedGoroutines()
 	} else {
-		startWorkload(o.variant, o.load, false)
+		startWorkload(o.variant, o.load, o.flatout)
 	}
+	http.HandleFunc("/debug/work", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%d\n", workDone.Load())
+	})
 
 	http.HandleFunc("/debug/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -469,9 +474,14 @@ func labelled(p hotPath, fn func()) {
 	pprof.Do(context.Background(), pprof.Labels("path", p.name), func(context.Context) { fn() })
 }
 
+// workDone counts the hot-path calls of flat-out workers: a service's
+// throughput, for the target-cost benchmark.
+var workDone atomic.Uint64
+
 func runFlatOut(p hotPath, s *scratch) {
 	for {
 		p.fn(s)
+		workDone.Add(1)
 	}
 }
 
