@@ -44,6 +44,18 @@ void pd_tset_metrics(const pd_tset *ts, pd_buf *out)
                             s->sc.h.last_ok_wall_ms);
         }
     }
+    /* Only where a tick was skipped: a saturated daemon shows which
+     * targets fell behind without a series for every healthy one. */
+    pd_prom_family(out, "pprofd_target_skipped_ticks_total", "counter",
+                   "Scheduled scrapes of a target's profile type skipped because the previous "
+                   "one still ran (targets that skipped none are left out).");
+    for (size_t i = 0; i < ts->ntargets; i++) {
+        const pd_ttarget *t = ts->targets[i];
+        for (size_t k = 0; k < t->nslots; k++)
+            if (t->slots[k].sc.h.skipped > 0)
+                pd_prom_u64(out, "pprofd_target_skipped_ticks_total", SLOT_LABELS(t, &t->slots[k]),
+                            t->slots[k].sc.h.skipped);
+    }
     (void)pd_histogram_render(pd_scraper_durations(ts->sc), "pprofd_scrape_duration_seconds",
                               "Duration of scrapes.", out);
     pd_prom_family(out, "pprofd_scrape_failures_total", "counter",

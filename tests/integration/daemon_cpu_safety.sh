@@ -7,6 +7,8 @@
 #    1.5 s timeout: every scrape times out, and
 #    the next one waits until the profile must have ended, so the target
 #    never sees a second profile while one runs (it counts them);
+#    (the ticks that fall into a hold-back are skipped and counted per
+#    target in /metrics);
 #  - the soft open-file limit is raised to the hard one at start;
 #  - a fleet whose CPU scrapes cannot all hold a connection under the hard
 #    limit is refused with what to raise, at start and on reload (the
@@ -79,6 +81,12 @@ pd_fetch "http://$busy/cpu-overlaps" "$W/overlaps"
 held=$(grep -c 'msg="holding back requests to a target".*type=slowcpu reason=timeout ms=3000' "$W/pprofd.log" || true)
 ((held >= 5)) || pd_die "$held hold-backs logged for $(timeouts) timeouts"
 pd_ok "$(timeouts) cpu scrapes timed out, each held the next back 3 s: 0 overlaps on the target"
+# The ticks that fell into a hold-back are skipped, and counted for that target.
+wait_for 10 "pprofd to listen" _pd_listening
+pd_fetch "http://127.0.0.1:$(_pd_port)/metrics" "$W/metrics"
+skipped=$(sed -n "s/^pprofd_target_skipped_ticks_total{scrape_job=\"busy\",scrape_instance=\"$busy\",profile=\"slowcpu\"} //p" "$W/metrics")
+((${skipped:-0} > 0)) || pd_die "no skipped ticks for the busy target: $(grep skipped "$W/metrics")"
+pd_ok "/metrics: $skipped skipped ticks counted for the busy target's slowcpu"
 
 # A reload to a fleet the limit cannot hold is refused; the daemon goes on.
 config 4000 >"$W/pprofd.yaml"
