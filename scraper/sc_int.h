@@ -44,11 +44,11 @@ typedef struct sc_sock sc_sock;
 
 struct pd_fetcher {
     uv_loop_t *loop;
-    CURLM *multi;              /* NULL once cleaned up */
-    uv_timer_t timer;          /* the timeout libcurl asks for */
-    uv_timer_t deadline;       /* the earliest transfer deadline */
-    struct curl_slist *header; /* Accept-Encoding, shared by every transfer */
-    sc_xfer *xfers;            /* in flight */
+    CURLM *multi;                /* NULL once cleaned up */
+    uv_timer_t timer;            /* the timeout libcurl asks for */
+    uv_timer_t deadline;         /* the earliest transfer deadline */
+    struct curl_slist *header;   /* Accept-Encoding, shared by every transfer */
+    sc_xfer *xfers, *xfers_tail; /* in flight, in deadline order */
     size_t n_xfers;
     sc_sock *socks; /* open polls (closing ones are unlinked) */
     int handles;    /* uv handles not yet closed: freed at 0 once closing */

@@ -32,11 +32,12 @@ static size_t raise_fd_limit(void)
     return rl.rlim_cur > (1u << 20) ? (size_t)1 << 20 : (size_t)rl.rlim_cur;
 }
 
-/* Open files a waiting window profile may use: the limit less the reserve,
- * the downloads and as many idle connections kept for reuse. */
+/* Open files waiting window profiles may use: the limit less the reserve
+ * and the downloads. Idle connections kept for reuse share that room: the
+ * connection cache closes the oldest once everything open passes it. */
 static size_t waits_allowed(size_t fd_limit, size_t max_transfers)
 {
-    size_t used = SC_FD_RESERVE + 2 * max_transfers;
+    size_t used = SC_FD_RESERVE + max_transfers;
     return fd_limit > used ? fd_limit - used : 1;
 }
 
@@ -71,7 +72,9 @@ void pd_scraper_set_opts(pd_scraper *sc, const pd_scraper_opts *o)
     if (sc->o.max_waiting == 0)
         sc->o.max_waiting = waits_allowed(sc->fd_limit, sc->o.max_transfers);
     if (sc->fetcher != NULL)
-        pd_fetcher_set_max_idle(sc->fetcher, sc->o.max_transfers);
+        pd_fetcher_set_max_conns(sc->fetcher, sc->fd_limit > SC_FD_RESERVE
+                                                  ? sc->fd_limit - SC_FD_RESERVE
+                                                  : sc->o.max_transfers);
     sc_pump(sc); /* a higher limit starts what waits */
 }
 

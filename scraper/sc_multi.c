@@ -49,10 +49,38 @@ static void xfer_unlink(sc_xfer **head, sc_xfer *x)
     x->prev = x->next = NULL;
 }
 
+/* The fetcher's own list is kept in deadline order, so the earliest is its
+ * head: with thousands of CPU profiles waiting, finding it must not cost a
+ * walk over all of them at every event. A new transfer's deadline is
+ * mostly the latest, so the place is looked for from the tail. */
+static void live_insert(pd_fetcher *f, sc_xfer *x)
+{
+    sc_xfer *after = f->xfers_tail;
+    while (after != NULL && after->deadline_ns > x->deadline_ns)
+        after = after->prev;
+    x->prev = after;
+    x->next = after != NULL ? after->next : f->xfers;
+    if (x->next != NULL)
+        x->next->prev = x;
+    else
+        f->xfers_tail = x;
+    if (after != NULL)
+        after->next = x;
+    else
+        f->xfers = x;
+}
+
+static void live_remove(pd_fetcher *f, sc_xfer *x)
+{
+    if (x == f->xfers_tail)
+        f->xfers_tail = x->prev;
+    xfer_unlink(&f->xfers, x);
+}
+
 /* Takes `x` out of the fetcher (list and multi handle) into `*to`. */
 static void xfer_detach(pd_fetcher *f, sc_xfer *x, sc_xfer **to)
 {
-    xfer_unlink(&f->xfers, x);
+    live_remove(f, x);
     f->n_xfers--;
     if (f->multi != NULL) {
         CURLMcode mc = curl_multi_remove_handle(f->multi, x->easy);
@@ -250,12 +278,8 @@ static void on_deadline(uv_timer_t *t)
     pd_fetcher *f = t->data;
     uint64_t now = uv_hrtime();
     sc_xfer *late = NULL;
-    sc_xfer *next = NULL;
-    for (sc_xfer *x = f->xfers; x != NULL; x = next) {
-        next = x->next;
-        if (x->deadline_ns <= now)
-            xfer_detach(f, x, &late);
-    }
+    while (f->xfers != NULL && f->xfers->deadline_ns <= now)
+        xfer_detach(f, f->xfers, &late);
     deliver(late, SC_END_DEADLINE);
     arm_deadline(f);
 }
@@ -268,10 +292,7 @@ static void arm_deadline(pd_fetcher *f)
         (void)uv_timer_stop(&f->deadline);
         return;
     }
-    uint64_t first = UINT64_MAX;
-    for (sc_xfer *x = f->xfers; x != NULL; x = x->next)
-        if (x->deadline_ns < first)
-            first = x->deadline_ns;
+    uint64_t first = f->xfers->deadline_ns; /* the list is in deadline order */
     uint64_t now = uv_hrtime();
     uint64_t ms = first > now ? (first - now + 999999) / 1000000 : 0;
     int rc = uv_timer_start(&f->deadline, on_deadline, ms, 0);
@@ -299,7 +320,7 @@ int pd_fetch_start(pd_fetcher *f, const pd_fetch_opts *o, pd_fetch_cb cb, void *
         return pd_errf(err, mc == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EIO, "%s: %s", o->url,
                        curl_multi_strerror(mc));
     }
-    xfer_link(&f->xfers, x);
+    live_insert(f, x);
     f->n_xfers++;
     arm_deadline(f);
     return 0;
@@ -310,7 +331,7 @@ size_t pd_fetcher_in_flight(const pd_fetcher *f)
     return f->n_xfers;
 }
 
-void pd_fetcher_set_max_idle(pd_fetcher *f, size_t n)
+void pd_fetcher_set_max_conns(pd_fetcher *f, size_t n)
 {
     if (f->multi == NULL)
         return;

@@ -51,15 +51,15 @@ YAML
 	for ((i = 0; i < n; i++)); do echo "        - 127.0.0.1:$((20000 + i))"; done
 }
 
-# Under a hard limit of 600 open files, 600 - 256 reserved - 2 x 64 for
-# downloads and idle connections leave 216 waiting CPU profiles.
+# Under a hard limit of 600 open files, 600 - 256 reserved - 64 downloads
+# leave 280 waiting CPU profiles.
 config 300 >"$W/big.yaml"
 if (ulimit -n 600 && exec "$PPROFD" run -c "$W/big.yaml") 2>"$W/refused.log"; then
 	pd_die "a fleet of 301 cpu targets started under 600 open files"
 fi
-grep -q 'open-file limit of 600 leaves room for 216: raise it to at least 685' "$W/refused.log" ||
+grep -q 'open-file limit of 600 leaves room for 280: raise it to at least 621' "$W/refused.log" ||
 	pd_die "refusal does not say what to raise: $(tail -3 "$W/refused.log")"
-pd_ok "301 cpu targets under a hard limit of 600 open files: refused, 'raise it to at least 685'"
+pd_ok "301 cpu targets under a hard limit of 600 open files: refused, 'raise it to at least 621'"
 
 config 0 >"$W/pprofd.yaml"
 # soft 600, hard 4096: the daemon raises its own soft limit
