@@ -59,6 +59,12 @@ if ! [[ "$interval_s" =~ ^[0-9.]+$ ]] || ! awk -v v="$interval_s" 'BEGIN { exit 
 	die "INTERVAL must look like 500ms, 10s or 1m, not '$interval'"
 fi
 bench_require "$pprofd" curl timeout ss go
+# Every target holds connections on both sides (the fleet's listener and
+# accepted connections, pprofd's waits and idle connections): open files as
+# the systemd unit allows them (LimitNOFILE=65536), where this shell may.
+hard=$(ulimit -Hn)
+if [[ $hard != unlimited ]] && ((hard < 65536)); then ulimit -Hn 65536 2>/dev/null || true; fi
+ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
 # lib.sh's EXIT trap stops every pid in PD_TARGET_PIDS that is still our
 # child (SIGTERM, SIGKILL after 3 s): manyports, pprofd and curl go in there.
 

@@ -27,13 +27,9 @@ if "$PPROFD" check-config "$W/bad.yaml" >"$W/bad.out" 2>&1; then pd_die "godelta
 grep -q 'goroutine.godeltaprof: unknown field "godeltaprof"' "$W/bad.out" || pd_die "refusal: $(cat "$W/bad.out")"
 pd_ok "godeltaprof on goroutine (no delta endpoint): refused by check-config"
 
-cat >"$W/pprofd.yaml" <<YAML
-server:
-  listen: 127.0.0.1:0
-storage:
-  path: $W/data/pprofd.db
-global:
-  scrape_interval: 2s
+{
+	pd_config_head 2s
+	cat <<YAML
 scrape_configs:
   - job_name: delta
     static_configs: [{targets: ["$addr"]}]
@@ -43,6 +39,7 @@ scrape_configs:
       heap: {enabled: true, godeltaprof: true}
       mutex: {enabled: true, godeltaprof: true}
 YAML
+} >"$W/pprofd.yaml"
 pd_daemon_start "$W/pprofd.yaml"
 q() { pd_db_query "$@"; }
 served() { curl -sf "http://$addr/served/$1"; }

@@ -265,6 +265,13 @@ pd_passed() {
 	echo "$PD_OK passed, 0 failed"
 }
 
+# pd_config_head [INTERVAL]: the start of a daemon config: the API on a
+# free port, the database in $W/data, a global scrape interval (default 2s).
+pd_config_head() {
+	printf 'server:\n  listen: 127.0.0.1:0\nstorage:\n  path: %s/data/pprofd.db\nglobal:\n  scrape_interval: %s\n' \
+		"$W" "${1:-2s}"
+}
+
 # pd_daemon_start CONFIG [LOG]: pprofd run in the background (PD_DAEMON_PID),
 # logging to LOG (default $W/pprofd.log); killed -9 at exit if still alive.
 pd_daemon_start() {
