@@ -3,9 +3,10 @@
  * One pd_fetcher per loop, used only from the loop's thread. Nothing here
  * blocks: transfers progress from the loop's poll and timer callbacks and end
  * with exactly one call of their callback, from the loop (or from
- * pd_fetcher_abort_all / pd_fetcher_close). Connections are kept and reused
- * across transfers, at most two per host at a time (more transfers to the
- * same host wait for one of them, within their own timeout).
+ * pd_fetcher_abort_all / pd_fetcher_close). Each transfer has a connection
+ * of its own, closed after it (see sc_xfer.c for why), at most two per host
+ * at a time (more transfers to the same host wait for one of them, within
+ * their own timeout).
  *
  * Requests carry "Accept-Encoding: gzip" and "User-Agent: pprofd/<version>";
  * the body is handed over exactly as received (a pprof body is a gzip file:
