@@ -30,6 +30,8 @@ static void on_body(void *ctx, pd_tslot *s, pd_fetch_result *res)
     assert_int_equal(pd_profile_decode(res->body, res->len, 0, &p, &err), 0);
     pd_tslot_done(s, PD_SCRAPE_OK, NULL, pd_baseline_time_of(p));
     pd_profile_free(p);
+    free(res->body); /* the body is the callee's */
+    res->body = NULL;
 }
 
 static pd_config *config(fx *f, const char *team)
