@@ -97,11 +97,6 @@ int pd_fetch_start(pd_fetcher *f, const pd_fetch_opts *o, pd_fetch_cb cb, void *
 /* Transfers started and not yet called back (queued ones included). */
 size_t pd_fetcher_in_flight(const pd_fetcher *f);
 
-/* Connections kept at most, in use and idle (libcurl's connection cache):
- * past it the oldest idle one is closed. (libcurl's default grows with
- * the transfers and ignores the open-file limit.) */
-void pd_fetcher_set_max_conns(pd_fetcher *f, size_t n);
-
 /* Ends every transfer in flight now: each callback runs once, with reason
  * "aborted". Transfers started by those callbacks are not affected. */
 void pd_fetcher_abort_all(pd_fetcher *f);

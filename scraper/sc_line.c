@@ -33,8 +33,8 @@ static size_t raise_fd_limit(void)
 }
 
 /* Open files waiting window profiles may use: the limit less the reserve
- * and the downloads. Idle connections kept for reuse share that room: the
- * connection cache closes the oldest once everything open passes it. */
+ * and the downloads (every transfer has a connection of its own, closed
+ * after it: none are kept idle). */
 static size_t waits_allowed(size_t fd_limit, size_t max_transfers)
 {
     size_t used = SC_FD_RESERVE + max_transfers;
@@ -71,10 +71,6 @@ void pd_scraper_set_opts(pd_scraper *sc, const pd_scraper_opts *o)
         sc->o.max_transfers = 1;
     if (sc->o.max_waiting == 0)
         sc->o.max_waiting = waits_allowed(sc->fd_limit, sc->o.max_transfers);
-    if (sc->fetcher != NULL)
-        pd_fetcher_set_max_conns(sc->fetcher, sc->fd_limit > SC_FD_RESERVE
-                                                  ? sc->fd_limit - SC_FD_RESERVE
-                                                  : sc->o.max_transfers);
     sc_pump(sc); /* a higher limit starts what waits */
 }
 

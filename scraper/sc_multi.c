@@ -331,15 +331,6 @@ size_t pd_fetcher_in_flight(const pd_fetcher *f)
     return f->n_xfers;
 }
 
-void pd_fetcher_set_max_conns(pd_fetcher *f, size_t n)
-{
-    if (f->multi == NULL)
-        return;
-    CURLMcode mc = curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, (long)(n > 0 ? n : 1));
-    if (mc != CURLM_OK) /* only an unknown option fails: libcurl keeps its default */
-        pd_log_warn("CURLMOPT_MAXCONNECTS failed", "error=\"%s\"", curl_multi_strerror(mc));
-}
-
 void pd_fetcher_abort_all(pd_fetcher *f)
 {
     sc_xfer *gone = NULL;
