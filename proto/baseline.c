@@ -246,7 +246,9 @@ static bool subtract(pd_profile *d, const pd_baseline *prev, const bool *cum)
 {
     uint32_t n = 0;
     entry *e = sorted_entries(d, cum, false, &n);
-    cols_rd r = {prev->vals, prev->vals + prev->vals_len, false};
+    /* An empty snapshot's baseline has no value column at all (NULL). */
+    const uint8_t *end = prev->vals ? prev->vals + prev->vals_len : NULL;
+    cols_rd r = {prev->vals, end, false};
     int64_t *v = pd_xcalloc((size_t)prev->ncum + 1, sizeof(int64_t));
     bool all_found = true;
     uint32_t j = 0;

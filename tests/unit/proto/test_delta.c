@@ -100,6 +100,26 @@ static void test_cumulative_values_subtracted(void **state)
     pd_profile_free(prev);
 }
 
+/* A baseline of an empty snapshot holds no values at all (the fuzzer found
+ * the walk over its absent column doing pointer arithmetic on NULL). */
+static void test_empty_baseline(void **state)
+{
+    (void)state;
+    pd_profile *prev = block(0x400000, "/bin/app", "b1");
+    pd_profile *cur = block(0x400000, "/bin/app", "b1");
+    at(cur, "a", TP_V(5, 500), NULL);
+    bool restarted;
+    pd_profile *d = delta_ok(cur, prev, BLOCK_CUM, &restarted);
+    assert_false(restarted);
+    assert_render(d, "a;main 5 500\n");
+    pd_profile_free(d);
+    d = delta_ok(prev, prev, BLOCK_CUM, &restarted);
+    assert_render(d, "");
+    pd_profile_free(d);
+    pd_profile_free(cur);
+    pd_profile_free(prev);
+}
+
 static void test_gauges_come_from_cur(void **state)
 {
     (void)state;
@@ -385,6 +405,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cumulative_values_subtracted),
+        cmocka_unit_test(test_empty_baseline),
         cmocka_unit_test(test_gauges_come_from_cur),
         cmocka_unit_test(test_restart_when_a_total_decreases),
         cmocka_unit_test(test_restart_when_a_stack_is_gone),
