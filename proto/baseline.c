@@ -181,6 +181,11 @@ pd_baseline *pd_baseline_of(const pd_profile *p, const bool *cumulative)
         i = j;
     }
     b->vals = pd_buf_steal(&vals, &b->vals_len);
+    /* The buffer grew in steps of 4 KiB and more; a baseline is kept a
+     * whole interval per series (20,000 of them at 10,000 targets), where
+     * that rounding was most of the daemon's heap. */
+    if (b->vals_len > 0)
+        b->vals = pd_xrealloc(b->vals, b->vals_len);
     if (b->n > 0 && b->n < n) /* duplicates were summed: give back the rest */
         b->keys = pd_xrealloc(b->keys, (size_t)b->n * sizeof(uint64_t));
     free(sum);
