@@ -325,7 +325,7 @@ static void render(api_req *r, const pd_profile *p, const char *title)
         pd_buf_reset(&r->body);
         switch (r->q.format) {
         case FMT_JSON:
-            rc = pd_render_tree_json(p, si, 0, &r->body, &err);
+            rc = pd_render_tree_json(p, si, r->q.limit, &r->body, &err);
             r->ctype = "application/json";
             break;
         case FMT_FOLDED:
@@ -361,8 +361,8 @@ void api_work_merge(api_req *r, pd_store_reader *rd)
 
 void api_work_diff(api_req *r, pd_store_reader *rd)
 {
-    if (r->q.format == FMT_JSON || r->q.format == FMT_FOLDED) {
-        api_set_error(r, 400, "format: diff answers pprof, top or svg");
+    if (r->q.format == FMT_FOLDED) {
+        api_set_error(r, 400, "format: diff answers pprof, json, top or svg");
         return;
     }
     pd_profile *base = NULL, *target = NULL, *d = NULL;
@@ -407,13 +407,18 @@ void api_work_diff(api_req *r, pd_store_reader *rd)
         render(r, d, "diff");
     } else {
         pd_buf_reset(&r->body);
-        char head[1024];
-        heading(r, head, sizeof(head));
-        rc = pd_render_svg_diff(d, si, head, &r->body, &err);
+        if (r->q.format == FMT_JSON) {
+            rc = pd_render_tree_json_diff(d, si, r->q.limit, &r->body, &err);
+            r->ctype = "application/json";
+        } else {
+            char head[1024];
+            heading(r, head, sizeof(head));
+            rc = pd_render_svg_diff(d, si, head, &r->body, &err);
+            r->ctype = "image/svg+xml";
+        }
         r->status = 200;
-        r->ctype = "image/svg+xml";
         if (rc < 0)
-            api_set_error(r, 500, err.msg);
+            api_set_error(r, rc == -E2BIG ? 422 : 500, err.msg);
     }
 out:
     pd_profile_free(base);

@@ -55,6 +55,13 @@ int pd_render_top(const pd_profile *p, int si, size_t limit, pd_buf *out, pd_err
  * has at most 2 * max_nodes nodes and totals stay exact. */
 int pd_render_tree_json(const pd_profile *p, int si, size_t max_nodes, pd_buf *out, pd_err *err);
 
+/* The same tree of the profile pd_profile_diff builds in PD_DIFF_DIFF_BASE
+ * mode, each node also with "base": the base's total there (positive;
+ * "total" and "self" are the target's). Nodes are chosen and children
+ * sorted by width, total + base, so frames only in the base are kept. */
+int pd_render_tree_json_diff(const pd_profile *diff, int si, size_t max_nodes, pd_buf *out,
+                             pd_err *err);
+
 /* A self-contained SVG flame graph (no scripts, no external resources):
  * root at the bottom, PD_RENDER_SVG_WIDTH wide, a frame per
  * PD_RENDER_SVG_FRAME_HEIGHT row, widths proportional to value, children

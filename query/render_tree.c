@@ -1,5 +1,6 @@
-/* The flame-graph JSON tree (see pd_render.h). Nodes are kept largest
- * first from the root down (a max-heap of the kept nodes' children), so the
+/* The flame-graph JSON trees (see pd_render.h), plain and differential.
+ * Nodes are kept widest first (total, plus the base's total in a diff) from
+ * the root down (a max-heap of the kept nodes' children), so the
  * kept set is always a subtree; the output is written iteratively (stacks
  * can be deep) with the dropped children of each node folded into "other". */
 #include "pd_render.h"
@@ -11,7 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Max-heap of node ids by total (ties: smaller id first, i.e. first seen). */
+/* A node's width in the graph: a diff draws the union of base and target. */
+static int64_t width(const rn_node *n)
+{
+    return rn_add(n->total, n->base);
+}
+
+/* Max-heap of node ids by width (ties: smaller id first, i.e. first seen). */
 typedef struct tree_heap {
     uint32_t *v;
     size_t n, cap;
@@ -20,8 +27,9 @@ typedef struct tree_heap {
 
 static bool above(const tree_heap *h, uint32_t a, uint32_t b)
 {
-    if (h->nodes[a].total != h->nodes[b].total)
-        return h->nodes[a].total > h->nodes[b].total;
+    int64_t wa = width(&h->nodes[a]), wb = width(&h->nodes[b]);
+    if (wa != wb)
+        return wa > wb;
     return a < b;
 }
 
@@ -77,14 +85,22 @@ static bool *choose(const rn_tree *t, size_t max_nodes)
     return kept;
 }
 
-static int open_node(pd_buf *out, const uint8_t *name, size_t len, int64_t self, int64_t total)
+/* What a node writes: its own values, or the sums of the dropped. */
+typedef struct vals {
+    int64_t self, total, base;
+} vals;
+
+static int open_node(pd_buf *out, bool diff, const uint8_t *name, size_t len, vals v)
 {
     int rc = rn_puts(out, "{\"name\":");
     if (rc == 0)
         rc = rn_json_str(out, name, len);
     if (rc == 0)
-        rc = rn_printf(out, ",\"self\":%" PRId64 ",\"total\":%" PRId64 ",\"children\":[", self,
-                       total);
+        rc = rn_printf(out, ",\"self\":%" PRId64 ",\"total\":%" PRId64, v.self, v.total);
+    if (rc == 0 && diff)
+        rc = rn_printf(out, ",\"base\":%" PRId64, v.base);
+    if (rc == 0)
+        rc = rn_puts(out, ",\"children\":[");
     return rc;
 }
 
@@ -92,7 +108,7 @@ static int open_node(pd_buf *out, const uint8_t *name, size_t len, int64_t self,
 typedef struct walk_frame {
     uint32_t node;
     uint32_t next;  /* index into t->children */
-    int64_t other;  /* sum of the dropped children */
+    vals other;     /* sums of the dropped children (self = total) */
     bool has_other; /* some child was dropped and "other" is unwritten */
     bool wrote_child;
 } walk_frame;
@@ -101,8 +117,10 @@ static walk_frame enter(const rn_tree *t, const bool *kept, uint32_t node)
 {
     walk_frame f = {.node = node, .next = t->child_off[node]};
     for (uint32_t c = t->child_off[node]; c < t->child_off[node + 1]; c++) {
+        const rn_node *nd = &t->nodes[t->children[c]];
         if (!kept[t->children[c]]) {
-            f.other = rn_add(f.other, t->nodes[t->children[c]].total);
+            f.other.total = rn_add(f.other.total, nd->total);
+            f.other.base = rn_add(f.other.base, nd->base);
             f.has_other = true;
         }
     }
@@ -115,18 +133,25 @@ static const uint8_t other_name[] = "other";
 static bool other_first(const rn_tree *t, const rn_stacks *s, const walk_frame *f, uint32_t c)
 {
     const rn_node *nd = &t->nodes[c];
-    if (f->other != nd->total)
-        return f->other > nd->total;
+    int64_t wo = rn_add(f->other.total, f->other.base), wc = width(nd);
+    if (wo != wc)
+        return wo > wc;
     size_t len = s->name_len[nd->name];
     int cmp = memcmp(other_name, s->name_ptr[nd->name], len < 5 ? len : 5);
     return cmp < 0 || (cmp == 0 && 5 <= len);
 }
 
-static int write_tree(const rn_tree *t, const rn_stacks *s, const bool *kept, pd_buf *out)
+static vals node_vals(const rn_node *nd)
+{
+    return (vals){nd->self, nd->total, nd->base};
+}
+
+static int write_tree(const rn_tree *t, const rn_stacks *s, const bool *kept, bool diff,
+                      pd_buf *out)
 {
     walk_frame *stack = pd_xmalloc(sizeof(*stack) * 64);
     size_t depth = 0, cap = 64;
-    int rc = open_node(out, (const uint8_t *)"total", 5, t->nodes[0].self, t->nodes[0].total);
+    int rc = open_node(out, diff, (const uint8_t *)"total", 5, node_vals(&t->nodes[0]));
     stack[depth++] = enter(t, kept, 0);
     while (rc == 0 && depth > 0) {
         walk_frame *f = &stack[depth - 1];
@@ -137,7 +162,8 @@ static int write_tree(const rn_tree *t, const rn_stacks *s, const bool *kept, pd
         if (f->has_other && (!more || other_first(t, s, f, t->children[f->next]))) {
             rc = rn_puts(out, f->wrote_child ? "," : "");
             if (rc == 0)
-                rc = open_node(out, other_name, 5, f->other, f->other);
+                rc = open_node(out, diff, other_name, 5,
+                               (vals){f->other.total, f->other.total, f->other.base});
             if (rc == 0)
                 rc = rn_puts(out, "]}");
             f->has_other = false;
@@ -154,7 +180,7 @@ static int write_tree(const rn_tree *t, const rn_stacks *s, const bool *kept, pd
         rc = rn_puts(out, f->wrote_child ? "," : "");
         f->wrote_child = true;
         if (rc == 0)
-            rc = open_node(out, s->name_ptr[nd->name], s->name_len[nd->name], nd->self, nd->total);
+            rc = open_node(out, diff, s->name_ptr[nd->name], s->name_len[nd->name], node_vals(nd));
         if (depth == cap)
             pd_xgrow((void **)&stack, &cap, depth + 1, sizeof(*stack));
         stack[depth++] = enter(t, kept, c);
@@ -163,18 +189,19 @@ static int write_tree(const rn_tree *t, const rn_stacks *s, const bool *kept, pd
     return rc;
 }
 
-int pd_render_tree_json(const pd_profile *p, int si, size_t max_nodes, pd_buf *out, pd_err *err)
+static int render(const pd_profile *p, int si, size_t max_nodes, bool diff, pd_buf *out,
+                  pd_err *err)
 {
     rn_stacks s;
     rn_tree t;
-    int rc = rn_tree_open(&t, &s, p, si, false, RN_BY_TOTAL, err);
+    int rc = rn_tree_open(&t, &s, p, si, diff, RN_BY_TOTAL, err);
     if (rc < 0)
         return rc;
     if (max_nodes == 0)
         max_nodes = PD_RENDER_TREE_MAX_NODES;
     size_t mark = out->len;
     bool *kept = choose(&t, max_nodes);
-    rc = write_tree(&t, &s, kept, out);
+    rc = write_tree(&t, &s, kept, diff, out);
     if (rc < 0) {
         out->len = mark;
         rc = pd_errf(err, rc, "json output exceeds %zu bytes", out->max);
@@ -183,4 +210,15 @@ int pd_render_tree_json(const pd_profile *p, int si, size_t max_nodes, pd_buf *o
     rn_tree_free(&t);
     rn_stacks_free(&s);
     return rc;
+}
+
+int pd_render_tree_json(const pd_profile *p, int si, size_t max_nodes, pd_buf *out, pd_err *err)
+{
+    return render(p, si, max_nodes, false, out, err);
+}
+
+int pd_render_tree_json_diff(const pd_profile *diff, int si, size_t max_nodes, pd_buf *out,
+                             pd_err *err)
+{
+    return render(diff, si, max_nodes, true, out, err);
 }

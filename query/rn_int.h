@@ -74,7 +74,8 @@ typedef enum { RN_BY_TOTAL, RN_BY_NAME } rn_order;
  * add to self/total. */
 void rn_tree_build(rn_tree *t, rn_stacks *s, int si, bool split_base);
 /* Fills child_off/children, each node's children sorted by `order`:
- * RN_BY_TOTAL is total descending then name; RN_BY_NAME is name. */
+ * RN_BY_TOTAL is width (total, plus base in split mode) descending, then
+ * name; RN_BY_NAME is name. */
 void rn_tree_index(rn_tree *t, const rn_stacks *s, rn_order order);
 void rn_tree_free(rn_tree *t);
 /* The start of every rendering: si checked against p (-EINVAL, err), then

@@ -64,7 +64,7 @@ void rn_tree_build(rn_tree *t, rn_stacks *s, int si, bool split_base)
 /* Sort record for the children index. */
 typedef struct rn_child {
     uint32_t parent, node;
-    int64_t total;
+    int64_t total; /* the node's width: total, plus base in split mode */
     const uint8_t *name;
     uint32_t len;
 } rn_child;
@@ -108,8 +108,8 @@ void rn_tree_index(rn_tree *t, const rn_stacks *s, rn_order order)
     rn_child *cs = pd_xcalloc(nc > 0 ? nc : 1, sizeof(*cs));
     for (uint32_t i = 1; i < t->n; i++) {
         const rn_node *nd = &t->nodes[i];
-        cs[i - 1] =
-            (rn_child){nd->parent, i, nd->total, s->name_ptr[nd->name], s->name_len[nd->name]};
+        cs[i - 1] = (rn_child){nd->parent, i, rn_add(nd->total, nd->base), s->name_ptr[nd->name],
+                               s->name_len[nd->name]};
     }
     qsort(cs, nc, sizeof(*cs), order == RN_BY_NAME ? cmp_by_name : cmp_by_total);
     /* child_off[p] = first index of p's children; counts first. */

@@ -148,6 +148,13 @@ grep -q 'main.hotPathV2Only' "$W/diff.raw" || pd_die "go tool pprof -raw of the 
 grep -q 'pprof::base' "$W/diff.raw" || pd_die "the scraped diff has no base samples"
 go tool pprof -top -symbolize=none "$W/body" >"$W/diff.top" 2>"$W/pprof.err" || pd_die "pprof -top: $(cat "$W/pprof.err")"
 grep -q 'main.hotPathV2Only$' "$W/diff.top" || pd_die "go tool pprof -top of the scraped diff lacks hotPathV2Only"
+# The differential flame-graph tree: hotPathV2Only has target samples and
+# none in the base; every node carries both sides.
+api_expect 200 "/api/v1/diff?type=cpu&base=$b1&target=$b2&$rng&format=json&limit=200"
+grep -Eq '"name":"main.hotPathV2Only","self":[0-9]+,"total":[1-9][0-9]*,"base":0,' "$W/body" ||
+	pd_die "the diff tree lacks hotPathV2Only with base 0: $(head -c 600 "$W/body")"
+[[ $(grep -o '"name":' "$W/body" | wc -l) -le 400 ]] || pd_die "the diff tree passed its limit of 200 nodes (+ other)"
+api_expect 400 "/api/v1/diff?type=cpu&base=$b1&target=$b2&$rng&format=folded"
 api_expect 200 "/api/v1/merge?type=cpu&query=$b1&$rng&format=folded"
 ! grep -q 'hotPathV2Only' "$W/body" || pd_die "the scraped v1 merge has hotPathV2Only"
 api_expect 200 "/api/v1/merge?type=cpu&query=$b2&$rng&format=folded"

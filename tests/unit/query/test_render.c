@@ -555,6 +555,41 @@ static void test_svg_diff(void **state)
  * the largest of all: it sets the scale (it used to be left out, giving
  * the root rgb(255,-220,-220)). Text on the deepest blues is white: black
  * on rgb(0,0,255) contrasts 2.4:1. */
+static void test_tree_diff(void **state)
+{
+    (void)state;
+    pd_profile *base = diff_side(10, 50, 40);
+    pd_profile *target = diff_side(60, 20, 40);
+    tp_stack(base, "gone;main", TP_V(1, 30), NULL); /* only in the base */
+    pd_profile *d = NULL;
+    pd_err err = {{0}};
+    if (pd_profile_diff(base, target, PD_DIFF_DIFF_BASE, false, &d, &err) != 0)
+        fail_msg("diff: %s", err.msg);
+    pd_buf b;
+    pd_buf_init(&b, 0);
+    assert_int_equal(pd_render_tree_json_diff(d, CPU, 0, &b, &err), 0);
+    /* children by width (total + base): grow 70, shrink 70, same 80, gone 30;
+     * the base-only frame is kept with total 0 */
+    check_str(take(&b),
+              "{\"name\":\"total\",\"self\":0,\"total\":120,\"base\":130,\"children\":["
+              "{\"name\":\"main\",\"self\":0,\"total\":120,\"base\":130,\"children\":["
+              "{\"name\":\"same\",\"self\":40,\"total\":40,\"base\":40,\"children\":[]},"
+              "{\"name\":\"grow\",\"self\":60,\"total\":60,\"base\":10,\"children\":[]},"
+              "{\"name\":\"shrink\",\"self\":20,\"total\":20,\"base\":50,\"children\":[]},"
+              "{\"name\":\"gone\",\"self\":0,\"total\":0,\"base\":30,\"children\":[]}]}]}");
+    /* capped: the narrowest (gone, then shrink) fold into "other", which
+     * keeps both sides' sums */
+    pd_buf_init(&b, 0);
+    assert_int_equal(pd_render_tree_json_diff(d, CPU, 4, &b, &err), 0);
+    check_str(take(&b),
+              "{\"name\":\"total\",\"self\":0,\"total\":120,\"base\":130,\"children\":["
+              "{\"name\":\"main\",\"self\":0,\"total\":120,\"base\":130,\"children\":["
+              "{\"name\":\"other\",\"self\":20,\"total\":20,\"base\":80,\"children\":[]},"
+              "{\"name\":\"same\",\"self\":40,\"total\":40,\"base\":40,\"children\":[]},"
+              "{\"name\":\"grow\",\"self\":60,\"total\":60,\"base\":10,\"children\":[]}]}]}");
+    pd_profile_free(d);
+}
+
 static void test_svg_diff_root_and_text(void **state)
 {
     (void)state;
@@ -701,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_top_diff),
         cmocka_unit_test(test_svg_short_names),
         cmocka_unit_test(test_svg_diff),
+        cmocka_unit_test(test_tree_diff),
         cmocka_unit_test(test_svg_diff_root_and_text),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_deep_and_wide),
