@@ -59,6 +59,12 @@ static enum MHD_Result send_answer(api_req *r)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, r->disposition);
     if (r->status == 401)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    if (r->page) {
+        MHD_add_response_header(resp, "Content-Security-Policy", api_ui_csp);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS, "nosniff");
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    }
     if (r->api->stopping)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (r->status == 405)
@@ -238,6 +244,8 @@ static enum MHD_Result route(api_req *r)
     }
     if (strncmp(p, "/api/", 5) == 0)
         return route_api(r, p);
+    if (api_ui_answer(r, p))
+        return send_answer(r);
     api_set_error(r, 404, "not found");
     return send_answer(r);
 }

@@ -170,6 +170,7 @@ struct api_req {
     bool body_gzip; /* body is already gzip (pprof) */
     int64_t retry_after_s;
     char allow[64]; /* the Allow header of a 405 ("": GET, HEAD) */
+    bool page;      /* a file of the UI: sent with api_ui_csp and no sniffing */
     /* a request body (POST, PUT) */
     pd_buf in;
     size_t in_max;
@@ -187,6 +188,12 @@ struct api_req {
 typedef const char *(*api_arg_fn)(void *conn, const char *name);
 int api_parse_query(api_arg_fn arg, void *conn, const char *what, api_query *q, pd_err *err);
 void api_query_free(api_query *q);
+
+/* api_ui.c: the web UI's files. True if path is one of the UI's ("/" is
+ * its page, "/ui/NAME" the rest), with r's answer set (the file, or 404). */
+bool api_ui_answer(api_req *r, const char *path);
+/* The Content-Security-Policy the UI's files are sent with. */
+extern const char api_ui_csp[];
 
 /* api_reply.c: answers built on any thread. */
 void api_set_error(api_req *r, int status, const char *msg);

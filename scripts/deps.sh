@@ -9,7 +9,7 @@ pkgs=(
   libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdeflate-dev
   libyaml-dev libmicrohttpd-dev libjansson-dev libsystemd-dev
   libcmocka-dev golang-go golang-github-google-pprof-dev sqlite3 libxml2-utils libre2-dev g++
-  clang libclang-rt-14-dev chromium fonts-dejavu-core prometheus
+  clang libclang-rt-14-dev chromium fonts-dejavu-core prometheus nodejs npm
 )
 
 missing=()
