@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The web UI in Chromium (ui.test.mjs says what is checked), against a
+# daemon scraping a live test target (job demo) and holding flat-out CPU
+# profiles of two deployments of the test target (jobs deploy-v1 and
+# deploy-v2; v2 adds main.hotPathV2Only, 2 of its 9 hot paths' weight,
+# whatever else the machine runs: see api_deploy_diff.sh). Screenshots of
+# each view are kept in $PD_WORK/ui_browser/artifacts.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/../integration/lib.sh"
+. "$here/../integration/api_lib.sh"
+: "${PPROFD:?}" "${PD_TARGET_BIN:?}" "${PD_WORK:?}" "${PD_TESTTOOL:?}"
+pd_test_dir ui_browser
+pd_go_env
+export GODEBUG=asyncpreemptoff=1
+command -v node >/dev/null || pd_die "node is missing: run make deps"
+[[ -x ${CHROMIUM:-/usr/bin/chromium} ]] || pd_die "chromium is missing: run make deps"
+
+FLAT_FILES=6
+mkdir -p "$W/data"
+for v in v1 v2; do
+	"$PD_TARGET_BIN" -variant "$v" -cpu-profiles "$FLAT_FILES" -out "$W/flat-$v" -each 100ms -hz 1000 -jobs 2 \
+		>"$W/flat-$v.log" 2>&1 || pd_die "target -cpu-profiles -variant $v: $(tail -3 "$W/flat-$v.log")"
+	"$PD_TESTTOOL" fill -n 1 -i 1 -d "$FLAT_FILES" -j "deploy-$v" -t cpu "$W/data/pprofd.db" "$W/flat-$v"/*.pb.gz \
+		>"$W/fill-$v.out" || pd_die "pd_testtool fill $v"
+done
+
+pd_target_start "$PD_TARGET_BIN" -load 0.5 -duration 150s || pd_die "test target"
+api_start "global:
+  scrape_interval: 3s
+scrape_configs:
+  - job_name: demo
+    static_configs:
+      - targets: [\"$PD_TARGET_ADDR\"]
+    profiles:
+      cpu: {enabled: true, seconds: 2}
+      goroutine: {enabled: true}
+      heap: {enabled: false}"
+
+demo='%7Bjob%3D%22demo%22%7D'
+cpu_stored() {
+	daemon_alive
+	api_get "/api/v1/profiles?type=cpu&query=$demo&from=now-15m"
+	[[ $STATUS == 200 ]] && grep -q '"id":' "$W/body"
+}
+wait_for -r 30 "a cpu profile of the demo target" cpu_stored || pd_die "no cpu profile stored: $(tail -3 "$W/pprofd.log")"
+
+node "$here/ui.test.mjs" "$API" "$W/artifacts" | tee "$W/browser.out" || pd_die "browser checks failed (screenshots in $W/artifacts)"
+pd_ok "browser: $(grep -c '^ok' "$W/browser.out") checks; screenshots in $W/artifacts"
+pd_daemon_stop
+pd_passed
