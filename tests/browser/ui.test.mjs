@@ -11,9 +11,12 @@
 //   diff: deploy-v1 against deploy-v2 ranks hotPathV2Only first and draws
 //     the differential flame graph.
 //   targets: the live target is listed, up.
-//   captures: a capture started through the API is listed.
-//   safety: the page is sent with a Content-Security-Policy, and no
-//     console error (a CSP violation is one) happens on any view.
+//   captures: a capture started from the form is listed with its reason.
+//   safety: the page is sent with a Content-Security-Policy; markup in a
+//     label value (ui.sh registers such a target) and in a capture reason
+//     shows as text on the targets page, in completion and in the captures
+//     list, and none of it runs; no console error (a CSP violation is one)
+//     happens on any view.
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -50,6 +53,13 @@ const browser = await chromium.launch({
 });
 const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
 page.setDefaultTimeout(TIMEOUT);
+// Markup an attacker could put in a label value or a capture reason.
+// ui.sh registers a target with it as a label value.
+const HOSTILE = process.env.PD_HOSTILE;
+if (!HOSTILE) {
+  console.error('PD_HOSTILE is not set (ui.sh sets it)');
+  process.exit(2);
+}
 const consoleErrors = [];
 page.on('console', (m) => {
   if (m.type() === 'error') consoleErrors.push(m.text());
@@ -139,22 +149,34 @@ try {
   check(rows.some((r) => r.includes('demo') && r.includes('up')), `the live target is listed up (${rows[0]})`);
   await page.screenshot({ path: join(artifacts, 'ui-targets.png'), fullPage: true });
 
-  // --- captures --------------------------------------------------------------
-  const cap = await page.evaluate(async () => {
-    const r = await fetch('/api/v1/capture', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ query: '{job="demo"}', profiles: ['goroutine'], reason: 'browser test' }),
-    });
-    return r.status;
-  });
-  check(cap === 202, `a capture starts (${cap})`);
+  // --- captures: started from the form, with a reason that is markup -----------
   await page.goto(`${base}/#/captures`);
   await ready();
+  await page.fill('.capture-form input.selector', '{job="demo"}');
+  for (const t of ['cpu', 'heap']) await page.uncheck(`.capture-form input[value="${t}"]`);
+  await page.fill('.capture-form input.reason', HOSTILE);
+  await page.click('.capture-form button[type=submit]');
+  await page.waitForFunction(() => /^started 1 capture/.test(document.querySelector('.form-out').textContent));
+  ok(`the form starts a capture (${await page.textContent('.form-out')})`);
   await page.waitForSelector('table.captures tbody tr');
-  const caps = await page.$$eval('table.captures tbody tr', (trs) => trs.map((tr) => tr.textContent));
-  check(caps.some((c) => c.includes('browser test')), `the capture is listed (${caps[0]})`);
+  const why = await page.textContent('table.captures tbody tr:first-child td.why');
+  check(why === HOSTILE, `the capture is listed with its reason as text (${why})`);
   await page.screenshot({ path: join(artifacts, 'ui-captures.png'), fullPage: true });
+
+  // --- markup in strings from outside is text everywhere ------------------------
+  // A registered target whose label value is markup shows on the targets
+  // page and in the selector's completion; nothing of it may run.
+  await page.goto(`${base}/#/targets`);
+  await ready();
+  const labelled = await page.$$eval('table.targets tbody tr', (trs, h) => trs.some((tr) => tr.textContent.includes(h)), HOSTILE);
+  check(labelled, 'a label value that is markup shows as text on the targets page');
+  await page.goto(`${base}/#/explore`);
+  await ready();
+  await page.fill('input.selector', '{team="');
+  await page.waitForSelector('ul.suggest li');
+  const sugg = await page.$$eval('ul.suggest li', (lis) => lis.map((li) => li.textContent));
+  check(sugg.some((t) => t.includes(HOSTILE)), `the completion offers it as text (${sugg.length} values)`);
+  check((await page.evaluate(() => window.__pwned)) === undefined, 'no string from outside ran as script');
 
   check(consoleErrors.length === 0, `no console errors (${consoleErrors.slice(0, 3).join(' | ')})`);
 } catch (e) {

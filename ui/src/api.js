@@ -57,10 +57,18 @@ export function apiUrl(path, params) {
   return `${path}${qs ? `?${qs}` : ''}`;
 }
 
-export async function api(path, params, { signal, text = false } = {}) {
+// GET path?params, or with body (an object) POST it as JSON. Resolves to
+// the answer's JSON (or text); rejects with ApiError and the API's message.
+export async function api(path, params, { signal, text = false, body } = {}) {
   const url = apiUrl(path, params);
   for (let attempt = 0; ; attempt++) {
-    const r = await fetch(url, { headers: headers(), signal });
+    const init = { headers: headers(), signal };
+    if (body !== undefined) {
+      init.method = 'POST';
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    const r = await fetch(url, init);
     if (r.status === 401 && attempt < 5) {
       await askToken(attempt > 0 || sessionStorage.getItem(TOKEN_KEY) !== null);
       continue;
