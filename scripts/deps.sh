@@ -9,8 +9,14 @@ pkgs=(
   libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdeflate-dev
   libyaml-dev libmicrohttpd-dev libjansson-dev libsystemd-dev
   libcmocka-dev golang-go golang-github-google-pprof-dev sqlite3 libxml2-utils libre2-dev g++
-  clang libclang-rt-14-dev chromium fonts-dejavu-core prometheus nodejs npm
+  clang libclang-rt-14-dev chromium fonts-dejavu-core prometheus
 )
+# The UI's build needs node and npm: Debian's packages, unless a node that
+# brings its own npm is already installed (NodeSource's nodejs does, and it
+# conflicts with Debian's npm package).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  pkgs+=(nodejs npm)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
