@@ -37,7 +37,11 @@ export function drawChart(container, data, { unit, range, onRange, height = 200 
     height,
     cursor: { drag: { x: true, y: false, setScale: false } },
     legend: { show: series.length > 1 },
-    scales: { x: range ? { time: true, range: () => [range.from / 1000, range.to / 1000] } : { time: true } },
+    scales: {
+      x: range ? { time: true, range: () => [range.from / 1000, range.to / 1000] } : { time: true },
+      // from zero: a total's height should read as its size
+      y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.05 : 1] },
+    },
     axes: [{}, { values: (u, vals) => vals.map((v) => fmtValue(v, unit)), size: 70 }],
     series: [
       { value: (u, v) => (v == null ? '' : fmtTime(v * 1000)) },
