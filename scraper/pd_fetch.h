@@ -1,6 +1,6 @@
 /* The fetcher: HTTP GETs driven by libcurl's multi interface on a libuv loop.
  *
- * One pd_fetcher per loop, used only from the loop's thread. Nothing here
+ * One or more pd_fetchers per loop, each used only from the loop's thread. Nothing here
  * blocks: transfers progress from the loop's poll and timer callbacks and end
  * with exactly one call of their callback, from the loop (or from
  * pd_fetcher_abort_all / pd_fetcher_close). Each transfer has a connection

@@ -15,6 +15,8 @@
 /* File descriptors left for everything but scrapes: the database, API
  * connections, logs, name resolution. */
 #define SC_FD_RESERVE 256
+/* libcurl multi handles the transfers are spread over (see fetchers). */
+#define SC_FETCHERS 8
 
 /* The two lines for a transfer: downloads (bounded by max_transfers) and
  * window profiles, which first wait on the target (bounded by max_waiting). */
@@ -34,8 +36,15 @@ typedef struct sc_quiet {
 
 struct pd_scraper {
     uv_loop_t *loop;
-    pd_fetcher *fetcher; /* NULL once closed */
-    pd_scraper_opts o;   /* max_waiting resolved (never 0) */
+    /* Transfers are spread over several fetchers (libcurl multi handles)
+     * by target address: libcurl 7.88 walks all of a multi handle's
+     * per-host connection bundles whenever one empties, and at thousands
+     * of targets, each a bundle while its CPU profile waits, that walk
+     * was a tenth of our CPU. A host always goes to the same fetcher, so
+     * its per-host connection limit still holds. */
+    pd_fetcher *fetchers[SC_FETCHERS];
+    bool fetchers_open; /* false once closed */
+    pd_scraper_opts o;  /* max_waiting resolved (never 0) */
     sc_line lines[SC_NLINES];
     size_t nwaiting;                        /* transfers in their wait: no body byte yet */
     size_t fd_limit;                        /* the soft limit, raised at start */

@@ -45,11 +45,16 @@ int pd_scraper_new(uv_loop_t *loop, const pd_scraper_opts *o, pd_scraper **out, 
 {
     *out = NULL;
     pd_scraper *sc = pd_xcalloc(1, sizeof(*sc));
-    int rc = pd_fetcher_new(loop, &sc->fetcher, err);
-    if (rc < 0) {
-        free(sc);
-        return rc;
+    for (size_t i = 0; i < SC_FETCHERS; i++) {
+        int rc = pd_fetcher_new(loop, &sc->fetchers[i], err);
+        if (rc < 0) {
+            while (i-- > 0)
+                pd_fetcher_close(sc->fetchers[i]);
+            free(sc);
+            return rc;
+        }
     }
+    sc->fetchers_open = true;
     sc->loop = loop;
     sc->fd_limit = raise_fd_limit();
     pd_scraper_set_opts(sc, o);
@@ -76,7 +81,17 @@ void pd_scraper_set_opts(pd_scraper *sc, const pd_scraper_opts *o)
 
 size_t pd_scraper_in_flight(const pd_scraper *sc)
 {
-    return sc->fetcher != NULL ? pd_fetcher_in_flight(sc->fetcher) : 0;
+    size_t n = 0;
+    for (size_t i = 0; sc->fetchers_open && i < SC_FETCHERS; i++)
+        n += pd_fetcher_in_flight(sc->fetchers[i]);
+    return n;
+}
+
+/* The fetcher of a target: always the same one for an address. */
+static pd_fetcher *fetcher_of(pd_scraper *sc, const pd_scrape_target *t)
+{
+    uint64_t h = pd_hash_bytes(t->address, strlen(t->address));
+    return sc->fetchers[h % SC_FETCHERS];
 }
 
 size_t pd_scraper_waiting(const pd_scraper *sc)
@@ -226,7 +241,7 @@ static void start_fetch(pd_scraper *sc, pd_scrape_slot *s)
     o.insecure_skip_verify = t->insecure;
     o.first_byte = s->seconds > 0 ? on_first_byte : NULL;
     pd_err err = {{0}};
-    int rc = pd_fetch_start(sc->fetcher, &o, on_fetched, s, &err);
+    int rc = pd_fetch_start(fetcher_of(sc, t), &o, on_fetched, s, &err);
     if (rc < 0) {
         s->ended(s, NULL, err.msg);
         return;
@@ -249,7 +264,7 @@ void sc_pump(pd_scraper *sc)
     for (int kind = 0; kind < SC_NLINES; kind++) {
         sc_line *l = &sc->lines[kind];
         size_t tries = l->len; /* one pass over the line */
-        while (l->head != NULL && tries-- > 0 && !sc->stopping && sc->fetcher != NULL &&
+        while (l->head != NULL && tries-- > 0 && !sc->stopping && sc->fetchers_open &&
                has_room(sc, kind)) {
             pd_scrape_slot *s = l->head;
             sc_line_remove(sc, s);
@@ -316,7 +331,8 @@ static void on_grace(uv_timer_t *t)
     pd_scraper *sc = t->data;
     if (pd_scraper_in_flight(sc) > 0)
         pd_log_warn("aborting scrapes", "in_flight=%zu", pd_scraper_in_flight(sc));
-    pd_fetcher_abort_all(sc->fetcher);
+    for (size_t i = 0; sc->fetchers_open && i < SC_FETCHERS; i++)
+        pd_fetcher_abort_all(sc->fetchers[i]);
 }
 
 static void on_timer_closed(uv_handle_t *h)
@@ -333,10 +349,11 @@ static void on_timer_closed(uv_handle_t *h)
 
 static void maybe_finish(pd_scraper *sc)
 {
-    if (!sc->stopping || sc->fetcher == NULL || pd_scraper_in_flight(sc) > 0)
+    if (!sc->stopping || !sc->fetchers_open || pd_scraper_in_flight(sc) > 0)
         return;
-    pd_fetcher_close(sc->fetcher);
-    sc->fetcher = NULL;
+    for (size_t i = 0; i < SC_FETCHERS; i++)
+        pd_fetcher_close(sc->fetchers[i]);
+    sc->fetchers_open = false;
     sc_quiet_clear(sc);
     uv_close((uv_handle_t *)&sc->grace, on_timer_closed);
     uv_close((uv_handle_t *)&sc->quiet_timer, on_timer_closed);
