@@ -7,7 +7,7 @@
 //   explore: opens with the CPU flame graph of the last 15 minutes without
 //     typing; the top table has the target's hot function; a click on a
 //     frame zooms (breadcrumb, timing); search finds a function and sums it;
-//     hovering shows the full name.
+//     hovering shows the full name; a drag on the chart narrows the range.
 //   diff: deploy-v1 against deploy-v2 ranks hotPathV2Only first and draws
 //     the differential flame graph.
 //   targets: the live target is listed, up.
@@ -65,9 +65,10 @@ page.on('console', (m) => {
   if (m.type() === 'error') consoleErrors.push(m.text());
 });
 page.on('pageerror', (e) => consoleErrors.push(String(e)));
-// A failed load's console line has no URL; this names it.
+// A failed load's console line has no URL; this list names them.
+const failedLoads = [];
 page.on('response', (r) => {
-  if (r.status() >= 400 && !r.url().includes('/api/')) consoleErrors.push(`${r.status()} ${r.url()}`);
+  if (r.status() >= 400) failedLoads.push(`${r.status()} ${r.url()}`);
 });
 
 async function ready() {
@@ -125,6 +126,23 @@ try {
   await page.click('.crumbs a.crumb');
   check((await page.textContent('.crumbs')) === 'all', 'the breadcrumb leads back up');
 
+  // a drag across the chart narrows the range to what was dragged over
+  const over = await page.$eval('.chart .u-over', (e) => {
+    const r = e.getBoundingClientRect();
+    return { x: r.left, y: r.top, w: r.width, h: r.height };
+  });
+  // over the last quarter of the range: the daemon started minutes ago
+  await page.mouse.move(over.x + over.w * 0.75, over.y + over.h / 2);
+  await page.mouse.down();
+  await page.mouse.move(over.x + over.w * 0.995, over.y + over.h / 2, { steps: 8 });
+  await page.mouse.up();
+  await page.waitForFunction(() => /[?&]from=\d+/.test(location.hash));
+  const h = new URLSearchParams(await page.evaluate(() => location.hash.split('?')[1]));
+  const span = (Number(h.get('to')) - Number(h.get('from'))) / 60000;
+  check(span > 2 && span < 6, `a drag on the chart narrows the range (to ${span.toFixed(1)} min of 15)`);
+  await page.waitForSelector('canvas.flame');
+  ok('the narrowed range shows its flame graph');
+
   // --- diff ------------------------------------------------------------------
   const q = new URLSearchParams({
     type: 'cpu',
@@ -178,7 +196,7 @@ try {
   check(sugg.some((t) => t.includes(HOSTILE)), `the completion offers it as text (${sugg.length} values)`);
   check((await page.evaluate(() => window.__pwned)) === undefined, 'no string from outside ran as script');
 
-  check(consoleErrors.length === 0, `no console errors (${consoleErrors.slice(0, 3).join(' | ')})`);
+  check(consoleErrors.length === 0, `no console errors (${consoleErrors.slice(0, 3).join(' | ')}; failed loads: ${failedLoads.slice(0, 3).join(' | ')})`);
 } catch (e) {
   fail(`the test stopped: ${e.stack || e}`);
   await page.screenshot({ path: join(artifacts, 'ui-failure.png'), fullPage: true }).catch(() => {});

@@ -45,7 +45,10 @@ export function topTable(top, unit) {
   );
 }
 
+// An API error as the page shows it. A 404 is not a fault: nothing was
+// stored that matches (a range before the first scrape, a new selector).
 export function errorBox(e) {
+  if (e instanceof ApiError && e.status === 404) return el('p', { class: 'muted', text: `Nothing here: ${e.message}.` });
   const msg = e instanceof ApiError ? `${e.status}: ${e.message}` : String(e.message || e);
   return el('p', { class: 'error', role: 'alert', text: msg });
 }
