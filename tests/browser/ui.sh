@@ -19,13 +19,7 @@ command -v node >/dev/null || pd_die "node is missing: run make deps"
 [[ -x ${CHROMIUM:-/usr/bin/chromium} ]] || pd_die "chromium is missing: run make deps"
 
 FLAT_FILES=6
-mkdir -p "$W/data"
-for v in v1 v2; do
-	"$PD_TARGET_BIN" -variant "$v" -cpu-profiles "$FLAT_FILES" -out "$W/flat-$v" -each 100ms -hz 1000 -jobs 2 \
-		>"$W/flat-$v.log" 2>&1 || pd_die "target -cpu-profiles -variant $v: $(tail -3 "$W/flat-$v.log")"
-	"$PD_TESTTOOL" fill -n 1 -i 1 -d "$FLAT_FILES" -j "deploy-$v" -t cpu "$W/data/pprofd.db" "$W/flat-$v"/*.pb.gz \
-		>"$W/fill-$v.out" || pd_die "pd_testtool fill $v"
-done
+api_fill_deployments "$FLAT_FILES"
 
 pd_target_start "$PD_TARGET_BIN" -load 0.5 -duration 150s || pd_die "test target"
 api_start "global:

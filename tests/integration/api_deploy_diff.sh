@@ -40,13 +40,7 @@ WAIT_MAX=15      # seconds at most to gather them
 MIN_DELTA_PCT=5  # the least growth of hotPathV2Only's share, scraped
 
 # --- the two versions flat out, stored before the daemon starts --------------
-mkdir -p "$W/data"
-for v in v1 v2; do
-	"$PD_TARGET_BIN" -variant "$v" -cpu-profiles "$FLAT_FILES" -out "$W/flat-$v" -each 100ms -hz 1000 -jobs 2 \
-		>"$W/flat-$v.log" 2>&1 || pd_die "target -cpu-profiles -variant $v: $(tail -3 "$W/flat-$v.log")"
-	"$PD_TESTTOOL" fill -n 1 -i 1 -d "$FLAT_FILES" -j "deploy-$v" -t cpu "$W/data/pprofd.db" "$W/flat-$v"/*.pb.gz \
-		>"$W/fill-$v.out" || pd_die "pd_testtool fill $v"
-done
+api_fill_deployments "$FLAT_FILES"
 
 # --- two live targets, scraped ------------------------------------------------
 api_start_deployments 0.5 90s 5s "      cpu: {enabled: true, seconds: 4}

@@ -83,6 +83,20 @@ api_expect_error() {
 		pd_die "GET $2: error does not name $3: $(head -c 300 "$W/body")"
 }
 
+# api_fill_deployments N: N flat-out CPU profiles of each variant of the
+# test target (v2 adds main.hotPathV2Only), stored in $W/data/pprofd.db as
+# jobs deploy-v1 and deploy-v2, ending now, before the daemon starts.
+api_fill_deployments() {
+	local n="$1" v
+	mkdir -p "$W/data"
+	for v in v1 v2; do
+		"$PD_TARGET_BIN" -variant "$v" -cpu-profiles "$n" -out "$W/flat-$v" -each 100ms -hz 1000 -jobs 2 \
+			>"$W/flat-$v.log" 2>&1 || pd_die "target -cpu-profiles -variant $v: $(tail -3 "$W/flat-$v.log")"
+		"$PD_TESTTOOL" fill -n 1 -i 1 -d "$n" -j "deploy-$v" -t cpu "$W/data/pprofd.db" "$W/flat-$v"/*.pb.gz \
+			>"$W/fill-$v.out" || pd_die "pd_testtool fill $v"
+	done
+}
+
 # api_start_deployments LOAD DURATION INTERVAL PROFILES: two Go targets
 # running -variant v1 and v2 ($t1, $t2), scraped every INTERVAL by job demo
 # with deployment="v1" / "v2"; PROFILES is the job's indented profiles map.
