@@ -3,7 +3,7 @@
 // threadcreate} with real profiles read from DIR (TYPE-1.pb.gz,
 // TYPE-2.pb.gz, ... served in turn, so cumulative profiles grow from one
 // scrape to the next, and start over as after a restart once the files run
-// out).
+// out), with their time set to now (stamp.go).
 //
 // Its CPU endpoint behaves like Go's: ?seconds=N answers after N seconds (at
 // once without it), stops early when the client goes away, and refuses a
@@ -62,6 +62,7 @@ func loadProfiles(dir string) error {
 	if len(bodies["heap"]) == 0 {
 		return fmt.Errorf("no heap-N.pb.gz in %s", dir)
 	}
+	go refreshLoop() // see stamp.go
 	return nil
 }
 
@@ -107,7 +108,11 @@ func (p *port) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	n := p.served[i].Add(1) - 1
-	b := bodies[t][int(n)%len(bodies[t])]
+	list := bodies[t]
+	if m := stamped.Load(); m != nil {
+		list = (*m)[t]
+	}
+	b := list[int(n)%len(list)]
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.Write(b)
