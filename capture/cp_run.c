@@ -103,7 +103,8 @@ static void on_fetched(pd_scrape_slot *s, pd_fetch_result *res, const char *why)
     j->len = res->len;
     res->body = NULL;
     j->ingesting = true;
-    pd_ingest_in in = {j->body, j->len, j->max_bytes, kind, j->prev, j->server_delta};
+    pd_ingest_in in = {j->body, j->len,          j->max_bytes,   kind,
+                       j->prev, j->server_delta, res->started_ns};
     pd_ingest_submit(k->ingest, &in, on_ingested, j);
 }
 

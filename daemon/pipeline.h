@@ -19,7 +19,8 @@ typedef struct pd_pipeline {
     pd_tset *targets;
     pd_workq ingest; /* scrapes' and captures' decoding */
     bool stopping;
-    int parts; /* scraper and target set not yet stopped */
+    int64_t skew_said_ns; /* when a skewed target clock was last logged */
+    int parts;            /* scraper and target set not yet stopped */
     void (*done)(void *);
     void *done_arg;
 } pd_pipeline;

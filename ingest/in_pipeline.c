@@ -66,6 +66,23 @@ static void server_delta(pd_profile *cur, const pd_baseline *prev, pd_ingest_out
         pd_profile_free(cur);
 }
 
+/* Puts a scraped profile at the scrape's time when the target's clock is
+ * too far from the daemon's (see PD_INGEST_MAX_SKEW_NS). */
+static void reclock(pd_profile *p, int64_t clock_ns, pd_ingest_out *out)
+{
+    if (clock_ns <= 0)
+        return;
+    /* Differences of two times a few centuries apart at most: computed
+     * in double, no overflow whatever the target sent. */
+    double skew = (double)p->time_nanos - (double)clock_ns;
+    if (skew <= (double)PD_INGEST_MAX_SKEW_NS && skew >= -(double)PD_INGEST_MAX_SKEW_NS)
+        return;
+    out->skew_ns = skew >= (double)INT64_MAX   ? INT64_MAX
+                   : skew <= (double)INT64_MIN ? INT64_MIN
+                                               : (int64_t)skew;
+    p->time_nanos = clock_ns;
+}
+
 int pd_ingest(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err)
 {
     memset(out, 0, sizeof(*out));
@@ -74,6 +91,7 @@ int pd_ingest(const pd_ingest_in *in, pd_ingest_out *out, pd_err *err)
     int rc = pd_profile_decode(in->body, in->len, in->max_bytes, &cur, err);
     if (rc < 0)
         goto out;
+    reclock(cur, in->clock_ns, out);
     bool cumulative = pd_kind_has_cumulative(in->kind);
     if (!cumulative) {
         describe(cur, out);

@@ -25,11 +25,22 @@ typedef struct pd_ingest_in {
     pd_profile_kind kind;
     const pd_baseline *prev; /* of the previous snapshot of the same target and type, or NULL */
     bool server_delta;       /* the target sends deltas itself (godeltaprof): none is taken */
+    /* A scrape's start on the daemon's clock, or 0 (push, import: the
+     * profile's own time is kept). A scraped profile whose time is further
+     * from it than PD_INGEST_MAX_SKEW_NS (a target's clock gone wrong, or
+     * no time at all) is stored at this time instead. */
+    int64_t clock_ns;
 } pd_ingest_in;
 
+/* A target's clock may differ from the daemon's by this much before its
+ * profile times are replaced: well inside the rollups' 2 minute horizon,
+ * so a skewed target cannot make every profile of its series late. */
+#define PD_INGEST_MAX_SKEW_NS (60 * (int64_t)1000000000)
+
 typedef struct pd_ingest_out {
-    bool store;     /* false: a first snapshot of a cumulative profile, kept as baseline only */
-    bool restarted; /* the target restarted since the previous snapshot */
+    bool store;      /* false: a first snapshot of a cumulative profile, kept as baseline only */
+    bool restarted;  /* the target restarted since the previous snapshot */
+    int64_t skew_ns; /* profile time - clock_ns, when it was replaced; else 0 */
     uint32_t nsamples;
     pd_store_profile p;    /* to store (also described when not stored); freed by
                               pd_ingest_out_free unless taken by the writer */

@@ -76,6 +76,7 @@ typedef struct pd_fetch_result {
     size_t len;             /* of body */
     int64_t retry_after_ms; /* Retry-After (seconds or HTTP date) of a 429/503, else -1 */
     int64_t duration_ms;    /* from pd_fetch_start to the end */
+    int64_t started_ns;     /* pd_fetch_start on the wall clock (pd_now_ns) */
     size_t bytes;           /* body bytes received, also on failure */
     bool sent;              /* a connection was made: the request may have reached the target */
 } pd_fetch_result;

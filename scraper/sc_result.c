@@ -212,7 +212,9 @@ void sc_result_build(sc_xfer *x, sc_end how, CURLcode rc, pd_fetch_result *r)
     r->retry_after_ms = -1;
     r->bytes = x->bytes;
     r->sent = x->connected;
-    r->duration_ms = (int64_t)((uv_hrtime() - x->start_ns) / 1000000);
+    uint64_t took_ns = uv_hrtime() - x->start_ns;
+    r->duration_ms = (int64_t)(took_ns / 1000000);
+    r->started_ns = pd_now_ns() - (int64_t)took_ns;
     long code = 0;
     if (curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK)
         r->status = (int)code;

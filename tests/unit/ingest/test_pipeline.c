@@ -251,6 +251,64 @@ static void test_server_delta(void **state)
     free(second);
 }
 
+/* A scraped profile keeps its own time while the target's clock is within
+ * a minute of the daemon's, and is put at the scrape's time past that (or
+ * without a time); a pushed profile (clock_ns 0) always keeps its own. */
+static void test_target_clock(void **state)
+{
+    (void)state;
+    const int64_t scrape = 1800000000000000000; /* 2027, the daemon's clock */
+    const int64_t sec = 1000000000;
+    struct {
+        int64_t profile_time, clock, stored, skew;
+    } cases[] = {
+        {scrape + 59 * sec, scrape, scrape + 59 * sec, 0}, /* close enough: its own */
+        {scrape - 60 * sec, scrape, scrape - 60 * sec, 0}, /* the edge, inclusive */
+        {scrape - 61 * sec, scrape, scrape, -61 * sec},    /* behind */
+        {scrape + 3600 * sec, scrape, scrape, 3600 * sec}, /* ahead */
+        {0, scrape, scrape, -scrape},                      /* no time at all */
+        {INT64_MIN + 1, scrape, scrape, INT64_MIN},        /* absurd: no overflow */
+        {scrape - 3600 * sec, 0, scrape - 3600 * sec, 0},  /* pushed: kept */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pd_profile *p = block(3, 4);
+        p->time_nanos = cases[i].profile_time;
+        size_t len = 0;
+        uint8_t *body = bytes_of(p, true, &len);
+        pd_ingest_out out;
+        pd_err err = {{0}};
+        pd_ingest_in in = {body, len, 1u << 20, PD_PROFILE_WINDOW, NULL, false, cases[i].clock};
+        assert_int_equal(pd_ingest(&in, &out, &err), 0);
+        assert_true(out.store);
+        assert_int_equal(out.p.time_ns, cases[i].stored);
+        assert_int_equal(out.skew_ns, cases[i].skew);
+        pd_ingest_out_free(&out);
+        free(body);
+    }
+    /* A cumulative series of a target an hour behind: the baseline and the
+     * delta's window are on the daemon's clock. */
+    pd_profile *p1 = block(3, 4), *p2 = block(5, 4);
+    p1->time_nanos = scrape - 3600 * sec;
+    p2->time_nanos = scrape - 3540 * sec;
+    size_t l1 = 0, l2 = 0;
+    uint8_t *first = bytes_of(p1, true, &l1), *second = bytes_of(p2, true, &l2);
+    pd_ingest_out out;
+    pd_err err = {{0}};
+    pd_ingest_in in = {first, l1, 1u << 20, PD_PROFILE_CUMULATIVE, NULL, false, scrape};
+    assert_int_equal(pd_ingest(&in, &out, &err), 0);
+    pd_baseline *b = take_baseline(&out);
+    assert_int_equal(pd_baseline_time(b), scrape);
+    in = (pd_ingest_in){second, l2, 1u << 20, PD_PROFILE_CUMULATIVE, b, false, scrape + 60 * sec};
+    assert_int_equal(pd_ingest(&in, &out, &err), 0);
+    assert_true(out.store);
+    assert_int_equal(out.p.time_ns, scrape);
+    assert_int_equal(out.p.duration_ns, 60 * sec);
+    pd_ingest_out_free(&out);
+    pd_baseline_unref(b);
+    free(first);
+    free(second);
+}
+
 static void test_push_series(void **state)
 {
     (void)state;
@@ -303,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_other_program_starts_over),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_server_delta),
+        cmocka_unit_test(test_target_clock),
         cmocka_unit_test(test_push_series),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
