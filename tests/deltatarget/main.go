@@ -9,7 +9,10 @@
 // gzip pprof), and /served/<name> says how many there were, so a test can
 // compare what a profiler stored with what it was given.
 //
-//	deltatarget -listen 127.0.0.1:0 [-duration 2m]
+//	deltatarget -listen 127.0.0.1:0 [-duration 2m] [-skew -1h]
+//
+// -skew moves the time written in every delta answer, as a service whose
+// clock is wrong would.
 //
 // A light workload allocates (some of it kept) and contends a mutex and a
 // channel, so every delta has content. Prints "listening on ADDR" once it
@@ -57,6 +60,7 @@ func (d *deltaEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	cur.TimeNanos += skew.Nanoseconds()
 	out := cur
 	if d.prev != nil {
 		neg := d.prev.Copy()
@@ -112,6 +116,7 @@ func served(eps map[string]*deltaEndpoint) http.HandlerFunc {
 }
 
 var (
+	skew   time.Duration
 	kept   [][]byte
 	keptMu sync.Mutex
 	lock   sync.Mutex
@@ -137,6 +142,7 @@ func work() {
 func main() {
 	listen := flag.String("listen", "127.0.0.1:0", "loopback address to listen on")
 	duration := flag.Duration("duration", 2*time.Minute, "exit after this long")
+	flag.DurationVar(&skew, "skew", 0, "added to the time of every answer")
 	flag.Parse()
 	runtime.SetMutexProfileFraction(2)
 	runtime.SetBlockProfileRate(10000)
