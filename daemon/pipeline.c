@@ -1,7 +1,6 @@
 #include "pipeline.h"
 
 #include "pd_ingest.h"
-#include "pd_clock.h"
 #include "pd_log.h"
 #include "pd_mem.h"
 
@@ -21,19 +20,6 @@ static pd_scraper_opts scraper_opts(const pd_config *cfg)
     return (pd_scraper_opts){cfg->limits.max_concurrent_scrapes, cfg->limits.max_profile_bytes};
 }
 
-/* A target's clock is off: its profile went in at the scrape's time. Said
- * at most once a minute, as every profile of such a target is. */
-static void skewed(pd_pipeline *p, const pd_tslot *s, int64_t skew_ns)
-{
-    int64_t now = pd_now_ns();
-    if (p->skew_said_ns != 0 && now - p->skew_said_ns < PD_INGEST_MAX_SKEW_NS)
-        return;
-    p->skew_said_ns = now;
-    pd_log_warn("profile time far from the daemon's clock: stored at the scrape's time",
-                "job=%s instance=%s type=%s skew_s=%.0f", s->t->job, s->t->st.instance, s->name,
-                (double)skew_ns / 1e9);
-}
-
 /* A scheduled scrape's profile is decoded: store it, keep the baseline. */
 static void ingested(void *arg, int rc, pd_ingest_out *out, const pd_err *err)
 {
@@ -47,8 +33,7 @@ static void ingested(void *arg, int rc, pd_ingest_out *out, const pd_err *err)
         if (out->restarted)
             pd_log_info("target restarted", "job=%s instance=%s type=%s", s->t->job,
                         s->t->st.instance, s->name);
-        if (out->skew_ns != 0)
-            skewed(p, s, out->skew_ns);
+        pd_tslot_clock(s, out->skew_ns);
         if (out->store) /* also the last scrape of a target just removed */
             pd_writer_add(p->writer, &s->series, &out->p);
         free(b->data);

@@ -19,8 +19,7 @@ typedef struct pd_pipeline {
     pd_tset *targets;
     pd_workq ingest; /* scrapes' and captures' decoding */
     bool stopping;
-    int64_t skew_said_ns; /* when a skewed target clock was last logged */
-    int parts;            /* scraper and target set not yet stopped */
+    int parts; /* scraper and target set not yet stopped */
     void (*done)(void *);
     void *done_arg;
 } pd_pipeline;

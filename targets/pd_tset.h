@@ -35,6 +35,9 @@ typedef struct pd_tslot {
     pd_labels series;
     pd_baseline *prev; /* of the last snapshot of a cumulative profile */
     bool server_delta; /* the target sends deltas itself (godeltaprof) */
+    /* The last profile's own time minus the scrape's, where the target's
+     * clock was too far off to keep it (PD_INGEST_MAX_SKEW_NS); else 0. */
+    int64_t clock_skew_ms;
 } pd_tslot;
 
 struct pd_ttarget {
@@ -96,6 +99,10 @@ void pd_tset_stop(pd_tset *ts, void (*done)(void *arg), void *arg);
  * reason and `message`. Releases the reference on the target. */
 void pd_tslot_done(pd_tslot *s, pd_scrape_reason reason, const char *message,
                    pd_baseline *baseline);
+/* The decoded profile of s was stored at the scrape's time because its own
+ * was skew_ns off (pd_ingest_out.skew_ns; 0: it was kept). Logged when a
+ * target's clock goes wrong, shown in /metrics while it stays wrong. */
+void pd_tslot_clock(pd_tslot *s, int64_t skew_ns);
 
 /* Reference counting for those who use a target across loop turns
  * (captures): a retired target is freed at the last unref. */

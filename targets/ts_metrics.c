@@ -56,6 +56,16 @@ void pd_tset_metrics(const pd_tset *ts, pd_buf *out)
                 pd_prom_u64(out, "pprofd_target_skipped_ticks_total", SLOT_LABELS(t, &t->slots[k]),
                             t->slots[k].sc.h.skipped);
     }
+    pd_prom_family(out, "pprofd_target_clock_skew_seconds", "gauge",
+                   "How far a target's profile times are from pprofd's clock, where more than "
+                   "a minute (its profiles are stored at the scrape's time; others are left out).");
+    for (size_t i = 0; i < ts->ntargets; i++) {
+        const pd_ttarget *t = ts->targets[i];
+        for (size_t k = 0; k < t->nslots; k++)
+            if (t->slots[k].clock_skew_ms != 0)
+                pd_prom_seconds(out, "pprofd_target_clock_skew_seconds",
+                                SLOT_LABELS(t, &t->slots[k]), t->slots[k].clock_skew_ms);
+    }
     (void)pd_histogram_render(pd_scraper_durations(ts->sc), "pprofd_scrape_duration_seconds",
                               "Duration of scrapes.", out);
     pd_prom_family(out, "pprofd_scrape_failures_total", "counter",

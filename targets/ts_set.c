@@ -110,6 +110,15 @@ void pd_tslot_done(pd_tslot *s, pd_scrape_reason reason, const char *message, pd
     pd_ttarget_unref(t);
 }
 
+void pd_tslot_clock(pd_tslot *s, int64_t skew_ns)
+{
+    if (skew_ns != 0 && s->clock_skew_ms == 0)
+        pd_log_warn("profile time far from the daemon's clock: stored at the scrape's time",
+                    "job=%s instance=%s type=%s skew_s=%.0f", s->t->job, ts_instance(s->t), s->name,
+                    (double)skew_ns / 1e9);
+    s->clock_skew_ms = skew_ns / 1000000;
+}
+
 const pd_profile_cfg *pd_ttarget_profile(const pd_ttarget *t, const char *type)
 {
     return pd_profile_find(t->avail, t->navail, type);
